@@ -1,0 +1,190 @@
+#include "wire/request_codec.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "cosyvoice.pb-c.h"
+
+static const char *str_or_empty(const char *s) { return s ? s : ""; }
+
+/* prompt_audio must be whole 16-bit samples; copied so it is aligned. */
+static cv_status take_pcm(ProtobufCBinaryData b, wire_request *out)
+{
+    if (b.len % 2)
+        return cv_error(CV_INVALID_ARGUMENT,
+                        "prompt_audio has an odd number of bytes (%zu): it must be raw 16-bit "
+                        "little-endian PCM", b.len);
+    size_t n = b.len / 2;
+    if (n) {
+        out->pcm = malloc(n * sizeof(int16_t));
+        if (!out->pcm)
+            return cv_error(CV_RESOURCE_EXHAUSTED, "out of memory for prompt_audio");
+        for (size_t i = 0; i < n; i++)
+            out->pcm[i] = (int16_t)(b.data[2 * i] | (b.data[2 * i + 1] << 8));
+    }
+    out->req.prompt_pcm = out->pcm;
+    out->req.prompt_samples = n;
+    return cv_ok();
+}
+
+cv_status wire_request_decode(const uint8_t *data, size_t len, wire_request *out)
+{
+    memset(out, 0, sizeof *out);
+    Cosyvoice__Request *m = cosyvoice__request__unpack(NULL, len, data);
+    if (!m)
+        return cv_error(CV_INVALID_ARGUMENT, "request is not a valid cosyvoice.Request message");
+    out->msg = m;
+    tts_request *r = &out->req;
+    r->tts_text = r->spk_id = r->prompt_text = r->instruct_text = "";
+    r->speed = m->speed > 0 ? m->speed : 1.0f;
+    r->stream = !m->disable_streaming;
+    r->request_id = "";
+    cv_status st = cv_ok();
+    switch (m->request_payload_case) {
+    case COSYVOICE__REQUEST__REQUEST_PAYLOAD_SFT_REQUEST:
+        r->mode = TTS_MODE_SFT;
+        r->spk_id = str_or_empty(m->sft_request->spk_id);
+        r->tts_text = str_or_empty(m->sft_request->tts_text);
+        break;
+    case COSYVOICE__REQUEST__REQUEST_PAYLOAD_ZERO_SHOT_REQUEST:
+        r->mode = TTS_MODE_ZERO_SHOT;
+        r->tts_text = str_or_empty(m->zero_shot_request->tts_text);
+        r->prompt_text = str_or_empty(m->zero_shot_request->prompt_text);
+        st = take_pcm(m->zero_shot_request->prompt_audio, out);
+        break;
+    case COSYVOICE__REQUEST__REQUEST_PAYLOAD_CROSS_LINGUAL_REQUEST:
+        r->mode = TTS_MODE_CROSS_LINGUAL;
+        r->tts_text = str_or_empty(m->cross_lingual_request->tts_text);
+        st = take_pcm(m->cross_lingual_request->prompt_audio, out);
+        break;
+    case COSYVOICE__REQUEST__REQUEST_PAYLOAD_INSTRUCT_REQUEST:
+        r->mode = TTS_MODE_INSTRUCT;
+        r->tts_text = str_or_empty(m->instruct_request->tts_text);
+        r->spk_id = str_or_empty(m->instruct_request->spk_id);
+        r->instruct_text = str_or_empty(m->instruct_request->instruct_text);
+        break;
+    default:
+        r->mode = TTS_MODE_COUNT; /* reported by validation */
+        break;
+    }
+    if (!cv_is_ok(&st))
+        wire_request_free(out);
+    return st;
+}
+
+void wire_request_free(wire_request *w)
+{
+    if (w->msg)
+        cosyvoice__request__free_unpacked(w->msg, NULL);
+    free(w->pcm);
+    memset(w, 0, sizeof *w);
+}
+
+uint8_t *wire_request_encode(const tts_request *r, size_t *len)
+{
+    Cosyvoice__Request m = COSYVOICE__REQUEST__INIT;
+    Cosyvoice__SftRequest sft = COSYVOICE__SFT_REQUEST__INIT;
+    Cosyvoice__ZeroshotRequest zs = COSYVOICE__ZEROSHOT_REQUEST__INIT;
+    Cosyvoice__CrosslingualRequest cl = COSYVOICE__CROSSLINGUAL_REQUEST__INIT;
+    Cosyvoice__InstructRequest in = COSYVOICE__INSTRUCT_REQUEST__INIT;
+    /* prompt_audio on the wire is little-endian; build it explicitly. */
+    uint8_t *pcm = NULL;
+    ProtobufCBinaryData audio = {0, NULL};
+    if (r->prompt_samples) {
+        pcm = malloc(r->prompt_samples * 2);
+        if (!pcm)
+            return NULL;
+        for (size_t i = 0; i < r->prompt_samples; i++) {
+            uint16_t v = (uint16_t)r->prompt_pcm[i];
+            pcm[2 * i] = (uint8_t)(v & 0xFF);
+            pcm[2 * i + 1] = (uint8_t)(v >> 8);
+        }
+        audio.data = pcm;
+        audio.len = r->prompt_samples * 2;
+    }
+    switch (r->mode) {
+    case TTS_MODE_SFT:
+        sft.spk_id = (char *)r->spk_id;
+        sft.tts_text = (char *)r->tts_text;
+        m.request_payload_case = COSYVOICE__REQUEST__REQUEST_PAYLOAD_SFT_REQUEST;
+        m.sft_request = &sft;
+        break;
+    case TTS_MODE_ZERO_SHOT:
+        zs.tts_text = (char *)r->tts_text;
+        zs.prompt_text = (char *)r->prompt_text;
+        zs.prompt_audio = audio;
+        m.request_payload_case = COSYVOICE__REQUEST__REQUEST_PAYLOAD_ZERO_SHOT_REQUEST;
+        m.zero_shot_request = &zs;
+        break;
+    case TTS_MODE_CROSS_LINGUAL:
+        cl.tts_text = (char *)r->tts_text;
+        cl.prompt_audio = audio;
+        m.request_payload_case = COSYVOICE__REQUEST__REQUEST_PAYLOAD_CROSS_LINGUAL_REQUEST;
+        m.cross_lingual_request = &cl;
+        break;
+    case TTS_MODE_INSTRUCT:
+        in.tts_text = (char *)r->tts_text;
+        in.spk_id = (char *)r->spk_id;
+        in.instruct_text = (char *)r->instruct_text;
+        m.request_payload_case = COSYVOICE__REQUEST__REQUEST_PAYLOAD_INSTRUCT_REQUEST;
+        m.instruct_request = &in;
+        break;
+    default:
+        break; /* no payload: lets tests send the invalid empty request */
+    }
+    if (r->speed > 0 && r->speed != 1.0f)
+        m.speed = r->speed;
+    m.disable_streaming = !r->stream;
+    *len = cosyvoice__request__get_packed_size(&m);
+    uint8_t *buf = malloc(*len ? *len : 1);
+    if (buf)
+        cosyvoice__request__pack(&m, buf);
+    free(pcm);
+    return buf;
+}
+
+uint8_t *wire_response_encode(const int16_t *pcm, size_t n, uint32_t sample_rate,
+                              uint32_t chunk_index, size_t *len)
+{
+    Cosyvoice__Response m = COSYVOICE__RESPONSE__INIT;
+    uint8_t *bytes = malloc(n * 2 + 1);
+    if (!bytes)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        uint16_t v = (uint16_t)pcm[i];
+        bytes[2 * i] = (uint8_t)(v & 0xFF);
+        bytes[2 * i + 1] = (uint8_t)(v >> 8);
+    }
+    m.tts_audio.data = bytes;
+    m.tts_audio.len = n * 2;
+    m.sample_rate = sample_rate;
+    m.chunk_index = chunk_index;
+    *len = cosyvoice__response__get_packed_size(&m);
+    uint8_t *buf = malloc(*len ? *len : 1);
+    if (buf)
+        cosyvoice__response__pack(&m, buf);
+    free(bytes);
+    return buf;
+}
+
+cv_status wire_response_decode(const uint8_t *data, size_t len, uint8_t **audio,
+                               size_t *audio_len, uint32_t *sample_rate, uint32_t *chunk_index)
+{
+    Cosyvoice__Response *m = cosyvoice__response__unpack(NULL, len, data);
+    if (!m)
+        return cv_error(CV_INTERNAL, "server sent a malformed cosyvoice.Response");
+    *audio = NULL;
+    *audio_len = m->tts_audio.len;
+    if (m->tts_audio.len) {
+        *audio = malloc(m->tts_audio.len);
+        if (!*audio) {
+            cosyvoice__response__free_unpacked(m, NULL);
+            return cv_error(CV_RESOURCE_EXHAUSTED, "out of memory");
+        }
+        memcpy(*audio, m->tts_audio.data, m->tts_audio.len);
+    }
+    if (sample_rate) *sample_rate = m->sample_rate;
+    if (chunk_index) *chunk_index = m->chunk_index;
+    cosyvoice__response__free_unpacked(m, NULL);
+    return cv_ok();
+}

@@ -1,0 +1,37 @@
+/* Conversion between protobuf-c messages and the plain C request/response
+ * types. The only place (with the server and client edges) that knows the
+ * generated types. */
+#ifndef CV_REQUEST_CODEC_H
+#define CV_REQUEST_CODEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine/engine.h"
+
+/* A decoded request that owns its memory. */
+typedef struct wire_request {
+    tts_request req;
+    void *msg;         /* Cosyvoice__Request*, kept alive for its strings */
+    int16_t *pcm;      /* aligned copy of prompt_audio */
+} wire_request;
+
+/* Decodes a serialized cosyvoice.Request. On error returns
+ * INVALID_ARGUMENT with a message and leaves *out empty. */
+cv_status wire_request_decode(const uint8_t *data, size_t len, wire_request *out);
+void wire_request_free(wire_request *w);
+
+/* Serializes a request (used by clients and tests). Returns a malloc'ed
+ * buffer and its length in *len, or NULL on allocation failure. */
+uint8_t *wire_request_encode(const tts_request *req, size_t *len);
+
+/* Serializes one Response carrying PCM. malloc'ed buffer, length in *len. */
+uint8_t *wire_response_encode(const int16_t *pcm, size_t n, uint32_t sample_rate,
+                              uint32_t chunk_index, size_t *len);
+
+/* Decodes a Response; stores a malloc'ed copy of the audio bytes in *audio
+ * (may be NULL with *audio_len 0) and the optional extension fields. */
+cv_status wire_response_decode(const uint8_t *data, size_t len, uint8_t **audio,
+                               size_t *audio_len, uint32_t *sample_rate, uint32_t *chunk_index);
+
+#endif
