@@ -1,0 +1,63 @@
+/* The text front end shared by every engine: CosyVoice markup handling,
+ * normalization (numbers, dates, symbols... spoken as words), sentence
+ * segmentation and per-segment language detection.
+ *
+ * text_frontend_run() turns the caller's text into an ordered list of
+ * segments, each sentence-sized (or smaller, split further at commas when
+ * long) and in one language, ready to be synthesized and streamed one by
+ * one. */
+#ifndef CV_TEXT_FRONTEND_H
+#define CV_TEXT_FRONTEND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "common/status.h"
+
+typedef enum text_lang {
+    LANG_UNKNOWN = 0,
+    LANG_ZH, /* Mandarin */
+    LANG_EN,
+    LANG_JA,
+    LANG_KO,
+    LANG_YUE, /* Cantonese: only via an explicit <|yue|> tag or a speaker default */
+    LANG_COUNT
+} text_lang;
+
+const char *text_lang_name(text_lang l); /* "zh", "en", ... */
+
+typedef enum text_event {
+    TEXT_EVENT_NONE = 0,
+    TEXT_EVENT_LAUGHTER, /* [laughter] */
+    TEXT_EVENT_BREATH,   /* [breath] */
+    TEXT_EVENT_OTHER,    /* any other bracketed event: a short pause */
+} text_event;
+
+typedef struct text_segment {
+    char *text;         /* normalized, markup removed; never empty unless event set */
+    text_lang lang;     /* detected from script, or from an explicit tag */
+    bool emphasis;      /* inside <strong>...</strong> */
+    bool laughing;      /* inside <laughter>...</laughter> */
+    text_event event;   /* an event that precedes text (text may be "") */
+    bool sentence_end;  /* ends a sentence (a longer pause follows) */
+} text_segment;
+
+typedef struct text_segments {
+    text_segment *items;
+    size_t count;
+} text_segments;
+
+typedef struct text_frontend_options {
+    /* Language for text whose script does not tell (digits only, Han text
+     * under a Cantonese speaker...). LANG_UNKNOWN: guess from the text. */
+    text_lang default_lang;
+    /* Segments are cut at sentence punctuation, and further at commas when
+     * longer than this many characters (0: a default). */
+    size_t max_segment_chars;
+} text_frontend_options;
+
+cv_status text_frontend_run(const char *text, const text_frontend_options *opt,
+                            text_segments *out);
+void text_segments_free(text_segments *s);
+
+#endif
