@@ -1,1 +1,46 @@
-int main(void) { return 0; }
+/* cosyvoice-server: entry point. Parses options, loads the engine, serves. */
+#include <grpc/grpc.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "common/log.h"
+#include "common/timeutil.h"
+#include "server/server.h"
+
+void server_install_signals(void);
+
+int main(int argc, char **argv)
+{
+    static server_ctx s;
+    int r = server_options_parse(argc, argv, &s.opt);
+    if (r != 0)
+        return r > 0 ? 0 : 2;
+    if (s.opt.verbose)
+        cv_log_set_level(CV_LOG_DEBUG);
+    s.limits = (tts_limits){s.opt.max_text, s.opt.max_prompt_seconds};
+
+    engine_options eo = {.model_dir = s.opt.model_dir, .n_threads = s.opt.threads};
+    double t0 = cv_now();
+    cv_status st = engine_open(s.opt.engine, &eo, &s.eng);
+    if (st.code != CV_OK) {
+        fprintf(stderr, "cosyvoice-server: cannot load engine '%s': %s\n", s.opt.engine,
+                st.message);
+        return 1;
+    }
+    s.sample_rate = s.eng->ops->sample_rate(s.eng);
+    if (s.opt.list_speakers) {
+        size_t n = s.eng->ops->speaker_count(s.eng);
+        for (size_t i = 0; i < n; i++)
+            printf("%s\n", s.eng->ops->speaker_name(s.eng, i));
+        engine_close(s.eng);
+        return 0;
+    }
+    LOG_INFO("engine %s loaded in %.2fs", s.opt.engine, cv_now() - t0);
+
+    server_install_signals();
+    grpc_init();
+    int code = server_run(&s);
+    grpc_shutdown();
+    engine_close(s.eng);
+    return code;
+}
