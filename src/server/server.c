@@ -14,6 +14,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -21,37 +22,30 @@
 
 static atomic_int g_signals;
 
-static void *signal_thread(void *arg)
+/* Async-signal-safe: counts signals; the loop polls the count. A handler
+ * (not sigwait) because threads made before main (OpenBLAS's pool, for
+ * one) would otherwise receive the signal with its default action. */
+static void on_signal(int sig)
 {
-    sigset_t *set = arg;
-    for (;;) {
-        int sig;
-        if (sigwait(set, &sig) != 0)
-            continue;
-        if (atomic_fetch_add(&g_signals, 1) >= 1) {
-            static const char msg[] = "second signal: exiting now\n";
-            ssize_t w = write(2, msg, sizeof msg - 1);
-            (void)w;
-            _exit(1);
-        }
-        LOG_INFO("signal %d: draining; send it again to exit at once", sig);
+    (void)sig;
+    if (atomic_fetch_add(&g_signals, 1) >= 1) {
+        static const char msg[] = "second signal: exiting now\n";
+        ssize_t w = write(2, msg, sizeof msg - 1);
+        (void)w;
+        _exit(1);
     }
-    return NULL;
 }
 
-/* Blocks SIGTERM/SIGINT in every thread (call before any thread starts) and
- * handles them in one dedicated thread. */
 void server_install_signals(void)
 {
-    static sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
-    pthread_t t;
-    pthread_create(&t, NULL, signal_thread, &set);
-    pthread_detach(t);
 }
 
 static int start_grpc(server_ctx *s)
@@ -134,7 +128,9 @@ int server_run(server_ctx *s)
             atomic_store(&s->shutting_down, 1);
             atomic_store(&s->serving, 0);
             drain_start = cv_now();
-            LOG_INFO("draining: %d calls in flight", atomic_load(&s->live_calls));
+            LOG_INFO("signal received: draining %d calls in flight (grace %.1fs); "
+                     "a second signal exits at once",
+                     atomic_load(&s->live_calls), s->opt.grace);
         }
         if (atomic_load(&s->shutting_down)) {
             bool idle = atomic_load(&s->live_calls) == 0;
