@@ -56,9 +56,9 @@ static const struct option LONG_OPTS[] = {
     {NULL, 0, NULL, 0},
 };
 
-static options_result fail(char *err, size_t cap, const char *fmt, ...)
+static options_result opt_error(char *err, size_t cap, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-static options_result fail(char *err, size_t cap, const char *fmt, ...)
+static options_result opt_error(char *err, size_t cap, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -123,25 +123,25 @@ static options_result check_mode(const client_options *o, char *err, size_t cap)
     switch (o->mode) {
     case TTS_MODE_ZERO_SHOT:
         if (!o->prompt_wav)
-            return fail(err, cap, "--mode %s needs --prompt_wav (a recording of the voice)", mode);
+            return opt_error(err, cap, "--mode %s needs --prompt_wav (a recording of the voice)", mode);
         if (!*o->prompt_text)
-            return fail(err, cap, "--mode %s needs --prompt_text (what the prompt recording says)",
+            return opt_error(err, cap, "--mode %s needs --prompt_text (what the prompt recording says)",
                         mode);
         break;
     case TTS_MODE_CROSS_LINGUAL:
         if (!o->prompt_wav)
-            return fail(err, cap, "--mode %s needs --prompt_wav (a recording of the voice)", mode);
+            return opt_error(err, cap, "--mode %s needs --prompt_wav (a recording of the voice)", mode);
         break;
     case TTS_MODE_SFT:
     case TTS_MODE_INSTRUCT:
         if (!*o->spk_id)
-            return fail(err, cap, "--mode %s needs a non-empty --spk_id", mode);
+            return opt_error(err, cap, "--mode %s needs a non-empty --spk_id", mode);
         break;
     default:
         break;
     }
     if (o->tts_text && !*o->tts_text)
-        return fail(err, cap, "--tts_text is empty");
+        return opt_error(err, cap, "--tts_text is empty");
     return OPTIONS_OK;
 }
 
@@ -164,18 +164,18 @@ options_result client_options_parse(int argc, char **argv, client_options *o, ch
         switch (c) {
         case OPT_HOST:
             if (!*arg)
-                return fail(err, errcap, "--host is empty");
+                return opt_error(err, errcap, "--host is empty");
             o->host = arg;
             break;
         case OPT_PORT:
             if (!parse_int(arg, 1, 65535, &l))
-                return fail(err, errcap, "--port must be an integer in 1..65535, not '%s'", arg);
+                return opt_error(err, errcap, "--port must be an integer in 1..65535, not '%s'", arg);
             o->port = (int)l;
             break;
         case OPT_MODE: {
             int m = tts_mode_parse(arg);
             if (m < 0)
-                return fail(err, errcap,
+                return opt_error(err, errcap,
                             "--mode must be sft, zero_shot, cross_lingual or instruct, not '%s'",
                             arg);
             o->mode = (tts_mode)m;
@@ -186,36 +186,36 @@ options_result client_options_parse(int argc, char **argv, client_options *o, ch
         case OPT_PROMPT_TEXT: o->prompt_text = arg; break;
         case OPT_PROMPT_WAV:
             if (!*arg)
-                return fail(err, errcap, "--prompt_wav is empty");
+                return opt_error(err, errcap, "--prompt_wav is empty");
             o->prompt_wav = arg;
             break;
         case OPT_INSTRUCT_TEXT: o->instruct_text = arg; break;
         case OPT_TTS_WAV:
             if (!*arg)
-                return fail(err, errcap, "--tts_wav is empty");
+                return opt_error(err, errcap, "--tts_wav is empty");
             o->tts_wav = arg;
             break;
         case OPT_TIMEOUT:
             if (!parse_num(arg, 0, 86400, &d))
-                return fail(err, errcap, "--timeout must be a number of seconds in (0, 86400], "
+                return opt_error(err, errcap, "--timeout must be a number of seconds in (0, 86400], "
                             "not '%s'", arg);
             o->timeout_s = d;
             break;
         case OPT_RETRIES:
             if (!parse_int(arg, 0, RETRY_MAX_RETRIES, &l))
-                return fail(err, errcap, "--retries must be an integer in 0..%d, not '%s'",
+                return opt_error(err, errcap, "--retries must be an integer in 0..%d, not '%s'",
                             RETRY_MAX_RETRIES, arg);
             o->retries = (int)l;
             break;
         case OPT_NO_STREAM: o->no_stream = true; break;
         case OPT_SPEED:
             if (!parse_num(arg, 0, 10, &d))
-                return fail(err, errcap, "--speed must be a number in (0, 10], not '%s'", arg);
+                return opt_error(err, errcap, "--speed must be a number in (0, 10], not '%s'", arg);
             o->speed = (float)d;
             break;
         case OPT_REQUEST_ID:
             if (!valid_request_id(arg))
-                return fail(err, errcap, "--request-id must be 1..128 printable ASCII characters");
+                return opt_error(err, errcap, "--request-id must be 1..128 printable ASCII characters");
             o->request_id = arg;
             break;
         case 'q':
@@ -223,15 +223,15 @@ options_result client_options_parse(int argc, char **argv, client_options *o, ch
         case 'h':
         case OPT_HELP: return OPTIONS_HELP;
         case ':':
-            return fail(err, errcap, "option %s needs a value", word);
+            return opt_error(err, errcap, "option %s needs a value", word);
         default:
             if (optopt)
-                return fail(err, errcap, "unknown option -%c", optopt);
-            return fail(err, errcap, "unknown or ambiguous option %s", word);
+                return opt_error(err, errcap, "unknown option -%c", optopt);
+            return opt_error(err, errcap, "unknown or ambiguous option %s", word);
         }
     }
     if (optind < argc)
-        return fail(err, errcap, "unexpected argument '%s' (text goes in --tts_text)",
+        return opt_error(err, errcap, "unexpected argument '%s' (text goes in --tts_text)",
                     argv[optind]);
     return check_mode(o, err, errcap);
 }
