@@ -41,8 +41,8 @@ static cv_status deliver(grpc_byte_buffer *bb, call_chunk_fn on_chunk, void *ctx
         return cv_error(CV_INTERNAL, "cannot read a reply message");
     uint8_t *audio = NULL;
     size_t audio_len = 0;
-    uint32_t rate = 0, index = 0;
-    cv_status st = wire_response_decode(data, len, &audio, &audio_len, &rate, &index);
+    uint32_t rate = 0;
+    cv_status st = wire_response_decode(data, len, &audio, &audio_len, &rate, NULL);
     free(data);
     if (!cv_is_ok(&st))
         return st;

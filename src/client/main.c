@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "audio/audio_file.h"
@@ -43,7 +44,12 @@ static cv_status on_chunk(void *ctx, const int16_t *pcm, size_t n, uint32_t rate
 /* Fails early, before any network work, if the output cannot be written. */
 static bool output_writable(const char *path, char *err, size_t cap)
 {
-    if (access(path, F_OK) == 0) {
+    struct stat st;
+    if (stat(path, &st) == 0) {
+        if (S_ISDIR(st.st_mode)) {
+            snprintf(err, cap, "--tts_wav %s is a directory", path);
+            return false;
+        }
         if (access(path, W_OK) != 0) {
             snprintf(err, cap, "cannot write --tts_wav %s: %s", path, strerror(errno));
             return false;

@@ -339,4 +339,6 @@ def test_bad_arguments_exit_2(server, tmp_path):
     assert r.returncode == 2 and "--prompt_wav" in r.stderr
     r = run_client(["--port", str(port), "--tts_wav", "/nonexistent-dir/out.wav"])
     assert r.returncode == 2
+    r = run_client(["--port", str(port), "--tts_wav", str(tmp_path)])
+    assert r.returncode == 2 and "directory" in r.stderr
     assert len(fake.requests) == n  # nothing was sent
