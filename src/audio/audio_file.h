@@ -26,6 +26,10 @@ typedef struct audio_pcm {
  * INTERNAL if resampling fails. On error *out is left empty. */
 cv_status audio_file_load_mono(const char *path, int target_rate, audio_pcm *out);
 
+/* The same for a file held in memory; name is used in messages. */
+cv_status audio_file_load_mono_memory(const void *data, size_t len, const char *name,
+                                      int target_rate, audio_pcm *out);
+
 void audio_pcm_free(audio_pcm *p);
 
 #endif
