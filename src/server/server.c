@@ -66,6 +66,9 @@ static int start_grpc(server_ctx *s)
     s->m_health_check = grpc_server_register_method(
         s->server, "/grpc.health.v1.Health/Check", NULL, GRPC_SRM_PAYLOAD_READ_INITIAL_BYTE_BUFFER,
         0);
+    s->m_health_watch = grpc_server_register_method(
+        s->server, "/grpc.health.v1.Health/Watch", NULL, GRPC_SRM_PAYLOAD_READ_INITIAL_BYTE_BUFFER,
+        0);
     char addr[300];
     snprintf(addr, sizeof addr, "%s:%d", s->opt.host, s->opt.port);
     grpc_server_credentials *creds = grpc_insecure_server_credentials_create();
@@ -117,7 +120,7 @@ int server_run(server_ctx *s)
             cq_tag *t = ev.tag;
             if (t->kind == TAG_SHUTDOWN)
                 break;
-            if (t->kind == TAG_HEALTH_NEW || t->kind == TAG_HEALTH_DONE)
+            if (t->kind >= TAG_HEALTH_NEW && t->kind <= TAG_HEALTH_CLOSE)
                 health_handle(s, t, ev.success);
             else
                 infer_handle(s, t, ev.success);
@@ -127,6 +130,7 @@ int server_run(server_ctx *s)
         if (atomic_load(&g_signals) > 0 && !atomic_load(&s->shutting_down)) {
             atomic_store(&s->shutting_down, 1);
             atomic_store(&s->serving, 0);
+            health_notify_draining(s);
             drain_start = cv_now();
             LOG_INFO("signal received: draining %d calls in flight (grace %.1fs); "
                      "a second signal exits at once",
@@ -158,7 +162,7 @@ int server_run(server_ctx *s)
             break;
         if (ev.type == GRPC_OP_COMPLETE) {
             cq_tag *t = ev.tag;
-            if (t->kind == TAG_HEALTH_NEW || t->kind == TAG_HEALTH_DONE)
+            if (t->kind >= TAG_HEALTH_NEW && t->kind <= TAG_HEALTH_CLOSE)
                 health_handle(s, t, ev.success);
             else if (t->kind != TAG_SHUTDOWN)
                 infer_handle(s, t, ev.success);

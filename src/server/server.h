@@ -20,8 +20,9 @@ typedef enum tag_kind {
     TAG_INFER_CLOSE,  /* RECV_CLOSE_ON_SERVER: call over (cancelled or done) */
     TAG_INFER_SEND,   /* one audio chunk was handed to the transport */
     TAG_INFER_STATUS, /* final status sent */
-    TAG_HEALTH_NEW,   /* a new Health/Check call arrived */
-    TAG_HEALTH_DONE,  /* its reply was sent */
+    TAG_HEALTH_NEW,   /* a new Health/Check or Health/Watch call arrived */
+    TAG_HEALTH_OP,    /* a health reply or update was sent */
+    TAG_HEALTH_CLOSE, /* a Watch call ended */
     TAG_SHUTDOWN,     /* grpc_server_shutdown_and_notify finished */
 } tag_kind;
 
@@ -39,6 +40,7 @@ typedef struct server_ctx {
     grpc_completion_queue *cq;
     void *m_infer;
     void *m_health_check;
+    void *m_health_watch;
     admission adm;
     atomic_int serving;   /* health: 1 SERVING, 0 NOT_SERVING */
     atomic_long call_seq; /* for generated request ids */
@@ -57,5 +59,7 @@ void infer_run(admission_item *item, void *ctx); /* worker entry */
 /* Health checking (health.c). */
 void health_request_next(server_ctx *s);
 void health_handle(server_ctx *s, cq_tag *tag, bool ok);
+/* Tells Watch callers the server is draining, and ends their streams. */
+void health_notify_draining(server_ctx *s);
 
 #endif

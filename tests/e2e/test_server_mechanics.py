@@ -271,3 +271,40 @@ def test_grace_expiry_cancels_rest(make_server):
     assert srv.proc.wait(timeout=30) == 0
     t.join(30)
     assert errors and errors[0] in (grpc.StatusCode.CANCELLED, grpc.StatusCode.UNAVAILABLE)
+
+
+def health_stubs(target):
+    ch, _ = stub(target)
+    check = ch.unary_unary("/grpc.health.v1.Health/Check",
+                           request_serializer=health_pb2.HealthCheckRequest.SerializeToString,
+                           response_deserializer=health_pb2.HealthCheckResponse.FromString)
+    watch = ch.unary_stream("/grpc.health.v1.Health/Watch",
+                            request_serializer=health_pb2.HealthCheckRequest.SerializeToString,
+                            response_deserializer=health_pb2.HealthCheckResponse.FromString)
+    return check, watch
+
+
+def test_draining_not_serving_and_refusing(make_server):
+    """During the grace period: health says NOT_SERVING, Watch streams get
+    the update, new calls are refused with UNAVAILABLE, the call in flight
+    completes."""
+    srv = make_server(*TONE, "--grace", "30")
+    check, watch = health_stubs(srv.target)
+    _, s = stub(srv.target)
+    watcher = watch(health_pb2.HealthCheckRequest(), timeout=60)
+    assert next(watcher).status == health_pb2.HealthCheckResponse.SERVING
+    unknown = watch(health_pb2.HealthCheckRequest(service="other"), timeout=60)
+    assert next(unknown).status == health_pb2.HealthCheckResponse.SERVICE_UNKNOWN
+    inflight = s.Inference(tone_req("A. B. C. D. E. F.", instruct="delay=300"), timeout=60)
+    next(inflight)
+    srv.proc.send_signal(15)
+    assert next(watcher).status == health_pb2.HealthCheckResponse.NOT_SERVING
+    assert list(watcher) == []  # stream ended
+    assert check(health_pb2.HealthCheckRequest(), timeout=5).status == \
+        health_pb2.HealthCheckResponse.NOT_SERVING
+    with pytest.raises(grpc.RpcError) as e:
+        collect(s, tone_req("New call."))
+    assert e.value.code() == grpc.StatusCode.UNAVAILABLE
+    assert len(list(inflight)) == 5
+    unknown.cancel()
+    assert srv.proc.wait(timeout=30) == 0
