@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "common/status.h"
 
@@ -59,5 +60,10 @@ typedef struct text_frontend_options {
 cv_status text_frontend_run(const char *text, const text_frontend_options *opt,
                             text_segments *out);
 void text_segments_free(text_segments *s);
+
+/* Writes one line per segment: language, flags (end, emph, laugh,
+ * event=...) and the text between bars. Returns the number of lines. */
+int text_segments_print(FILE *f, const text_segments *s);
+const char *text_event_name(text_event e); /* "none", "laughter", ... */
 
 #endif

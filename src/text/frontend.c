@@ -1,0 +1,183 @@
+/* The front end's pipeline: markup -> clean-up -> normalization ->
+ * sentence segmentation -> language runs -> segments. */
+#include "text/frontend.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/utf8.h"
+#include "text/markup.h"
+#include "text/normalize.h"
+#include "text/script.h"
+#include "text/segment.h"
+#include "text/textclean.h"
+
+const char *text_lang_name(text_lang l)
+{
+    static const char *const names[LANG_COUNT] = {"unknown", "zh", "en", "ja", "ko", "yue"};
+    return (unsigned)l < LANG_COUNT ? names[l] : "unknown";
+}
+
+const char *text_event_name(text_event e)
+{
+    switch (e) {
+    case TEXT_EVENT_NONE: return "none";
+    case TEXT_EVENT_LAUGHTER: return "laughter";
+    case TEXT_EVENT_BREATH: return "breath";
+    case TEXT_EVENT_OTHER: return "other";
+    }
+    return "none";
+}
+
+void text_segments_free(text_segments *s)
+{
+    if (!s) return;
+    for (size_t i = 0; i < s->count; i++) free(s->items[i].text);
+    free(s->items);
+    s->items = NULL;
+    s->count = 0;
+}
+
+typedef struct builder {
+    text_segments *out;
+    size_t cap;
+} builder;
+
+static bool emit(builder *b, text_segment seg)
+{
+    if (b->out->count == b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 16;
+        text_segment *p = realloc(b->out->items, cap * sizeof *p);
+        if (!p) return false;
+        b->out->items = p;
+        b->cap = cap;
+    }
+    b->out->items[b->out->count++] = seg;
+    return true;
+}
+
+static bool skippable(uint32_t c)
+{
+    return ts_is_marker(c) || script_of(c) == SC_SPACE;
+}
+
+static bool ends_sentence(const tstream *s, size_t lo, size_t hi)
+{
+    for (size_t i = hi; i > lo; i--) {
+        if (is_closing_punct(s->cp[i - 1])) continue;
+        return segment_sentence_cut(s->cp, hi, i - 1) > 0;
+    }
+    return false;
+}
+
+/* Emits the language runs of one unit as segments. */
+static bool emit_unit(builder *b, const tstream *s, const markup_attrs *attrs,
+                      const seg_unit *u, text_lang default_lang, text_lang fallback)
+{
+    size_t lo = u->lo, hi = u->hi;
+    while (lo < hi && skippable(s->cp[lo])) lo++;
+    while (hi > lo && skippable(s->cp[hi - 1])) hi--;
+    markup_attr a = attrs->items[s->attr[lo < hi ? lo : (u->lo < s->n ? u->lo : 0)]];
+    if (s->n == 0) a = (markup_attr){LANG_UNKNOWN, false, false};
+    text_segment seg = {.lang = a.forced != LANG_UNKNOWN ? a.forced : fallback,
+                        .emphasis = a.emphasis, .laughing = a.laughing,
+                        .event = u->event, .sentence_end = u->sentence_end};
+    if (lo == hi) { /* an event with no text of its own */
+        if (u->event == TEXT_EVENT_NONE) return true;
+        seg.text = strdup("");
+        return seg.text && emit(b, seg);
+    }
+    lang_run *runs = malloc((hi - lo + 1) * sizeof *runs);
+    if (!runs) return false;
+    size_t nr;
+    if (a.forced != LANG_UNKNOWN) {
+        runs[0] = (lang_run){lo, hi, a.forced};
+        nr = 1;
+    } else {
+        text_lang han = default_lang == LANG_YUE ? LANG_YUE : LANG_ZH;
+        if (sentence_has_kana(s->cp, s->n, lo)) han = LANG_JA;
+        nr = lang_split_runs(s->cp, lo, hi, han, fallback, runs);
+    }
+    bool ok = true;
+    bool first = true;
+    for (size_t r = 0; ok && r < nr; r++) {
+        size_t rl = runs[r].lo, rh = runs[r].hi;
+        while (rl < rh && skippable(s->cp[rl])) rl++;
+        while (rh > rl && skippable(s->cp[rh - 1])) rh--;
+        if (rl == rh) continue;
+        text_segment x = seg;
+        x.lang = runs[r].lang;
+        x.event = first ? u->event : TEXT_EVENT_NONE;
+        /* a run ends a sentence if it is the unit's last or ends with
+         * sentence punctuation of its own (short sentences merged) */
+        x.sentence_end = r + 1 == nr ? u->sentence_end : ends_sentence(s, rl, rh);
+        x.text = ts_to_utf8(s, rl, rh);
+        ok = x.text && emit(b, x);
+        if (!ok) free(x.text);
+        first = false;
+    }
+    free(runs);
+    return ok;
+}
+
+cv_status text_frontend_run(const char *text, const text_frontend_options *opt,
+                            text_segments *out)
+{
+    if (!out) return cv_error(CV_INVALID_ARGUMENT, "no output for the text front end");
+    out->items = NULL;
+    out->count = 0;
+    if (!text) return cv_error(CV_INVALID_ARGUMENT, "no text");
+    size_t len = strlen(text);
+    if (!utf8_valid(text, len)) return cv_error(CV_INVALID_ARGUMENT, "text is not valid UTF-8");
+    text_frontend_options o = {LANG_UNKNOWN, 0};
+    if (opt) o = *opt;
+
+    markup_attrs *attrs = malloc(sizeof *attrs);
+    tstream raw = {0}, clean = {0}, norm = {0};
+    seg_units units = {0};
+    builder b = {out, 0};
+    cv_status st = cv_ok();
+    if (!attrs) return cv_error(CV_RESOURCE_EXHAUSTED, "out of memory");
+    st = markup_parse(text, len, &raw, attrs);
+    if (!cv_is_ok(&st)) goto done;
+    if (!textclean_run(&raw, &clean) || !text_normalize(&clean, attrs, o.default_lang, &norm) ||
+        !segment_stream(&norm, o.max_segment_chars, &units)) {
+        st = cv_error(CV_RESOURCE_EXHAUSTED, "out of memory");
+        goto done;
+    }
+    text_lang fallback = o.default_lang;
+    if (fallback == LANG_UNKNOWN) fallback = lang_guess(norm.cp, norm.n);
+    if (fallback == LANG_UNKNOWN) fallback = LANG_ZH;
+    for (size_t i = 0; i < units.count; i++) {
+        if (!emit_unit(&b, &norm, attrs, &units.items[i], o.default_lang, fallback)) {
+            st = cv_error(CV_RESOURCE_EXHAUSTED, "out of memory");
+            break;
+        }
+    }
+done:
+    if (!cv_is_ok(&st)) text_segments_free(out);
+    seg_units_free(&units);
+    ts_free(&raw);
+    ts_free(&clean);
+    ts_free(&norm);
+    free(attrs);
+    return st;
+}
+
+int text_segments_print(FILE *f, const text_segments *s)
+{
+    for (size_t i = 0; i < s->count; i++) {
+        const text_segment *x = &s->items[i];
+        char flags[64] = "";
+        if (x->sentence_end) strcat(flags, ",end");
+        if (x->emphasis) strcat(flags, ",emph");
+        if (x->laughing) strcat(flags, ",laugh");
+        if (x->event != TEXT_EVENT_NONE) {
+            strcat(flags, ",event=");
+            strcat(flags, text_event_name(x->event));
+        }
+        fprintf(f, "%-3s %-24s |%s|\n", text_lang_name(x->lang), flags[0] ? flags + 1 : "-",
+                x->text);
+    }
+    return (int)s->count;
+}
