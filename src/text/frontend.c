@@ -164,6 +164,39 @@ done:
     return st;
 }
 
+cv_status text_frontend_normalize(const char *text, const text_frontend_options *opt,
+                                  char **out)
+{
+    if (!out) return cv_error(CV_INVALID_ARGUMENT, "no output for the text front end");
+    *out = NULL;
+    if (!text) return cv_error(CV_INVALID_ARGUMENT, "no text");
+    size_t len = strlen(text);
+    if (!utf8_valid(text, len)) return cv_error(CV_INVALID_ARGUMENT, "text is not valid UTF-8");
+    markup_attrs *attrs = malloc(sizeof *attrs);
+    if (!attrs) return cv_error(CV_RESOURCE_EXHAUSTED, "out of memory");
+    tstream raw = {0}, clean = {0}, norm = {0}, plain = {0};
+    cv_status st = markup_parse(text, len, &raw, attrs);
+    bool ok = cv_is_ok(&st) && textclean_run(&raw, &clean) &&
+              text_normalize(&clean, attrs, opt ? opt->default_lang : LANG_UNKNOWN, &norm);
+    for (size_t i = 0; ok && i < norm.n; i++) { /* markers are not text: a blank */
+        uint32_t c = ts_is_marker(norm.cp[i]) ? ' ' : norm.cp[i];
+        if (c != ' ' || (plain.n > 0 && plain.cp[plain.n - 1] != ' ')) ok = ts_push(&plain, c, 0);
+    }
+    if (ok) {
+        size_t lo = 0, hi = plain.n;
+        while (lo < hi && plain.cp[lo] == ' ') lo++;
+        while (hi > lo && plain.cp[hi - 1] == ' ') hi--;
+        ok = (*out = ts_to_utf8(&plain, lo, hi)) != NULL;
+    }
+    if (!ok && cv_is_ok(&st)) st = cv_error(CV_RESOURCE_EXHAUSTED, "out of memory");
+    ts_free(&raw);
+    ts_free(&clean);
+    ts_free(&norm);
+    ts_free(&plain);
+    free(attrs);
+    return st;
+}
+
 int text_segments_print(FILE *f, const text_segments *s)
 {
     for (size_t i = 0; i < s->count; i++) {

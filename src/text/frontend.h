@@ -61,6 +61,12 @@ cv_status text_frontend_run(const char *text, const text_frontend_options *opt,
                             text_segments *out);
 void text_segments_free(text_segments *s);
 
+/* The normalized text alone: markup removed (events dropped), blanks and
+ * widths cleaned, numbers and symbols as words, no segmentation. *out is
+ * malloc'ed (free it). Same errors as text_frontend_run(). */
+cv_status text_frontend_normalize(const char *text, const text_frontend_options *opt,
+                                  char **out);
+
 /* Writes one line per segment: language, flags (end, emph, laugh,
  * event=...) and the text between bars. Returns the number of lines. */
 int text_segments_print(FILE *f, const text_segments *s);

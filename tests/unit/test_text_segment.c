@@ -8,6 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "text/segment.h"
 #include "text_test_util.h"
 
 typedef struct seg_case {
@@ -87,11 +88,49 @@ static void test_long_sentence_split_at_commas(void **state)
          "have lunch together in a small cafe near the river.", 0, 0,
          "en::When the weather is nice, we like to walk in the park, / "
          "en::and after that, / en:E:we usually have lunch together in a small cafe near the river."},
-        /* "1,234" is a number, not a place to cut */
-        {"aaaa bbbb cccc dddd eeee ffff gggg hhhh 1,234 iiii jjjj kkkk, llll mmmm.", 0, 15,
-         "en::aaaa bbbb cccc dddd eeee ffff gggg hhhh 1,234 iiii jjjj kkkk, / en:E:llll mmmm."},
+        /* no comma at all: Latin text is cut at a blank past twice the limit */
+        {"aaaa bbbb cccc dddd eeee ffff gggg hhhh iiii jjjj kkkk", 0, 10,
+         "en::aaaa bbbb cccc dddd eeee ffff gggg hhhh / en:E:iiii jjjj kkkk"},
     };
     RUN(cases);
+}
+
+/* The segmenter on its own (before normalization rewrites numbers): cut
+ * points in a raw stream, rendered as the pieces joined by " / ". */
+static const char *raw_pieces(const char *text, size_t max, char *buf, size_t cap)
+{
+    tstream s = {0};
+    seg_units u = {0};
+    assert_true(ts_push_str(&s, text, 0));
+    assert_true(segment_stream(&s, max, &u));
+    size_t k = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < u.count; i++) {
+        char *t = ts_to_utf8(&s, u.items[i].lo, u.items[i].hi);
+        k += (size_t)snprintf(buf + k, cap - k, "%s%s%s", i ? " / " : "", t,
+                              u.items[i].sentence_end ? "$" : "");
+        free(t);
+    }
+    seg_units_free(&u);
+    ts_free(&s);
+    return buf;
+}
+
+static void test_numbers_not_split(void **state)
+{
+    (void)state;
+    char buf[1024];
+    /* pieces keep their blanks here; the front end trims them */
+    assert_string_equal(raw_pieces("It is 3.5 meters long. Fine.", 0, buf, sizeof buf),
+                        "It is 3.5 meters long.$ /  Fine.$");
+    assert_string_equal(raw_pieces("We paid 3.50 dollars. Ok.", 0, buf, sizeof buf),
+                        "We paid 3.50 dollars. Ok.$");
+    /* "1,234" and "3:45" are not commas to cut at */
+    assert_string_equal(
+        raw_pieces("aaaa bbbb cccc dddd 1,234 eeee 3:45 ffff, gggg hhhh", 10, buf, sizeof buf),
+        "aaaa bbbb cccc dddd 1,234 eeee 3:45 ffff, /  gggg hhhh$");
+    assert_string_equal(raw_pieces("价格是3.5元。好的好的。", 0, buf, sizeof buf),
+                        "价格是3.5元。$ / 好的好的。$");
 }
 
 static void test_short_fragments_merged(void **state)
@@ -148,7 +187,7 @@ static void test_markup(void **state)
         {"在他讲述那个荒诞故事的过程中，他突然<laughter>停下来</laughter>，因为他自己也被逗笑了。", 0, 0,
          "zh::在他讲述那个荒诞故事的过程中，他突然 / zh:L:停下来 / zh:E:，因为他自己也被逗笑了。"},
         /* not markup: left as text */
-        {"a < b and [1] and <|bad tag|>.", 0, 0, "en:E:a < b and [1] and <|bad tag|>."},
+        {"a < b and [x1] and <|bad tag|>.", 0, 0, "en:E:a < b and [x one] and <|bad tag|>."},
     };
     RUN(cases);
 }
@@ -203,6 +242,7 @@ int main(void)
         cmocka_unit_test(test_sentence_punctuation),
         cmocka_unit_test(test_abbreviations_and_numbers),
         cmocka_unit_test(test_long_sentence_split_at_commas),
+        cmocka_unit_test(test_numbers_not_split),
         cmocka_unit_test(test_short_fragments_merged),
         cmocka_unit_test(test_language_runs),
         cmocka_unit_test(test_markup),
