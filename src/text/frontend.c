@@ -72,13 +72,14 @@ static bool ends_sentence(const tstream *s, size_t lo, size_t hi)
 
 /* Emits the language runs of one unit as segments. */
 static bool emit_unit(builder *b, const tstream *s, const markup_attrs *attrs,
-                      const seg_unit *u, text_lang default_lang, text_lang fallback)
+                      const bool *kana, const seg_unit *u, text_lang default_lang,
+                      text_lang fallback)
 {
     size_t lo = u->lo, hi = u->hi;
     while (lo < hi && skippable(s->cp[lo])) lo++;
     while (hi > lo && skippable(s->cp[hi - 1])) hi--;
-    markup_attr a = attrs->items[s->attr[lo < hi ? lo : (u->lo < s->n ? u->lo : 0)]];
-    if (s->n == 0) a = (markup_attr){LANG_UNKNOWN, false, false};
+    /* an event-only unit may sit at the very end: take the last attribute */
+    markup_attr a = attrs->items[s->attr[lo < s->n ? lo : s->n - 1]];
     text_segment seg = {.lang = a.forced != LANG_UNKNOWN ? a.forced : fallback,
                         .emphasis = a.emphasis, .laughing = a.laughing,
                         .event = u->event, .sentence_end = u->sentence_end};
@@ -95,7 +96,7 @@ static bool emit_unit(builder *b, const tstream *s, const markup_attrs *attrs,
         nr = 1;
     } else {
         text_lang han = default_lang == LANG_YUE ? LANG_YUE : LANG_ZH;
-        if (sentence_has_kana(s->cp, s->n, lo)) han = LANG_JA;
+        if (kana[lo]) han = LANG_JA;
         nr = lang_split_runs(s->cp, lo, hi, han, fallback, runs);
     }
     bool ok = true;
@@ -135,6 +136,7 @@ cv_status text_frontend_run(const char *text, const text_frontend_options *opt,
     markup_attrs *attrs = malloc(sizeof *attrs);
     tstream raw = {0}, clean = {0}, norm = {0};
     seg_units units = {0};
+    bool *kana = NULL;
     builder b = {out, 0};
     cv_status st = cv_ok();
     if (!attrs) return cv_error(CV_RESOURCE_EXHAUSTED, "out of memory");
@@ -148,13 +150,19 @@ cv_status text_frontend_run(const char *text, const text_frontend_options *opt,
     text_lang fallback = o.default_lang;
     if (fallback == LANG_UNKNOWN) fallback = lang_guess(norm.cp, norm.n);
     if (fallback == LANG_UNKNOWN) fallback = LANG_ZH;
+    kana = kana_sentences(norm.cp, norm.n);
+    if (norm.n > 0 && !kana) {
+        st = cv_error(CV_RESOURCE_EXHAUSTED, "out of memory");
+        goto done;
+    }
     for (size_t i = 0; i < units.count; i++) {
-        if (!emit_unit(&b, &norm, attrs, &units.items[i], o.default_lang, fallback)) {
+        if (!emit_unit(&b, &norm, attrs, kana, &units.items[i], o.default_lang, fallback)) {
             st = cv_error(CV_RESOURCE_EXHAUSTED, "out of memory");
             break;
         }
     }
 done:
+    free(kana);
     if (!cv_is_ok(&st)) text_segments_free(out);
     seg_units_free(&units);
     ts_free(&raw);

@@ -53,7 +53,11 @@ typedef struct text_frontend_options {
      * under a Cantonese speaker...). LANG_UNKNOWN: guess from the text. */
     text_lang default_lang;
     /* Segments are cut at sentence punctuation, and further at commas when
-     * longer than this many characters (0: a default). */
+     * longer than this many characters (0: a default of 30). Counted in
+     * CJK characters: Latin and other characters count half, so the default
+     * is 30 Han or 60 Latin characters. Without a comma, a piece is cut at
+     * a blank past twice the limit, and anywhere outside a word past four
+     * times the limit. */
     size_t max_segment_chars;
 } text_frontend_options;
 

@@ -1,6 +1,8 @@
 /* Script classification and splitting of text into single-language runs. */
 #include "text/script.h"
 
+#include <stdlib.h>
+
 #include <unicode/uchar.h>
 #include <unicode/uscript.h>
 
@@ -52,14 +54,19 @@ static bool is_sentence_stop(uint32_t c)
     }
 }
 
-bool sentence_has_kana(const uint32_t *cp, size_t n, size_t pos)
+bool *kana_sentences(const uint32_t *cp, size_t n)
 {
-    size_t lo = pos, hi = pos;
-    while (lo > 0 && !is_sentence_stop(cp[lo - 1])) lo--;
-    while (hi < n && !is_sentence_stop(cp[hi])) hi++;
-    for (size_t i = lo; i < hi; i++)
-        if (script_of(cp[i]) == SC_KANA) return true;
-    return false;
+    bool *kana = n ? malloc(n * sizeof *kana) : NULL;
+    if (!kana) return NULL;
+    for (size_t lo = 0; lo < n;) {
+        size_t hi = lo;
+        bool has = false;
+        while (hi < n && !is_sentence_stop(cp[hi])) has |= script_of(cp[hi++]) == SC_KANA;
+        if (hi < n) hi++; /* the stop belongs to its sentence */
+        for (size_t i = lo; i < hi; i++) kana[i] = has;
+        lo = hi;
+    }
+    return kana;
 }
 
 text_lang lang_of_script(text_script sc, text_lang han_lang)

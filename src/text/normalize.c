@@ -4,6 +4,7 @@
  * words in their place. */
 #include "text/normalize.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "text/normalize_tables.h"
@@ -27,6 +28,7 @@ typedef struct nz {
     text_lang fallback; /* LANG_ZH or LANG_EN */
     tstream *out;
     sbuf w;             /* the words being built for the current token */
+    const bool *kana;   /* per input position: its sentence has kana */
 } nz;
 
 static bool dig(const tstream *s, size_t i) { return i < s->n && is_ascii_digit(s->cp[i]); }
@@ -82,10 +84,10 @@ static bool is_sentence_bound(uint32_t c)
            ts_is_marker(c);
 }
 
-static text_lang letter_lang(const tstream *s, size_t i)
+static text_lang letter_lang(const nz *z, size_t i)
 {
-    text_script sc = script_of(s->cp[i]);
-    if (sc == SC_HAN) return sentence_has_kana(s->cp, s->n, i) ? LANG_JA : LANG_ZH;
+    text_script sc = script_of(z->in->cp[i]);
+    if (sc == SC_HAN) return z->kana[i] ? LANG_JA : LANG_ZH;
     return lang_of_script(sc, LANG_ZH);
 }
 
@@ -104,12 +106,12 @@ static text_lang context_lang(const nz *z, size_t lo, size_t hi)
     /* distances count the characters in between, blanks aside (Chinese
      * text keeps no blanks, so "iPhone 15发布" is as close to both) */
     for (size_t k = lo; k > 0; k--) {
-        if (script_is_letter(script_of(s->cp[k - 1]))) { left = letter_lang(s, k - 1); break; }
+        if (script_is_letter(script_of(s->cp[k - 1]))) { left = letter_lang(z, k - 1); break; }
         if (is_sentence_bound(s->cp[k - 1]) && k < lo) break;
         if (s->cp[k - 1] != ' ') dl++;
     }
     for (; rk < s->n; rk++) {
-        if (script_is_letter(script_of(s->cp[rk]))) { right = letter_lang(s, rk); break; }
+        if (script_is_letter(script_of(s->cp[rk]))) { right = letter_lang(z, rk); break; }
         if (is_sentence_bound(s->cp[rk]) && !dig(s, rk + 1)) break;
         if (s->cp[rk] != ' ') dr++;
     }
@@ -596,7 +598,10 @@ static size_t symbol_at(nz *z, size_t i, text_lang *lang)
 bool text_normalize(const tstream *in, const markup_attrs *attrs, text_lang default_lang,
                     tstream *out)
 {
-    nz z = {in, attrs, LANG_ZH, out, {0}};
+    if (in->n == 0) return true;
+    bool *kana = kana_sentences(in->cp, in->n);
+    if (!kana) return false;
+    nz z = {in, attrs, LANG_ZH, out, {0}, kana};
     text_lang guess = default_lang != LANG_UNKNOWN ? default_lang : lang_guess(in->cp, in->n);
     if (guess == LANG_EN) z.fallback = LANG_EN;
     bool ok = true;
@@ -618,5 +623,6 @@ bool text_normalize(const tstream *in, const markup_attrs *attrs, text_lang defa
     }
     if (z.w.oom) ok = false;
     sb_free(&z.w);
+    free(kana);
     return ok;
 }

@@ -28,9 +28,10 @@ bool is_opening_punct(uint32_t cp);
 /* Closing brackets and quotes: they belong to the text that precedes. */
 bool is_closing_punct(uint32_t cp);
 
-/* True if the sentence around position pos (bounded by sentence
- * punctuation) contains kana: Han there is read as Japanese. */
-bool sentence_has_kana(const uint32_t *cp, size_t n, size_t pos);
+/* For every position of cp[0..n), whether its sentence (bounded by sentence
+ * punctuation) contains kana: Han there is read as Japanese. Returns a
+ * malloc'ed array (NULL on allocation failure, or if n is 0). */
+bool *kana_sentences(const uint32_t *cp, size_t n);
 
 /* Language of a letter of script sc: Han is zh, or han_lang (LANG_YUE under
  * a Cantonese tag or default; LANG_JA in a kana sentence). */

@@ -171,9 +171,15 @@ static size_t comma_cut(const uint32_t *cp, size_t n, size_t i)
     return j;
 }
 
+static bool is_word_char(uint32_t c)
+{
+    return is_ascii_digit(c) || script_of(c) == SC_LATIN || script_of(c) == SC_HANGUL;
+}
+
 /* Pass 2: a piece longer than limit (weighted) is cut at commas, greedily
- * as late as the limit allows; without a comma, Latin text is cut at a
- * blank once twice the limit is reached. */
+ * as late as the limit allows; without a comma, at a blank once twice the
+ * limit is reached, and without either, anywhere outside a Latin word or
+ * number at four times the limit (unpunctuated CJK). */
 static bool cut_long(const tstream *s, const seg_unit *u, size_t limit, seg_units *out)
 {
     seg_unit cur = *u;
@@ -186,6 +192,9 @@ static bool cut_long(const tstream *s, const seg_unit *u, size_t limit, seg_unit
         size_t cut = 0;
         if (w > limit && last_comma > cur.lo) cut = last_comma;
         else if (w > 2 * limit && last_blank > cur.lo) cut = last_blank;
+        else if (w > 4 * limit && i > cur.lo && !(is_word_char(s->cp[i - 1]) &&
+                                                  is_word_char(s->cp[i])))
+            cut = i; /* no comma nor blank for far too long: anywhere but in a word */
         if (cut > 0) {
             seg_unit head = cur;
             head.hi = cut;

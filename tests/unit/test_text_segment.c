@@ -89,6 +89,9 @@ static void test_long_sentence_split_at_commas(void **state)
          "en::When the weather is nice, we like to walk in the park, / "
          "en::and after that, / en:E:we usually have lunch together in a small cafe near the river."},
         /* no comma at all: Latin text is cut at a blank past twice the limit */
+        /* nor blank: CJK is cut anywhere at four times the limit */
+        {"一二三四五六七八九十一二三四五六七八九十一二三四五", 0, 5,
+         "zh::一二三四五六七八九十一二三四五六七八九十 / zh:E:一二三四五"},
         {"aaaa bbbb cccc dddd eeee ffff gggg hhhh iiii jjjj kkkk", 0, 10,
          "en::aaaa bbbb cccc dddd eeee ffff gggg hhhh / en:E:iiii jjjj kkkk"},
     };
