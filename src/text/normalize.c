@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/utf8.h"
 #include "text/normalize_tables.h"
 #include "text/normalize_words.h"
 #include "text/script.h"
@@ -347,8 +348,15 @@ static size_t match_range(nz *z, const numtok *t, bool neg, text_lang *lang)
     if (!dig(s, t->hi + 1)) return 0;
     *lang = context_lang(z, t->lo, t->hi + 1);
     if (!readable(*lang)) return 0;
+    /* "5-3=2" is a subtraction, not a range */
+    numtok b;
+    scan_number(s, t->hi + 1, &b);
+    size_t k = b.hi;
+    while (at(s, k) == ' ') k++;
+    bool minus = c == '-' && at(s, k) == '=';
     say_number(z, *lang, neg, t);
-    sb_add(&z->w, *lang == LANG_ZH ? "到" : " to");
+    if (minus) sb_add(&z->w, *lang == LANG_ZH ? "减" : " minus");
+    else sb_add(&z->w, *lang == LANG_ZH ? "到" : " to");
     return t->hi + 1;
 }
 
@@ -412,6 +420,54 @@ static size_t match_ordinal_en(nz *z, const numtok *t, text_lang *lang)
     return t->hi + 2;
 }
 
+/* "1990s" -> "nineteen nineties", "80s" -> "eighties" */
+static size_t match_decade_en(nz *z, const numtok *t, text_lang *lang)
+{
+    const tstream *s = z->in;
+    if (!is_plain_int(t) || (t->ni != 2 && t->ni != 4) || t->i[t->ni - 1] != '0' ||
+        at(s, t->hi) != 's' || is_ascii_alpha(at(s, t->hi + 1)))
+        return 0;
+    *lang = context_lang(z, t->lo, t->hi);
+    if (*lang != LANG_EN) return 0;
+    if (t->ni == 4) en_year(&z->w, t->i, 4);
+    else en_cardinal(&z->w, t->i, 2);
+    if (z->w.oom || z->w.n == 0) return 0;
+    if (z->w.s[z->w.n - 1] == 'y') {
+        z->w.n--;
+        sb_add(&z->w, "ies");
+    } else {
+        sb_add(&z->w, "s");
+    }
+    return t->hi + 1;
+}
+
+/* "+86 138 0013 8000": an international phone number, digit by digit. */
+static size_t match_intl_phone(nz *z, size_t i, text_lang *lang)
+{
+    const tstream *s = z->in;
+    if (s->cp[i] != '+' || !dig(s, i + 1) || (i > 0 && (is_ascii_digit(s->cp[i - 1]) ||
+                                                         is_ascii_alpha(s->cp[i - 1]))))
+        return 0;
+    size_t e = i + 1, total = 0;
+    for (;;) {
+        size_t r = digit_run(s, e);
+        total += r;
+        e += r;
+        if ((at(s, e) == ' ' || at(s, e) == '-') && dig(s, e + 1)) e++;
+        else break;
+    }
+    if (total < 7) return 0;
+    *lang = context_lang(z, i, e);
+    if (!readable(*lang)) return 0;
+    sb_add(&z->w, *lang == LANG_ZH ? "加" : "plus");
+    for (size_t k = i + 1; k < e; k++) {
+        if (!is_ascii_digit(s->cp[k])) continue;
+        char d = (char)s->cp[k];
+        say_digits(z, *lang, &d, 1);
+    }
+    return e;
+}
+
 static size_t match_unit(nz *z, const numtok *t, bool neg, size_t lo, text_lang *lang)
 {
     const tstream *s = z->in;
@@ -441,7 +497,24 @@ static size_t match_unit(nz *z, const numtok *t, bool neg, size_t lo, text_lang 
     return k + len;
 }
 
-/* "$1,234.56", "¥100", "€5" */
+/* " million" (or thousand, billion, trillion) at cp[p]: the word, and the
+ * length to skip in *len. */
+static const char *scale_word_en(const tstream *s, size_t p, size_t *len)
+{
+    static const char *const scales[] = {"thousand", "million", "billion", "trillion"};
+    if (at(s, p) != ' ') return NULL;
+    for (size_t k = 0; k < sizeof scales / sizeof scales[0]; k++) {
+        size_t n = strlen(scales[k]), j = 0;
+        while (j < n && at(s, p + 1 + j) == (uint32_t)scales[k][j]) j++;
+        if (j == n && !is_ascii_alpha(at(s, p + 1 + n))) {
+            *len = n + 1;
+            return scales[k];
+        }
+    }
+    return NULL;
+}
+
+/* "$1,234.56", "¥100", "€5", "$5 million" */
 static size_t match_currency(nz *z, size_t i, text_lang *lang)
 {
     const tstream *s = z->in;
@@ -455,8 +528,25 @@ static size_t match_currency(nz *z, size_t i, text_lang *lang)
     if (!readable(*lang)) return 0;
     if (*lang == LANG_ZH) {
         say_number(z, *lang, false, &t);
+        size_t e = t.hi;
+        /* "$5亿": the scale goes before the currency word */
+        while (at(s, e) == 0x4E07 || at(s, e) == 0x4EBF || at(s, e) == 0x5343) {
+            char u[4];
+            int k = utf8_encode(s->cp[e++], u);
+            sb_addn(&z->w, u, (size_t)k);
+        }
         sb_add(&z->w, c->zh);
-        return t.hi;
+        return e;
+    }
+    size_t scale_len;
+    const char *scale = scale_word_en(s, t.hi, &scale_len);
+    if (scale) { /* "$5 million" -> "five million dollars" */
+        say_number(z, *lang, false, &t);
+        sb_add(&z->w, " ");
+        sb_add(&z->w, scale);
+        sb_add(&z->w, " ");
+        sb_add(&z->w, c->en_many);
+        return t.hi + scale_len;
     }
     bool one = t.ni == 1 && t.i[0] == '1';
     bool zero = t.ni == 1 && t.i[0] == '0';
@@ -552,6 +642,7 @@ static size_t number_at(nz *z, size_t i, text_lang *lang)
         (e = match_percent(z, &t, neg, i, lang)) || (e = match_unit(z, &t, neg, i, lang)))
         return e;
     if (!neg && (e = match_ordinal_en(z, &t, lang))) return e;
+    if (!neg && (e = match_decade_en(z, &t, lang))) return e;
 
     *lang = context_lang(z, i, t.hi);
     if (!readable(*lang)) return 0;
@@ -611,7 +702,8 @@ bool text_normalize(const tstream *in, const markup_attrs *attrs, text_lang defa
         text_lang l = LANG_UNKNOWN;
         if (is_ascii_digit(c) || c == '-' || c == 0x2212) e = number_at(&z, i, &l);
         else if (currency_lookup(c)) e = match_currency(&z, i, &l);
-        else e = symbol_at(&z, i, &l);
+        if (e == 0 && c == '+') e = match_intl_phone(&z, i, &l);
+        if (e == 0 && !is_ascii_digit(c)) e = symbol_at(&z, i, &l);
         if (e > i) {
             ok = flush(&z, i, e, l);
             i = e;

@@ -91,6 +91,9 @@ static const symbol_word SYMBOLS[] = {
     {0x2264, "小于等于", "is less than or equal to", false},
     {0x2265, "大于等于", "is greater than or equal to", false},
     {0x2103, "摄氏度", "degrees Celsius", false}, /* ℃ */
+    {'%', "百分号", "percent", false},              /* after a number: percent rule */
+    {0x2030, "千分号", "per mille", false},          /* ‰ */
+    {0x00B0, "度", "degrees", false},              /* ° */
     {'*', "乘", "times", true},
     {'<', "小于", "is less than", true},
     {'>', "大于", "is greater than", true},
