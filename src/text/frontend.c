@@ -70,6 +70,29 @@ static bool ends_sentence(const tstream *s, size_t lo, size_t hi)
     return false;
 }
 
+/* The text of cp[lo..hi): a paragraph marker left inside by the merging of
+ * a short piece becomes a blank, unless next to CJK or another blank. */
+static char *segment_text(const tstream *s, size_t lo, size_t hi)
+{
+    tstream t = {0};
+    bool ok = true;
+    for (size_t i = lo; ok && i < hi; i++) {
+        uint32_t c = s->cp[i];
+        if (ts_is_marker(c)) {
+            uint32_t prev = t.n ? t.cp[t.n - 1] : ' ', next = i + 1 < hi ? s->cp[i + 1] : ' ';
+            if (prev == ' ' || next == ' ' || script_is_cjk(script_of(prev)) ||
+                script_is_cjk(script_of(next)) || (prev >= 0x3000 && prev <= 0x303F) ||
+                (prev >= 0xFF00 && prev <= 0xFFEF))
+                continue;
+            c = ' ';
+        }
+        ok = ts_push(&t, c, 0);
+    }
+    char *text = ok ? ts_to_utf8(&t, 0, t.n) : NULL;
+    ts_free(&t);
+    return text;
+}
+
 /* Emits the language runs of one unit as segments. */
 static bool emit_unit(builder *b, const tstream *s, const markup_attrs *attrs,
                       const bool *kana, const seg_unit *u, text_lang default_lang,
@@ -112,7 +135,7 @@ static bool emit_unit(builder *b, const tstream *s, const markup_attrs *attrs,
         /* a run ends a sentence if it is the unit's last or ends with
          * sentence punctuation of its own (short sentences merged) */
         x.sentence_end = r + 1 == nr ? u->sentence_end : ends_sentence(s, rl, rh);
-        x.text = ts_to_utf8(s, rl, rh);
+        x.text = segment_text(s, rl, rh);
         ok = x.text && emit(b, x);
         if (!ok) free(x.text);
         first = false;

@@ -87,8 +87,13 @@ cv_status markup_parse(const char *text, size_t len, tstream *out, markup_attrs 
         bool changed = false;
         if ((n = special_token(s, rest, &name_len)) > 0) {
             text_lang l = markup_lang_tag(s + 2, name_len);
-            if (l != LANG_UNKNOWN) { cur.forced = l; changed = true; }
-            i += n; /* other special tokens are dropped */
+            if (l != LANG_UNKNOWN) {
+                cur.forced = l;
+                changed = true;
+            } else if (!ts_push(out, ' ', (uint16_t)a)) { /* dropped, words kept apart */
+                return cv_error(CV_RESOURCE_EXHAUSTED, "out of memory");
+            }
+            i += n;
         } else if ((n = event_token(s, rest)) > 0) {
             if (!ts_push(out, TS_EVENT_BASE + (uint32_t)event_of(s + 1, n - 2), (uint16_t)a))
                 return cv_error(CV_RESOURCE_EXHAUSTED, "out of memory");

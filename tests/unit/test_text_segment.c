@@ -51,6 +51,9 @@ static void test_sentence_punctuation(void **state)
          "en:E:Wait... what happened here? / en:E:Nobody knows that story."},
         /* a blank line ends a sentence; a single line break does not */
         {"第一章 开始\n\n他走进了房间", 0, 0, "zh:E:第一章开始 / zh:E:他走进了房间"},
+        /* a short paragraph merged into the next one: no marker left over */
+        {"Hi\n\nthere you are", 0, 0, "en:E:Hi there you are"},
+        {"嗯\n\n他走进了房间", 0, 0, "zh:E:嗯他走进了房间"},
         {"This line is\nwrapped in two.", 0, 0, "en:E:This line is wrapped in two."},
     };
     RUN(cases);
@@ -177,6 +180,7 @@ static void test_markup(void **state)
         {"<|en|>你好世界。<|zh|>Hello world.", 0, 0, "en:E:你好世界。 / zh:E:Hello world."},
         {"<|yue|>我哋去饮茶。", 0, 0, "yue:E:我哋去饮茶。"},
         {"<|jp|>東京です。", 0, 0, "ja:E:東京です。"},
+        {"Hello<|endofprompt|>world and all.", 0, 0, "en:E:Hello world and all."},
         {"希望你以后能够做的比我还好呦。<|endofprompt|>收到好友从远方寄来的生日礼物。", 0, 0,
          "zh:E:希望你以后能够做的比我还好呦。 / zh:E:收到好友从远方寄来的生日礼物。"},
         {"[laughter]你好啊朋友。[breath]我们走吧，出发。", 0, 0,
