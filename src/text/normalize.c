@@ -420,6 +420,31 @@ static size_t match_ordinal_en(nz *z, const numtok *t, text_lang *lang)
     return t->hi + 2;
 }
 
+/* "1.2.3" (a version): each part a number, joined by "point" / 点. */
+static size_t match_version(nz *z, const numtok *t, text_lang *lang)
+{
+    const tstream *s = z->in;
+    if (t->grouped || t->nf == 0 || at(s, t->hi) != '.' || !dig(s, t->hi + 1)) return 0;
+    size_t e = t->hi;
+    while (at(s, e) == '.' && dig(s, e + 1)) e += 1 + digit_run(s, e + 1);
+    *lang = context_lang(z, t->lo, e);
+    if (!readable(*lang)) return 0;
+    for (size_t k = t->lo; k < e;) {
+        size_t r = digit_run(s, k);
+        char d[MAX_DIGITS + 1];
+        size_t n = r < MAX_DIGITS ? r : MAX_DIGITS;
+        for (size_t j = 0; j < n; j++) d[j] = (char)s->cp[k + j];
+        if (*lang == LANG_ZH) zh_cardinal(&z->w, d, n);
+        else en_cardinal(&z->w, d, n);
+        k += r;
+        if (k < e) {
+            sb_add(&z->w, *lang == LANG_ZH ? "点" : " point");
+            k++;
+        }
+    }
+    return e;
+}
+
 /* "1990s" -> "nineteen nineties", "80s" -> "eighties" */
 static size_t match_decade_en(nz *z, const numtok *t, text_lang *lang)
 {
@@ -641,6 +666,7 @@ static size_t number_at(nz *z, size_t i, text_lang *lang)
     if ((e = match_fraction_or_ratio(z, &t, neg, lang)) || (e = match_range(z, &t, neg, lang)) ||
         (e = match_percent(z, &t, neg, i, lang)) || (e = match_unit(z, &t, neg, i, lang)))
         return e;
+    if (!neg && (e = match_version(z, &t, lang))) return e;
     if (!neg && (e = match_ordinal_en(z, &t, lang))) return e;
     if (!neg && (e = match_decade_en(z, &t, lang))) return e;
 

@@ -63,7 +63,7 @@ static void test_zh_cardinals(void **state)
         {"共123456789人", "共一亿二千三百四十五万六千七百八十九人"},
         {"共1,234,567人", "共一百二十三万四千五百六十七人"},
         {"我有2个苹果", "我有两个苹果"},
-        {"costs 100元", "costs 一百元"},
+        {"costs 100元", "costs一百元"},
         {"第2名", "第二名"},
         {"2月", "二月"},
         {"12个", "十二个"},
@@ -111,6 +111,8 @@ static void test_zh_rules(void **state)
         {"需要3-5天", "需要三到五天"},
         {"需要3~5天", "需要三到五天"},
         {"计算5-3=2", "计算五减三等于二"},
+        {"3 + 4 = 7", "三加四等于七"},
+        {"版本1.2.3发布", "版本一点二点三发布"},
         {"拨打+86 13800138000", "拨打加八六一三八零零一三八零零零"},
         {"调到30°", "调到三十度"},
         /* units and symbols */
@@ -177,6 +179,7 @@ static void test_en_rules(void **state)
         {"Add 2/3 cup", "Add two thirds cup"},
         {"Pages 10-20 only", "Pages ten to twenty only"},
         {"so 5-3=2 ok", "so five minus three equals two ok"},
+        {"version 1.12.3 is out", "version one point twelve point three is out"},
         {"the 1990s and 80s", "the nineteen nineties and eighties"},
         {"Call +86 138 0013 8000", "Call plus eight six one three eight zero zero one three "
                                    "eight zero zero zero"},

@@ -192,7 +192,9 @@ static void test_markup(void **state)
          "en::This is / en:S:very / en:E:important."},
         {"<strong>是</strong>的", 0, 0, "zh:S:是 / zh:E:的"},
         {"在他讲述那个荒诞故事的过程中，他突然<laughter>停下来</laughter>，因为他自己也被逗笑了。", 0, 0,
-         "zh::在他讲述那个荒诞故事的过程中，他突然 / zh:L:停下来 / zh:E:，因为他自己也被逗笑了。"},
+         "zh::在他讲述那个荒诞故事的过程中，他突然 / zh:L:停下来 / zh:E:因为他自己也被逗笑了。"},
+        /* a segment does not start with a comma or colon */
+        {"<strong>注意</strong>：请在三点前完成。", 0, 0, "zh:S:注意 / zh:E:请在三点前完成。"},
         /* not markup: left as text */
         {"a < b and [x1] and <|bad tag|>.", 0, 0, "en:E:a < b and [x one] and <|bad tag|>."},
     };
