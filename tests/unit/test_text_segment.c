@@ -71,6 +71,10 @@ static void test_abbreviations_and_numbers(void **state)
          "en:E:He moved to the U.S. and stayed there. / en:E:It was fine."},
         {"Cats, dogs, etc. are pets here. Birds too maybe.", 0, 0,
          "en:E:Cats, dogs, etc. are pets here. / en:E:Birds too maybe."},
+        {"J. K. Rowling wrote it. George W. Bush read it.", 0, 0,
+         "en:E:J. K. Rowling wrote it. / en:E:George W. Bush read it."},
+        {"We meet at 3:45 PM. Then we eat.", 0, 0,
+         "en:E:We meet at three forty-five P M. / en:E:Then we eat."},
         {"Visit example.com today. It is good.", 0, 0,
          "en:E:Visit example.com today. / en:E:It is good."},
     };
