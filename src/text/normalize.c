@@ -278,7 +278,7 @@ static size_t match_time(nz *z, const numtok *t, text_lang *lang)
         e += 3;
     }
     size_t ae = match_ampm(s, e, &pm);
-    *lang = context_lang(z, t->lo, e);
+    *lang = context_lang(z, t->lo, ae ? ae : e); /* the letters of "PM" do not count */
     if (!readable(*lang)) return 0;
     if (*lang == LANG_ZH) {
         if (ae) sb_add(&z->w, pm ? "下午" : "上午");
@@ -502,7 +502,7 @@ static size_t match_unit(nz *z, const numtok *t, bool neg, size_t lo, text_lang 
     const unit_word *u = unit_match(s->cp, s->n, k, &len);
     if (!u) return 0;
     if (blank && len == 1 && is_ascii_alpha(s->cp[k])) return 0; /* "5 m" may be prose */
-    *lang = context_lang(z, lo, t->hi);
+    *lang = context_lang(z, lo, k + len); /* the unit's letters do not count */
     if (!readable(*lang)) return 0;
     say_number(z, *lang, neg, t);
     if (*lang == LANG_ZH) {
