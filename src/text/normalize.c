@@ -180,7 +180,10 @@ static void say_int(nz *z, text_lang l, unsigned v)
 
 /* ---- dates and times ------------------------------------------------ */
 
-static void say_date(nz *z, text_lang l, const char *year, unsigned month, unsigned day)
+/* The date ending at input position end; in Chinese, 日 is not repeated
+ * when the text writes it ("2024.11.24日"). */
+static void say_date(nz *z, text_lang l, const char *year, unsigned month, unsigned day,
+                     size_t end)
 {
     if (l == LANG_ZH) {
         zh_digits(&z->w, year, 4);
@@ -188,7 +191,8 @@ static void say_date(nz *z, text_lang l, const char *year, unsigned month, unsig
         say_int(z, l, month);
         sb_add(&z->w, "月");
         say_int(z, l, day);
-        sb_add(&z->w, "日");
+        uint32_t next = at(z->in, end);
+        if (next != 0x65E5 && next != 0x53F7) sb_add(&z->w, "日"); /* 日 号 */
     } else {
         char d[4];
         size_t n = (size_t)snprintf(d, sizeof d, "%u", day);
@@ -209,7 +213,7 @@ static size_t match_date(nz *z, const numtok *t, text_lang *lang)
         if (t->grouped || t->ni != 4) return 0;
     }
     numtok a, b;
-    if (t->ni == 4) {
+    if (t->ni == 4) { /* year first */
         uint32_t sep = at(s, t->lo + 4);
         if (sep != '-' && sep != '/' && sep != '.') return 0;
         size_t p = t->lo + 5, r1 = digit_run(s, p);
@@ -217,13 +221,13 @@ static size_t match_date(nz *z, const numtok *t, text_lang *lang)
         size_t q = p + r1 + 1, r2 = digit_run(s, q);
         if (r2 < 1 || r2 > 2) return 0;
         scan_number(s, p, &a);
-        scan_number(s, q, &b);
-        unsigned m = small_value(&a), d = (unsigned)((s->cp[q] - '0') * (r2 == 2 ? 10 : 1) +
-                                                      (r2 == 2 ? s->cp[q + 1] - '0' : 0));
+        scan_number(s, q, &b); /* "24" (a ".5" after it would be a decimal: ints only) */
+        if (b.nf > 0) return 0;
+        unsigned m = small_value(&a), d = small_value(&b);
         if (m < 1 || m > 12 || d < 1 || d > 31) return 0;
         *lang = context_lang(z, t->lo, q + r2);
         if (!readable(*lang)) return 0;
-        say_date(z, *lang, t->i, m, d);
+        say_date(z, *lang, t->i, m, d, q + r2);
         return q + r2;
     }
     if (!is_plain_int(t) || t->ni > 2 || at(s, t->hi) != '/') return 0;
@@ -240,7 +244,7 @@ static size_t match_date(nz *z, const numtok *t, text_lang *lang)
     year[4] = '\0';
     *lang = context_lang(z, t->lo, q + 4);
     if (!readable(*lang)) return 0;
-    say_date(z, *lang, year, m, d);
+    say_date(z, *lang, year, m, d, q + 4);
     return q + 4;
 }
 
