@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "common/status.h"
 
@@ -52,12 +53,27 @@ typedef struct text_frontend_options {
      * under a Cantonese speaker...). LANG_UNKNOWN: guess from the text. */
     text_lang default_lang;
     /* Segments are cut at sentence punctuation, and further at commas when
-     * longer than this many characters (0: a default). */
+     * longer than this many characters (0: a default of 30). Counted in
+     * CJK characters: Latin and other characters count half, so the default
+     * is 30 Han or 60 Latin characters. Without a comma, a piece is cut at
+     * a blank past twice the limit, and anywhere outside a word past four
+     * times the limit. */
     size_t max_segment_chars;
 } text_frontend_options;
 
 cv_status text_frontend_run(const char *text, const text_frontend_options *opt,
                             text_segments *out);
 void text_segments_free(text_segments *s);
+
+/* The normalized text alone: markup removed (events dropped), blanks and
+ * widths cleaned, numbers and symbols as words, no segmentation. *out is
+ * malloc'ed (free it). Same errors as text_frontend_run(). */
+cv_status text_frontend_normalize(const char *text, const text_frontend_options *opt,
+                                  char **out);
+
+/* Writes one line per segment: language, flags (end, emph, laugh,
+ * event=...) and the text between bars. Returns the number of lines. */
+int text_segments_print(FILE *f, const text_segments *s);
+const char *text_event_name(text_event e); /* "none", "laughter", ... */
 
 #endif
