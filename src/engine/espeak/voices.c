@@ -1,0 +1,49 @@
+#include "engine/espeak/voices.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* F0 targets follow typical adult ranges (women ~190-260 Hz, men ~95-140 Hz)
+ * and differ by at least ~8% between speakers so each sounds distinct. */
+static const speaker g_speakers[] = {
+    {"中文女", LANG_ZH, GENDER_FEMALE, "f3", 228.0f},
+    {"中文男", LANG_ZH, GENDER_MALE, "m3", 118.0f},
+    {"日语男", LANG_JA, GENDER_MALE, "m1", 132.0f},
+    {"粤语女", LANG_YUE, GENDER_FEMALE, "f4", 250.0f},
+    {"英文女", LANG_EN, GENDER_FEMALE, "f2", 205.0f},
+    {"英文男", LANG_EN, GENDER_MALE, "m2", 104.0f},
+    {"韩语女", LANG_KO, GENDER_FEMALE, "f5", 215.0f},
+};
+
+size_t speaker_count(void) { return sizeof g_speakers / sizeof g_speakers[0]; }
+
+const speaker *speaker_at(size_t i) { return i < speaker_count() ? &g_speakers[i] : NULL; }
+
+const speaker *speaker_find(const char *id)
+{
+    for (size_t i = 0; i < speaker_count(); i++)
+        if (strcmp(g_speakers[i].id, id) == 0)
+            return &g_speakers[i];
+    return NULL;
+}
+
+prosody speaker_prosody(const speaker *s)
+{
+    prosody p = {.gender = s->gender, .f0_hz = s->f0_hz, .range = 1.0f, .rate = 1.0f};
+    snprintf(p.variant, sizeof p.variant, "%s", s->variant);
+    return p;
+}
+
+const char *espeak_voice_for(text_lang lang, text_lang fallback)
+{
+    if (lang == LANG_UNKNOWN)
+        lang = fallback;
+    switch (lang) {
+    case LANG_EN: return "en-us";
+    case LANG_JA: return "ja";
+    case LANG_KO: return "ko";
+    case LANG_YUE: return "yue";
+    case LANG_ZH:
+    default: return "cmn";
+    }
+}
