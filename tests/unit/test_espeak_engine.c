@@ -185,7 +185,7 @@ static void test_each_language_speaks(void **state)
 {
     (void)state;
     const char *texts[] = {"今天天气很好。", "The weather is nice today.",
-                           "きょうは いい てんきですね。", "오늘은 날씨가 좋습니다."};
+                           "今日はいい天気ですね。", "오늘은 날씨가 좋습니다."};
     for (size_t i = 0; i < 4; i++) {
         tts_request req = sft("中文女", texts[i]);
         rec_sink r = rec_new();
@@ -206,6 +206,21 @@ static void test_language_follows_segment(void **state)
     (void)state;
     const char *en = "Good morning, everybody.";
     tts_request a = sft("中文女", en), b = sft("英文女", en);
+    rec_sink ra = rec_new(), rb = rec_new();
+    assert_int_equal(run(&a, &ra), CV_OK);
+    assert_int_equal(run(&b, &rb), CV_OK);
+    double ratio = (double)ra.len / (double)rb.len;
+    assert_true(ratio > 0.8 && ratio < 1.25);
+    free(ra.pcm);
+    free(rb.pcm);
+}
+
+/* Kanji in Japanese text are read in Japanese (as kana), not spelled out
+ * as "Chinese letter": the kanji and the kana spelling take about as long. */
+static void test_japanese_kanji_read_as_kana(void **state)
+{
+    (void)state;
+    tts_request a = sft("日语男", "東京へ行きます。"), b = sft("日语男", "とうきょうへいきます。");
     rec_sink ra = rec_new(), rb = rec_new();
     assert_int_equal(run(&a, &ra), CV_OK);
     assert_int_equal(run(&b, &rb), CV_OK);
@@ -311,6 +326,7 @@ int main(void)
         cmocka_unit_test(test_unknown_speaker_rejected),
         cmocka_unit_test(test_each_language_speaks),
         cmocka_unit_test(test_language_follows_segment),
+        cmocka_unit_test(test_japanese_kanji_read_as_kana),
         cmocka_unit_test(test_speed_changes_duration),
         cmocka_unit_test(test_all_modes),
         cmocka_unit_test(test_concurrent_calls),

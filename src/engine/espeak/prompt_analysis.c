@@ -9,9 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audio/resample.h"
 #include "common/utf8.h"
 
 #define YIN_THRESHOLD 0.2f
+#define PITCH_RATE 8000
 #define SILENCE_BELOW_PEAK_DB 35.0f /* frames this far below the loudest are silence */
 #define ABS_FLOOR_DBFS -70.0f
 #define BRIDGE_GAP_SECONDS 0.25 /* shorter gaps count as part of the speech */
@@ -158,8 +160,15 @@ int voice_analyze(const int16_t *pcm, size_t n, int rate, voice_analysis *out)
         return -1;
     for (size_t i = 0; i < n; i++)
         x[i] = pcm[i] / 32768.0f;
-    size_t frames = 0;
-    float *f0 = pitch_track(x, n, rate, 60.0f, 500.0f, &frames);
+    /* Pitch is tracked at 8 kHz: plenty for F0 up to 500 Hz, and YIN's cost
+     * grows with the square of the rate. */
+    size_t frames = 0, n8 = 0;
+    float *x8 = resample_float(x, n, rate, PITCH_RATE, &n8);
+    float *f0 = x8 ? pitch_track(x8, n8, PITCH_RATE, 60.0f, 500.0f, &frames) : NULL;
+    free(x8);
+    size_t level_frames = n / (size_t)lround(rate * PA_HOP_SECONDS) + 1;
+    if (level_frames < frames)
+        frames = level_frames;
     float *db = f0 ? frame_levels_db(x, n, rate, frames) : NULL;
     bool *active = db ? calloc(frames ? frames : 1, sizeof *active) : NULL;
     float *voiced = active ? malloc((frames ? frames : 1) * sizeof *voiced) : NULL;

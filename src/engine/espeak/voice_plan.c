@@ -6,6 +6,7 @@
 
 #include "engine/espeak/espeak_backend.h"
 #include "engine/espeak/flite_backend.h"
+#include "engine/espeak/kana_reading.h"
 #include "engine/espeak/voices.h"
 
 #define DEFAULT_SPEAKER "中文女"
@@ -78,6 +79,14 @@ static int render_text(const char *voice, const prosody *p, const char *text, pc
 {
     if (strcmp(voice, "en-us") == 0)
         return flite_backend_synth(p, text, out);
+    if (strcmp(voice, "ja") == 0 && text_has_han(text)) {
+        char *kana = kana_reading(text);
+        if (kana) {
+            int rc = espeak_backend_synth(voice, p, kana, out);
+            free(kana);
+            return rc;
+        }
+    }
     return espeak_backend_synth(voice, p, text, out);
 }
 
