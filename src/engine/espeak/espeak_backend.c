@@ -14,15 +14,16 @@ static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
 static bool g_ready;
 static int g_init_rc;
 
-/* The pitch setting (0..100) moves the voice's F0 roughly exponentially; we
- * measure the median F0 at two settings per voice+variant and interpolate
- * in log-frequency, so that a target in Hz can be hit. */
-#define CAL_LO 25
-#define CAL_HI 75
+/* The pitch setting (0..100) moves the voice's F0 non-linearly (faster
+ * near the top); we measure the median F0 at five settings per voice and
+ * variant and interpolate piecewise in log-frequency, so that a target in
+ * Hz can be hit. */
+#define CAL_POINTS 5
 #define CAL_MAX 64
+static const int g_cal_pitch[CAL_POINTS] = {0, 25, 50, 75, 100};
 typedef struct calibration {
     char key[48];
-    float log_f0_lo, log_f0_hi;
+    float log_f0[CAL_POINTS];
 } calibration;
 static calibration g_cal[CAL_MAX];
 static size_t g_cal_count;
@@ -86,6 +87,8 @@ static int synth_locked(const char *lang, const char *variant, int pitch, int ra
     return e == EE_OK && !c.failed ? 0 : -1;
 }
 
+/* Phrases with a balanced mix of tones / intonation, so the median F0 is
+ * typical of running speech. */
 static const char *calibration_phrase(const char *lang)
 {
     if (strncmp(lang, "en", 2) == 0)
@@ -94,7 +97,7 @@ static const char *calibration_phrase(const char *lang)
         return "きょうは いい てんきですね。こうえんを さんぽしましょう。";
     if (strcmp(lang, "ko") == 0)
         return "오늘은 날씨가 좋아서 공원에 산책하러 갑니다.";
-    return "今天天气很好，我们一起去公园散步吧。";
+    return "我们明天早上八点在学校门口见面，然后一起坐车去北京看展览。";
 }
 
 static float measure_f0(const pcm_buf *b)
@@ -113,31 +116,34 @@ static const calibration *calibrate_locked(const char *lang, const char *variant
     for (size_t i = 0; i < g_cal_count; i++)
         if (strcmp(g_cal[i].key, key) == 0)
             return &g_cal[i];
-    pcm_buf lo = {0}, hi = {0};
-    const char *phrase = calibration_phrase(lang);
-    float f_lo = 0, f_hi = 0;
-    if (synth_locked(lang, variant, CAL_LO, 50, espeakRATE_NORMAL, 100, phrase, &lo) == 0 &&
-        synth_locked(lang, variant, CAL_HI, 50, espeakRATE_NORMAL, 100, phrase, &hi) == 0) {
-        f_lo = measure_f0(&lo);
-        f_hi = measure_f0(&hi);
-    }
-    pcm_buf_free(&lo);
-    pcm_buf_free(&hi);
-    if (!(f_lo > 0 && f_hi > f_lo * 1.05f)) {
-        /* Measurement failed: assume a typical span so synthesis still works. */
-        bool male = variant[0] == 'm';
-        f_lo = male ? 95.0f : 180.0f;
-        f_hi = male ? 150.0f : 280.0f;
-        LOG_WARN("espeak: pitch calibration of %s failed, using defaults", key);
-    }
     if (g_cal_count == CAL_MAX)
         g_cal_count = 0; /* tiny cache; recycling an entry only costs a re-measure */
     calibration *c = &g_cal[g_cal_count++];
     snprintf(c->key, sizeof c->key, "%s", key);
-    c->log_f0_lo = logf(f_lo);
-    c->log_f0_hi = logf(f_hi);
-    LOG_DEBUG("espeak: %s F0 %.0f Hz at pitch %d, %.0f Hz at %d", key, f_lo, CAL_LO, f_hi,
-              CAL_HI);
+    bool ok = true;
+    for (int i = 0; i < CAL_POINTS; i++) {
+        pcm_buf b = {0};
+        float f = 0;
+        if (synth_locked(lang, variant, g_cal_pitch[i], 50, espeakRATE_NORMAL, 100,
+                         calibration_phrase(lang), &b) == 0)
+            f = measure_f0(&b);
+        pcm_buf_free(&b);
+        /* Keep the curve increasing even if one measurement is off. */
+        if (i > 0 && f <= expf(c->log_f0[i - 1]))
+            f = expf(c->log_f0[i - 1]) * 1.02f;
+        ok = ok && f > 0;
+        c->log_f0[i] = f > 0 ? logf(f) : 0.0f;
+    }
+    if (!ok) {
+        /* Measurement failed: assume a typical span so synthesis still works. */
+        bool male = variant[0] == 'm';
+        for (int i = 0; i < CAL_POINTS; i++)
+            c->log_f0[i] = logf((male ? 60.0f : 110.0f) * powf(male ? 2.3f : 2.5f, i / 4.0f));
+        LOG_WARN("espeak: pitch calibration of %s failed, using defaults", key);
+    }
+    LOG_DEBUG("espeak: %s F0 %.0f/%.0f/%.0f/%.0f/%.0f Hz at pitch 0/25/50/75/100", key,
+              expf(c->log_f0[0]), expf(c->log_f0[1]), expf(c->log_f0[2]), expf(c->log_f0[3]),
+              expf(c->log_f0[4]));
     return c;
 }
 
@@ -145,8 +151,17 @@ static int pitch_for(const calibration *c, float f0_hz)
 {
     if (!(f0_hz > 0))
         return 50;
-    float t = (logf(f0_hz) - c->log_f0_lo) / (c->log_f0_hi - c->log_f0_lo);
-    return clampi((int)lrintf(CAL_LO + t * (CAL_HI - CAL_LO)), 0, 100);
+    float lf = logf(f0_hz);
+    if (lf <= c->log_f0[0])
+        return 0;
+    for (int i = 1; i < CAL_POINTS; i++) {
+        if (lf <= c->log_f0[i]) {
+            float t = (lf - c->log_f0[i - 1]) / (c->log_f0[i] - c->log_f0[i - 1]);
+            return clampi((int)lrintf(g_cal_pitch[i - 1] +
+                                      t * (g_cal_pitch[i] - g_cal_pitch[i - 1])), 0, 100);
+        }
+    }
+    return 100;
 }
 
 int espeak_backend_synth(const char *lang, const prosody *p, const char *text, pcm_buf *out)
@@ -154,9 +169,13 @@ int espeak_backend_synth(const char *lang, const prosody *p, const char *text, p
     char err[128];
     if (espeak_backend_init(err, sizeof err))
         return -1;
+    /* Whispering has no F0 to calibrate: espeak-ng's whisper variants are
+     * used at their own pitch. */
+    bool whisper = p->breathiness >= 0.5f;
+    const char *variant = whisper ? (p->gender == GENDER_MALE ? "whisper" : "whisperf")
+                                  : p->variant;
     pthread_mutex_lock(&g_lock);
-    const calibration *c = calibrate_locked(lang, p->variant);
-    int pitch = pitch_for(c, p->f0_hz);
+    int pitch = whisper ? 50 : pitch_for(calibrate_locked(lang, variant), p->f0_hz);
     int range = (int)lrintf(50.0f * p->range);
     int rate = (int)lrintf(espeakRATE_NORMAL * p->rate);
     /* espeak-ng's volume covers -inf..+6 dB; the back end's caller applies
@@ -164,7 +183,7 @@ int espeak_backend_synth(const char *lang, const prosody *p, const char *text, p
     float g = p->gain_db > 6.0f ? 6.0f : p->gain_db;
     int volume = (int)lrintf(100.0f * powf(10.0f, g / 20.0f));
     size_t start = out->len;
-    int rc = synth_locked(lang, p->variant, pitch, range, rate, volume, text, out);
+    int rc = synth_locked(lang, variant, pitch, range, rate, volume, text, out);
     pthread_mutex_unlock(&g_lock);
     if (p->gain_db > 6.0f) {
         float k = powf(10.0f, (p->gain_db - 6.0f) / 20.0f);
@@ -183,9 +202,8 @@ int espeak_backend_f0_span(const char *lang, const prosody *p, float *f0_at_0, f
         return -1;
     pthread_mutex_lock(&g_lock);
     const calibration *c = calibrate_locked(lang, p->variant);
-    float slope = (c->log_f0_hi - c->log_f0_lo) / (CAL_HI - CAL_LO);
-    *f0_at_0 = expf(c->log_f0_lo - slope * CAL_LO);
-    *f0_at_100 = expf(c->log_f0_lo + slope * (100 - CAL_LO));
+    *f0_at_0 = expf(c->log_f0[0]);
+    *f0_at_100 = expf(c->log_f0[CAL_POINTS - 1]);
     pthread_mutex_unlock(&g_lock);
     return 0;
 }

@@ -6,6 +6,7 @@
 
 #include "engine/espeak/espeak_backend.h"
 #include "engine/espeak/flite_backend.h"
+#include "engine/espeak/instruct.h"
 #include "engine/espeak/kana_reading.h"
 #include "engine/espeak/voices.h"
 
@@ -23,6 +24,11 @@ cv_status voice_plan_build(const tts_request *req, voice_plan *plan)
         return cv_error(CV_INVALID_ARGUMENT, "unknown speaker '%s'", req->spk_id);
     plan->base = speaker_prosody(s);
     plan->default_lang = s->lang;
+    if (req->mode == TTS_MODE_INSTRUCT) {
+        instruct_effect fx;
+        instruct_parse(req->instruct_text, &fx);
+        instruct_apply(&fx, &plan->base);
+    }
     if (req->mode == TTS_MODE_ZERO_SHOT || req->mode == TTS_MODE_CROSS_LINGUAL)
         plan->default_lang = LANG_UNKNOWN;
     float speed = req->speed > 0 ? req->speed : 1.0f;
@@ -94,6 +100,7 @@ int voice_plan_render(voice_plan *plan, const text_segment *seg, pcm_buf *out)
 {
     prosody p = segment_prosody(plan, seg);
     const char *voice = espeak_voice_for(seg->lang, plan->default_lang);
+    p.rate *= lang_base_rate(voice);
     switch (seg->event) {
     case TEXT_EVENT_LAUGHTER: {
         prosody lp = p;

@@ -3,16 +3,18 @@
 #include <stdio.h>
 #include <string.h>
 
-/* F0 targets follow typical adult ranges (women ~190-260 Hz, men ~95-140 Hz)
- * and differ by at least ~8% between speakers so each sounds distinct. */
+/* F0 targets follow typical adult ranges (women ~180-230 Hz, men ~95-125 Hz),
+ * differ by 5% or more between speakers so each sounds distinct, and sit in
+ * the middle of their espeak-ng variant's span so "higher"/"lower"
+ * instructions have room to move. */
 static const speaker g_speakers[] = {
-    {"中文女", LANG_ZH, GENDER_FEMALE, "f3", 228.0f},
-    {"中文男", LANG_ZH, GENDER_MALE, "m3", 118.0f},
-    {"日语男", LANG_JA, GENDER_MALE, "m1", 132.0f},
-    {"粤语女", LANG_YUE, GENDER_FEMALE, "f4", 250.0f},
-    {"英文女", LANG_EN, GENDER_FEMALE, "f2", 205.0f},
-    {"英文男", LANG_EN, GENDER_MALE, "m2", 104.0f},
-    {"韩语女", LANG_KO, GENDER_FEMALE, "f5", 215.0f},
+    {"中文女", LANG_ZH, GENDER_FEMALE, "f3", 195.0f},
+    {"中文男", LANG_ZH, GENDER_MALE, "m3", 106.0f},
+    {"日语男", LANG_JA, GENDER_MALE, "m1", 120.0f},
+    {"粤语女", LANG_YUE, GENDER_FEMALE, "f4", 212.0f},
+    {"英文女", LANG_EN, GENDER_FEMALE, "f2", 180.0f},
+    {"英文男", LANG_EN, GENDER_MALE, "m2", 96.0f},
+    {"韩语女", LANG_KO, GENDER_FEMALE, "f5", 225.0f},
 };
 
 size_t speaker_count(void) { return sizeof g_speakers / sizeof g_speakers[0]; }
@@ -46,4 +48,16 @@ const char *espeak_voice_for(text_lang lang, text_lang fallback)
     case LANG_ZH:
     default: return "cmn";
     }
+}
+
+float lang_base_rate(const char *espeak_voice)
+{
+    /* espeak-ng's Mandarin at its normal rate speaks under 3 syllables a
+     * second, slower than natural speech (~4-5); Cantonese and Japanese a
+     * little less so. Measured on our calibration phrases. */
+    if (strcmp(espeak_voice, "cmn") == 0)
+        return 1.30f;
+    if (strcmp(espeak_voice, "yue") == 0 || strcmp(espeak_voice, "ja") == 0)
+        return 1.10f;
+    return 1.0f;
 }

@@ -27,4 +27,7 @@ prosody speaker_prosody(const speaker *s);
  * LANG_UNKNOWN maps to `fallback`. */
 const char *espeak_voice_for(text_lang lang, text_lang fallback);
 
+/* Rate factor that brings a voice's normal rate to a natural pace. */
+float lang_base_rate(const char *espeak_voice);
+
 #endif
