@@ -9,7 +9,7 @@ PACKAGES=(
   # wire and server
   libgrpc-dev protobuf-c-compiler libprotobuf-c-dev protobuf-compiler
   # default engine and audio
-  espeak-ng libespeak-ng-dev flite1-dev libsndfile1-dev libsoxr-dev
+  espeak-ng libespeak-ng-dev flite1-dev libkakasi2-dev kakasi-dic libsndfile1-dev libsoxr-dev
   # neural engine
   libicu-dev libopenblas-dev libyaml-dev libpcre2-dev libfftw3-dev libonnx-dev libzip-dev
   # tests
