@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/log.h"
 #include "common/utf8.h"
 #include "text/bpe_merge.h"
 #include "text/bpe_vocab.h"
@@ -56,7 +57,10 @@ bpe_tokenizer *bpe_tokenizer_load(const char *path, cv_status *st)
     }
     /* JIT is only a speed-up: without it (unsupported CPU, no executable
      * memory) pcre2_match interprets the same pattern. */
-    (void)pcre2_jit_compile(t->re, PCRE2_JIT_COMPLETE);
+    int jit = pcre2_jit_compile(t->re, PCRE2_JIT_COMPLETE);
+    LOG_DEBUG("tokenizer %s: %d mergeable + %d special tokens, regex JIT %s", path,
+              (int)t->v.n_mergeable, (int)(t->v.n_total - t->v.n_mergeable),
+              jit == 0 ? "on" : "off");
     *st = cv_ok();
     return t;
 }

@@ -16,7 +16,7 @@ cd "$ROOT"
     tests/fuzz/fuzz_bpe.c \
     src/text/bpe_tokenizer.c src/text/bpe_vocab.c src/text/bpe_vocab_path.c \
     src/text/bpe_table.c src/text/bpe_merge.c src/text/whisper_specials.c \
-    src/common/base64.c src/common/utf8.c src/common/status.c \
+    src/common/base64.c src/common/utf8.c src/common/status.c src/common/log.c \
     $(pkg-config --cflags --libs libpcre2-8) \
     -o "$OUT/fuzz_bpe"
 echo "built $OUT/fuzz_bpe"
