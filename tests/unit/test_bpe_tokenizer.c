@@ -121,6 +121,18 @@ static void test_checker_detects_mismatch(void **state)
     free(path);
 }
 
+/* The parity tool's entry point: 0 when all golden cases match. */
+static void test_parity_check_dir(void **state)
+{
+    (void)state;
+    char data[4096], vocab[4096];
+    src_path(data, sizeof data, "tests/data");
+    src_path(vocab, sizeof vocab, "assets/" BPE_VOCAB_FILENAME);
+    assert_int_equal(bpe_parity_check_dir(data, vocab), 0);
+    assert_int_equal(bpe_parity_check_dir("/nonexistent", vocab), 1);
+    assert_int_equal(bpe_parity_check_dir(data, "/nonexistent/x.tiktoken"), 1);
+}
+
 static void test_vocab_sizes(void **state)
 {
     (void)state;
@@ -485,6 +497,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_golden_cases),
         cmocka_unit_test(test_checker_detects_mismatch),
+        cmocka_unit_test(test_parity_check_dir),
         cmocka_unit_test(test_vocab_sizes),
         cmocka_unit_test(test_special_ids),
         cmocka_unit_test(test_specials_in_text),
