@@ -85,6 +85,21 @@ static void test_golden_cases(void **state)
     assert_int_equal(failed, 0);
 }
 
+/* More cases from tiktoken itself (see "source" in the file): random mixes of
+ * scripts and whitespace, and U+180E, where PCRE2's \s differs from the
+ * reference's. */
+static void test_tiktoken_extra_cases(void **state)
+{
+    (void)state;
+    char json[4096];
+    src_path(json, sizeof json, "tests/data/tokenizer-tiktoken-extra.json");
+    size_t n = 0, failed = 0;
+    cv_status st = bpe_check_cases(TOK, json, &n, &failed);
+    assert_int_equal(st.code, CV_OK);
+    assert_int_equal(n, 516);
+    assert_int_equal(failed, 0);
+}
+
 static char *write_temp(const char *content, size_t len)
 {
     char *path = strdup("/tmp/cv_bpe_test_XXXXXX");
@@ -496,6 +511,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_golden_cases),
+        cmocka_unit_test(test_tiktoken_extra_cases),
         cmocka_unit_test(test_checker_detects_mismatch),
         cmocka_unit_test(test_parity_check_dir),
         cmocka_unit_test(test_vocab_sizes),
