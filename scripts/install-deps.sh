@@ -11,7 +11,7 @@ PACKAGES=(
   # default engine and audio
   espeak-ng libespeak-ng-dev flite1-dev libkakasi2-dev kakasi-dic libsndfile1-dev libsoxr-dev
   # neural engine
-  libicu-dev libopenblas-dev libyaml-dev libpcre2-dev libfftw3-dev libonnx-dev libzip-dev
+  libicu-dev libopenblas-dev libyaml-dev libpcre2-dev libjansson-dev libfftw3-dev libonnx-dev libzip-dev
   # tests
   libcmocka-dev python3-grpcio python3-grpc-tools python3-pytest python3-numpy valgrind
   # benchmarks (independent measuring tools)
