@@ -551,6 +551,23 @@ static void test_bad_pickles(void **state)
     expect_pickle_error("dag", &pk, "too many objects");
     b_free(&pk);
 
+    /* object, MARK and stack counts are capped, not just the pickle's size */
+    const uint8_t floods[] = {')', '(', 'h'};
+    for (int k = 0; k < 3; k++) {
+        pk_proto(&pk);
+        b_op(&pk, '}');
+        b_op(&pk, 'q');
+        b_op(&pk, 0);
+        for (int j = 0; j < 2000001; j++) {
+            b_op(&pk, floods[k]);
+            if (floods[k] == 'h') b_op(&pk, 0);
+        }
+        static const char *const needles[] = {"more than 2000000 objects", "more than 2000000 open MARKs",
+                                              "stack deeper than 2000000"};
+        expect_pickle_error(k == 0 ? "flood_objects" : k == 1 ? "flood_marks" : "flood_stack", &pk, needles[k]);
+        b_free(&pk);
+    }
+
     /* two keys flattening to one name */
     pk_proto(&pk);
     b_op(&pk, '}');
