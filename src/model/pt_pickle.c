@@ -47,7 +47,6 @@ struct pobj {
 typedef struct vm {
     const uint8_t *p;
     size_t len, pos;
-    const char *name;
     pobj *all;
     size_t nobjs;
     pobj **stack;
@@ -652,7 +651,7 @@ cv_status pt_pickle_parse(const uint8_t *pkl, size_t len, const char *name, pt_t
 {
     out->items = NULL;
     out->count = 0;
-    vm m = {.p = pkl, .len = len, .name = name};
+    vm m = {.p = pkl, .len = len};
     pobj *root = run(&m);
     if (root) {
         char path[MAX_NAME];
