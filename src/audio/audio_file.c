@@ -71,7 +71,7 @@ static cv_status load_open_file(SNDFILE *sf, const SF_INFO *info, const char *na
     cv_status st = cv_ok();
     if (info->frames <= 0 || info->channels <= 0 || info->samplerate <= 0)
         st = cv_error(CV_INVALID_ARGUMENT, "%s contains no audio", name);
-    else if (info->channels > 256 || info->samplerate > 768000)
+    else if (info->channels > 256 || info->samplerate < 4000 || info->samplerate > 768000)
         st = cv_error(CV_INVALID_ARGUMENT, "%s has an implausible format (%d channels, %d Hz)",
                       name, info->channels, info->samplerate);
     float *mono = NULL;

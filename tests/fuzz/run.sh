@@ -23,7 +23,8 @@ CORPUS="$OUT/corpus-$NAME"
 rm -rf "$CORPUS"
 mkdir -p "$CORPUS"
 SEEDS="$ROOT/tests/fuzz/corpus/$NAME"
-ARGS=(-seed=1 -rss_limit_mb=2048 -timeout=20)
+mkdir -p "$OUT/artifacts-$NAME"
+ARGS=(-seed=1 -rss_limit_mb=2048 -timeout=20 -artifact_prefix="$OUT/artifacts-$NAME/")
 [ "$RUNS" != 0 ] && ARGS+=(-runs="$RUNS")
 # shellcheck disable=SC2086 # FUZZ_ARGS is a list of flags
 exec "$OUT/fuzz_$NAME" "${ARGS[@]}" ${FUZZ_ARGS:-} "$CORPUS" "$SEEDS"

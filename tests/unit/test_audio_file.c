@@ -185,6 +185,27 @@ static void test_errors(void **state)
     assert_non_null(strstr(st.message, "no audio"));
 }
 
+/* Found by fuzzing: an AIFF claiming a 1 Hz rate made the resampler expand
+ * 456 frames 16000-fold. Implausible rates are refused, from memory too. */
+static void test_implausible_rate_refused(void **state)
+{
+    (void)state;
+    const char *root = getenv("CV_SOURCE_DIR");
+    char path[1024];
+    snprintf(path, sizeof path, "%s/tests/data/regressions/aiff_rate_1hz.aiff", root ? root : ".");
+    audio_pcm pcm;
+    cv_status st = audio_file_load_mono(path, 16000, &pcm);
+    assert_int_equal(st.code, CV_INVALID_ARGUMENT);
+    assert_non_null(strstr(st.message, "implausible"));
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    unsigned char buf[4096];
+    size_t n = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    st = audio_file_load_mono_memory(buf, n, "mem", 16000, &pcm);
+    assert_int_equal(st.code, CV_INVALID_ARGUMENT);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -194,6 +215,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_native_rate_is_exact, setup, teardown),
         cmocka_unit_test_setup_teardown(test_flac_multichannel, setup, teardown),
         cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
+        cmocka_unit_test(test_implausible_rate_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
