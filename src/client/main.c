@@ -15,6 +15,7 @@
 #include "client/options.h"
 #include "client/outcome.h"
 #include "client/retry.h"
+#include "client/tls.h"
 #include "common/timeutil.h"
 #include "wire/request_codec.h"
 
@@ -176,7 +177,16 @@ int main(int argc, char **argv)
     int attempts = 0;
 
     grpc_init();
+    cv_status cst = client_tls_credentials(&o, &p.creds);
+    if (!cv_is_ok(&cst)) {
+        fprintf(stderr, PROG ": error: %s\n", cst.message);
+        grpc_shutdown();
+        free(req);
+        return EXIT_USAGE;
+    }
+    p.tls_server_name = o.tls_server_name;
     run_with_retries(&o, &p, &out, &r, &attempts);
+    grpc_channel_credentials_release(p.creds);
     grpc_shutdown();
     free(req);
 
@@ -195,6 +205,9 @@ int main(int argc, char **argv)
             else
                 fprintf(stderr, PROG ": error: %s (request_id=%s, attempts=%d)\n", msg,
                         request_id, attempts);
+            const char *hint = client_tls_hint(&o, r.code, r.details);
+            if (hint && rc != EXIT_PARTIAL)
+                fprintf(stderr, PROG ": hint: %s\n", hint);
         }
     }
     if (!o.quiet && (rc == EXIT_DONE || rc == EXIT_PARTIAL))

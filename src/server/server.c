@@ -19,6 +19,7 @@
 
 #include "common/log.h"
 #include "common/timeutil.h"
+#include "server/tls.h"
 
 static atomic_int g_signals;
 
@@ -68,11 +69,12 @@ static int start_grpc(server_ctx *s)
         0);
     char addr[300];
     snprintf(addr, sizeof addr, "%s:%d", s->opt.host, s->opt.port);
-    grpc_server_credentials *creds = grpc_insecure_server_credentials_create();
+    grpc_server_credentials *creds = server_tls_credentials();
     int port = grpc_server_add_http2_port(s->server, addr, creds);
     grpc_server_credentials_release(creds);
     if (port <= 0) {
-        LOG_ERROR("cannot listen on %s (address in use or not available)", addr);
+        LOG_ERROR("cannot listen on %s (address in use or not available%s)", addr,
+                  server_tls_enabled() ? ", or the TLS key does not match the certificate" : "");
         return -1;
     }
     s->opt.port = port;
