@@ -5,6 +5,7 @@
 
 #include "common/log.h"
 #include "common/timeutil.h"
+#include "server/metrics.h"
 #include "server/server.h"
 #include "server/tls.h"
 
@@ -40,11 +41,19 @@ int main(int argc, char **argv)
         server_tls_free();
         return 0;
     }
-    LOG_INFO("engine %s loaded in %.2fs", s.opt.engine, cv_now() - t0);
+    double load_s = cv_now() - t0;
+    LOG_INFO("engine %s loaded in %.2fs", s.opt.engine, load_s);
+    metrics_set_engine(s.opt.engine, s.sample_rate, load_s);
+    if (s.opt.metrics_port && metrics_start(s.opt.host, s.opt.metrics_port) != 0) {
+        engine_close(s.eng);
+        server_tls_free();
+        return 1;
+    }
 
     server_install_signals();
     grpc_init();
     int code = server_run(&s);
+    metrics_stop();
     grpc_shutdown();
     engine_close(s.eng);
     server_tls_free();

@@ -19,6 +19,7 @@
 
 #include "common/log.h"
 #include "common/timeutil.h"
+#include "server/metrics.h"
 #include "server/tls.h"
 
 static atomic_int g_signals;
@@ -97,6 +98,7 @@ int server_run(server_ctx *s)
         LOG_ERROR("cannot start worker threads");
         return 1;
     }
+    metrics_watch(&s->adm, &s->live_calls);
     /* Several outstanding requests so bursts of new calls are matched at once. */
     for (int i = 0; i < 4; i++)
         infer_request_next(s);
@@ -151,6 +153,7 @@ int server_run(server_ctx *s)
         }
     }
     /* Workers finish (their calls are done or cancelled), then the queue drains. */
+    metrics_watch(NULL, NULL);
     admission_shutdown(&s->adm);
     grpc_server_destroy(s->server);
     grpc_completion_queue_shutdown(s->cq);
