@@ -80,9 +80,15 @@ def test_c_client_over_tls(make_server, certs, tmp_path):
     # tone engine: one tone per sentence, "Hello there." and "Bye."
     assert rate == 22050
     assert frames == int(22050 * (0.2 + 0.12)) + int(22050 * (0.2 + 0.04))
-    # by name as well as by address (the certificate carries both)
-    p, _ = run_client(srv, tmp_path, "--tls-ca", certs["ca_crt"], host="localhost")
+    # verified by name as well as by address (the certificate carries both);
+    # the name is given with --tls-server-name, while dialling the address
+    p, _ = run_client(srv, tmp_path, "--tls-ca", certs["ca_crt"], "--tls-server-name",
+                      "localhost")
     assert p.returncode == 0, p.stderr
+    # a name the certificate does not carry is refused
+    p, _ = run_client(srv, tmp_path, "--tls-ca", certs["ca_crt"], "--tls-server-name",
+                      "tts.example.org")
+    assert p.returncode == 4, p.stderr
 
 
 def test_python_client_over_tls(make_server, certs):
