@@ -135,13 +135,17 @@ void call_run(const call_params *p, call_chunk_fn on_chunk, void *ctx, call_resu
     grpc_metadata_array_init(&s.trailing_md);
     /* Non-streaming replies can carry a whole sentence in one message:
      * lift gRPC's 4 MB default receive limit. */
-    grpc_arg arg = {.type = GRPC_ARG_INTEGER,
-                    .key = (char *)GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH,
-                    .value.integer = -1};
-    grpc_channel_args args = {1, &arg};
-    grpc_channel_credentials *creds = grpc_insecure_credentials_create();
+    grpc_arg arg[2] = {{.type = GRPC_ARG_INTEGER,
+                        .key = (char *)GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH,
+                        .value.integer = -1},
+                       {.type = GRPC_ARG_STRING,
+                        .key = (char *)GRPC_SSL_TARGET_NAME_OVERRIDE_ARG,
+                        .value.string = (char *)p->tls_server_name}};
+    grpc_channel_args args = {p->creds && p->tls_server_name ? 2 : 1, arg};
+    grpc_channel_credentials *creds = p->creds ? p->creds : grpc_insecure_credentials_create();
     s.channel = grpc_channel_create(p->target, creds, &args);
-    grpc_channel_credentials_release(creds);
+    if (!p->creds)
+        grpc_channel_credentials_release(creds);
     s.cq = grpc_completion_queue_create_for_pluck(NULL);
     gpr_timespec deadline = gpr_time_add(
         gpr_now(GPR_CLOCK_MONOTONIC),

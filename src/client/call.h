@@ -26,6 +26,8 @@ typedef struct call_params {
     size_t request_len;
     const char *request_id;  /* sent as x-request-id; NULL or "" for none */
     double timeout_s;        /* deadline of the call */
+    struct grpc_channel_credentials *creds; /* NULL: insecure (plaintext) */
+    const char *tls_server_name; /* NULL: verify the name in target */
 } call_params;
 
 typedef struct call_result {

@@ -14,31 +14,62 @@
 #include "client/call.h"
 #include "client/options.h"
 #include "client/outcome.h"
+#include "client/playback.h"
 #include "client/retry.h"
+#include "client/tls.h"
 #include "common/timeutil.h"
 #include "wire/request_codec.h"
 
 #define PROG "cosyvoice-client"
 
 /* The WAV file is created when the first chunk arrives: only then is the
- * sample rate known, and a failed call leaves no empty file behind. */
+ * sample rate known, and a failed call leaves no empty file behind. With
+ * --play the same chunks also go to the speaker. */
 typedef struct output {
-    const char *path;
+    const char *path; /* NULL with --no-wav */
     wav_writer *wav;
+    int rate;         /* of the first chunk */
+    playback *pb;     /* NULL unless --play found a device */
 } output;
+
+/* Plays a chunk; if the device cannot play, says so once and goes on with
+ * the file only. */
+static void play_chunk(output *out, const int16_t *pcm, size_t n)
+{
+    cv_status st = cv_ok();
+    if (!playback_started(out->pb))
+        st = playback_start(out->pb, out->rate);
+    if (cv_is_ok(&st))
+        st = playback_write(out->pb, pcm, n);
+    if (!cv_is_ok(&st)) {
+        fprintf(stderr, PROG ": warning: %s; %s\n", st.message,
+                out->path ? "still writing the file" : "nothing more will be played");
+        playback_destroy(out->pb);
+        out->pb = NULL;
+    }
+}
 
 static cv_status on_chunk(void *ctx, const int16_t *pcm, size_t n, uint32_t rate)
 {
     output *out = ctx;
-    if (!out->wav) {
+    if (!out->rate)
+        out->rate = (int)rate;
+    else if (out->rate != (int)rate)
+        return cv_error(CV_INTERNAL, "server changed the sample rate mid-stream (%d -> %u Hz)",
+                        out->rate, rate);
+    if (out->path && !out->wav) {
         cv_status st = wav_writer_open(out->path, (int)rate, &out->wav);
         if (!cv_is_ok(&st))
             return st;
-    } else if (wav_writer_sample_rate(out->wav) != (int)rate) {
-        return cv_error(CV_INTERNAL, "server changed the sample rate mid-stream (%d -> %u Hz)",
-                        wav_writer_sample_rate(out->wav), rate);
     }
-    return wav_writer_write(out->wav, pcm, n);
+    if (out->wav) {
+        cv_status st = wav_writer_write(out->wav, pcm, n);
+        if (!cv_is_ok(&st))
+            return st;
+    }
+    if (out->pb)
+        play_chunk(out, pcm, n);
+    return cv_ok();
 }
 
 /* Fails early, before any network work, if the output cannot be written. */
@@ -127,16 +158,21 @@ static void run_with_retries(const client_options *o, const call_params *p, outp
     }
 }
 
-static void print_summary(const client_options *o, const call_result *r, const output *out,
+static void print_summary(const call_result *r, const output *out,
                           int attempts, const char *request_id)
 {
-    int rate = out->wav ? wav_writer_sample_rate(out->wav) : 0;
+    int rate = out->rate;
     double audio_s = rate ? (double)r->samples / rate : 0.0;
+    char played[64] = "";
+    if (out->pb)
+        snprintf(played, sizeof played, " played=%.2fs underruns=%zu",
+                 playback_played_seconds(out->pb), playback_underruns(out->pb));
     fprintf(stderr,
             PROG ": first_chunk=%.3fs chunks=%zu audio=%.2fs total=%.3fs rtf=%.3f "
-                 "rate=%d attempts=%d request_id=%s wav=%s\n",
+                 "rate=%d attempts=%d request_id=%s wav=%s%s\n",
             r->first_chunk_s, r->chunks, audio_s, r->total_s,
-            audio_s > 0 ? r->total_s / audio_s : 0.0, rate, attempts, request_id, o->tts_wav);
+            audio_s > 0 ? r->total_s / audio_s : 0.0, rate, attempts, request_id,
+            out->path ? out->path : "-", played);
 }
 
 int main(int argc, char **argv)
@@ -153,7 +189,7 @@ int main(int argc, char **argv)
     case OPTIONS_OK:
         break;
     }
-    if (!output_writable(o.tts_wav, err, sizeof err)) {
+    if (!o.no_wav && !output_writable(o.tts_wav, err, sizeof err)) {
         fprintf(stderr, PROG ": error: %s\n", err);
         return EXIT_USAGE;
     }
@@ -171,12 +207,34 @@ int main(int argc, char **argv)
         make_request_id(request_id, sizeof request_id);
     call_params p = {.target = target, .request = req, .request_len = req_len,
                      .request_id = request_id, .timeout_s = o.timeout_s};
-    output out = {.path = o.tts_wav, .wav = NULL};
+    output out = {.path = o.no_wav ? NULL : o.tts_wav, .wav = NULL};
+    if (o.play) { /* before grpc_init: see playback_create() */
+        out.pb = playback_create(o.play_buffer_ms, err, sizeof err);
+        if (!out.pb && o.no_wav) {
+            fprintf(stderr, PROG ": error: %s, and --no-wav leaves nothing to do\n", err);
+            free(req);
+            return EXIT_INTERNAL;
+        }
+        if (!out.pb)
+            fprintf(stderr, PROG ": warning: %s; not playing, writing %s only\n", err,
+                    o.tts_wav);
+    }
     call_result r;
     int attempts = 0;
 
     grpc_init();
+    cv_status cst = client_tls_credentials(&o, &p.creds);
+    if (!cv_is_ok(&cst)) {
+        fprintf(stderr, PROG ": error: %s\n", cst.message);
+        playback_destroy(out.pb);
+        grpc_shutdown();
+        free(req);
+        return EXIT_USAGE;
+    }
+    p.tls_server_name = o.tls_server_name;
     run_with_retries(&o, &p, &out, &r, &attempts);
+    playback_finish(out.pb); /* let the speaker catch up */
+    grpc_channel_credentials_release(p.creds);
     grpc_shutdown();
     free(req);
 
@@ -189,17 +247,22 @@ int main(int argc, char **argv)
             char msg[1024];
             outcome_describe(r.code, r.details, target, o.timeout_s, msg, sizeof msg);
             if (rc == EXIT_PARTIAL)
-                fprintf(stderr, PROG ": error: stream broke after %zu chunks: %s; %s holds the "
-                        "audio received so far (request_id=%s)\n",
-                        r.chunks, msg, o.tts_wav, request_id);
+                fprintf(stderr, PROG ": error: stream broke after %zu chunks: %s; %s%s "
+                        "(request_id=%s)\n", r.chunks, msg, out.path ? out.path : "",
+                        out.path ? " holds the audio received so far" : "the audio received "
+                        "so far was played", request_id);
             else
                 fprintf(stderr, PROG ": error: %s (request_id=%s, attempts=%d)\n", msg,
                         request_id, attempts);
+            const char *hint = client_tls_hint(&o, r.code, r.details);
+            if (hint && rc != EXIT_PARTIAL)
+                fprintf(stderr, PROG ": hint: %s\n", hint);
         }
     }
     if (!o.quiet && (rc == EXIT_DONE || rc == EXIT_PARTIAL))
-        print_summary(&o, &r, &out, attempts, request_id);
-    if (rc == EXIT_DONE && !out.wav) {
+        print_summary(&r, &out, attempts, request_id);
+    playback_destroy(out.pb);
+    if (rc == EXIT_DONE && !out.wav && out.path) {
         /* The server finished without sending audio: still leave a valid
          * (empty) WAV so the output is what the caller asked for. */
         cv_status st = wav_writer_open(o.tts_wav, CALL_DEFAULT_SAMPLE_RATE, &out.wav);

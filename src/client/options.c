@@ -24,7 +24,8 @@ static const char DEFAULT_INSTRUCT[] =
 enum {
     OPT_HOST = 256, OPT_PORT, OPT_MODE, OPT_TTS_TEXT, OPT_SPK_ID, OPT_PROMPT_TEXT,
     OPT_PROMPT_WAV, OPT_INSTRUCT_TEXT, OPT_TTS_WAV, OPT_TIMEOUT, OPT_RETRIES, OPT_NO_STREAM,
-    OPT_SPEED, OPT_REQUEST_ID, OPT_QUIET, OPT_HELP,
+    OPT_SPEED, OPT_REQUEST_ID, OPT_QUIET, OPT_HELP, OPT_TLS, OPT_TLS_CA, OPT_TLS_CERT,
+    OPT_TLS_KEY, OPT_TLS_NAME, OPT_PLAY, OPT_PLAY_BUFFER, OPT_NO_WAV,
 };
 
 /* Underscore spellings first (the reference client's), then hyphenated. */
@@ -52,6 +53,14 @@ static const struct option LONG_OPTS[] = {
     {"request-id", required_argument, NULL, OPT_REQUEST_ID},
     {"request_id", required_argument, NULL, OPT_REQUEST_ID},
     {"quiet", no_argument, NULL, OPT_QUIET},
+    {"tls", no_argument, NULL, OPT_TLS},
+    {"tls-ca", required_argument, NULL, OPT_TLS_CA},
+    {"tls-cert", required_argument, NULL, OPT_TLS_CERT},
+    {"tls-key", required_argument, NULL, OPT_TLS_KEY},
+    {"tls-server-name", required_argument, NULL, OPT_TLS_NAME},
+    {"play", no_argument, NULL, OPT_PLAY},
+    {"play-buffer", required_argument, NULL, OPT_PLAY_BUFFER},
+    {"no-wav", no_argument, NULL, OPT_NO_WAV},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -114,6 +123,7 @@ static void set_defaults(client_options *o)
     o->timeout_s = 300;
     o->retries = 3;
     o->speed = 1.0f;
+    o->play_buffer_ms = 200;
 }
 
 /* Checks that the options chosen make a complete request for the mode. */
@@ -220,6 +230,19 @@ options_result client_options_parse(int argc, char **argv, client_options *o, ch
             break;
         case 'q':
         case OPT_QUIET: o->quiet = true; break;
+        case OPT_TLS: o->tls = true; break;
+        case OPT_TLS_CA: o->tls_ca = arg; o->tls = true; break;
+        case OPT_TLS_CERT: o->tls_cert = arg; o->tls = true; break;
+        case OPT_TLS_KEY: o->tls_key = arg; o->tls = true; break;
+        case OPT_TLS_NAME: o->tls_server_name = arg; o->tls = true; break;
+        case OPT_PLAY: o->play = true; break;
+        case OPT_PLAY_BUFFER:
+            if (!parse_int(arg, 0, 60000, &l))
+                return opt_error(err, errcap, "--play-buffer must be milliseconds in 0..60000, "
+                                 "not '%s'", arg);
+            o->play_buffer_ms = (int)l;
+            break;
+        case OPT_NO_WAV: o->no_wav = true; break;
         case 'h':
         case OPT_HELP: return OPTIONS_HELP;
         case ':':
@@ -233,6 +256,10 @@ options_result client_options_parse(int argc, char **argv, client_options *o, ch
     if (optind < argc)
         return opt_error(err, errcap, "unexpected argument '%s' (text goes in --tts_text)",
                     argv[optind]);
+    if (!o->tls_cert != !o->tls_key)
+        return opt_error(err, errcap, "mutual TLS needs both --tls-cert and --tls-key");
+    if (o->no_wav && !o->play)
+        return opt_error(err, errcap, "--no-wav only makes sense with --play");
     return check_mode(o, err, errcap);
 }
 
@@ -285,11 +312,23 @@ void client_options_usage(FILE *f, const char *prog)
 "                         before any audio arrived, with exponential backoff and\n"
 "                         jitter (default 3, at most %d). Never retried once audio\n"
 "                         has started.\n"
+"  --tls                  connect with TLS, verifying the server against gRPC's\n"
+"                         default roots (or --tls-ca)\n"
+"  --tls-ca FILE          PEM CA certificate(s) to verify the server with\n"
+"  --tls-cert FILE        PEM client certificate, for servers that require one\n"
+"  --tls-key FILE         private key of --tls-cert\n"
+"  --tls-server-name NAME name the server certificate must carry, when it differs\n"
+"                         from --host (e.g. connecting by IP address)\n"
 "\n"
 "Output:\n"
 "  --tts_wav FILE         output WAV, 16-bit mono at the server's rate\n"
 "                         (default demo.wav); valid after every chunk, so a broken\n"
 "                         stream leaves the audio received so far\n"
+"  --play                 also play the audio as it arrives (PortAudio, default\n"
+"                         output device); without a device the file is still written\n"
+"  --play-buffer MS       audio buffered before playback starts, and again after an\n"
+"                         underrun (default 200)\n"
+"  --no-wav               with --play: play only, write no file\n"
 "  -q, --quiet            print errors only (no summary line)\n"
 "  -h, --help             this text\n"
 "\n"

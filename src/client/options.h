@@ -27,6 +27,16 @@ typedef struct client_options {
     float speed;               /* 1.0 = normal */
     const char *request_id;    /* NULL: generated */
     bool quiet;
+    /* TLS (any of the tls_* files implies --tls) */
+    bool tls;
+    const char *tls_ca;          /* PEM roots; NULL: gRPC's default roots */
+    const char *tls_cert;        /* PEM client certificate (mutual TLS) */
+    const char *tls_key;         /* its private key */
+    const char *tls_server_name; /* name to verify instead of --host */
+    /* real-time playback */
+    bool play;
+    int play_buffer_ms;          /* audio buffered before playback starts */
+    bool no_wav;                 /* with --play: do not write --tts_wav */
 } client_options;
 
 typedef enum options_result {

@@ -25,6 +25,7 @@
 #include "common/log.h"
 #include "common/timeutil.h"
 #include "common/utf8.h"
+#include "server/metrics.h"
 #include "server/server.h"
 #include "wire/grpc_bytes.h"
 #include "wire/request_codec.h"
@@ -149,6 +150,8 @@ static void log_call(infer_call *c)
            "outcome=%s%s%s",
            c->request_id, mode ? mode : "-", chars, ttfc, c->chunks, audio, total, rtf,
            cv_code_name(c->final.code), c->final.code == CV_OK ? "" : ": ", c->final.message);
+    metrics_observe_call(mode, c->final.code, c->chunks ? c->t_first - c->t_start : -1.0, audio,
+                         total);
 }
 
 /* Starts the final status (with initial metadata if none went out yet).

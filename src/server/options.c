@@ -20,6 +20,13 @@ void server_options_usage(FILE *out)
 "Network:\n"
 "  --host ADDR               address to listen on (default 0.0.0.0)\n"
 "  --port N                  port to listen on (default 50000)\n"
+"  --tls-cert FILE           serve TLS with this PEM certificate (chain)\n"
+"  --tls-key FILE            PEM private key of --tls-cert\n"
+"  --tls-client-ca FILE      require client certificates signed by this PEM CA\n"
+"                            (mutual TLS)\n"
+"Monitoring:\n"
+"  --metrics-port N          serve Prometheus metrics at http://HOST:N/metrics\n"
+"                            (same --host; default off)\n"
 "Engine:\n"
 "  --engine NAME             synthesis engine (default espeak); available:");
     for (size_t i = 0; i < engine_registry_count(); i++)
@@ -84,7 +91,8 @@ int server_options_parse(int argc, char **argv, server_options *o)
         .max_request_bytes = 4u << 20, .grace = 10.0, .chunk_queue = 4,
     };
     enum { O_HOST = 256, O_PORT, O_MAXCONC, O_MAXQ, O_ENGINE, O_MODEL, O_THREADS, O_MAXTEXT,
-           O_MAXPROMPT, O_MAXREQ, O_GRACE, O_CHUNKQ, O_LIST };
+           O_MAXPROMPT, O_MAXREQ, O_GRACE, O_CHUNKQ, O_LIST, O_TLS_CERT, O_TLS_KEY,
+           O_TLS_CA, O_METRICS };
     static const struct option longopts[] = {
         {"host", required_argument, 0, O_HOST},
         {"port", required_argument, 0, O_PORT},
@@ -100,6 +108,10 @@ int server_options_parse(int argc, char **argv, server_options *o)
         {"grace", required_argument, 0, O_GRACE},
         {"chunk-queue", required_argument, 0, O_CHUNKQ},
         {"list-speakers", no_argument, 0, O_LIST},
+        {"tls-cert", required_argument, 0, O_TLS_CERT},
+        {"tls-key", required_argument, 0, O_TLS_KEY},
+        {"tls-client-ca", required_argument, 0, O_TLS_CA},
+        {"metrics-port", required_argument, 0, O_METRICS},
         {"verbose", no_argument, 0, 'v'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
@@ -149,6 +161,13 @@ int server_options_parse(int argc, char **argv, server_options *o)
             o->chunk_queue = (int)l;
             break;
         case O_LIST: o->list_speakers = true; break;
+        case O_TLS_CERT: o->tls_cert = optarg; break;
+        case O_TLS_KEY: o->tls_key = optarg; break;
+        case O_TLS_CA: o->tls_client_ca = optarg; break;
+        case O_METRICS:
+            if (parse_long("--metrics-port", optarg, 1, 65535, &l)) return -1;
+            o->metrics_port = (int)l;
+            break;
         case 'v': o->verbose = true; break;
         case 'h': server_options_usage(stdout); return 1;
         default:

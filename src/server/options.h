@@ -21,6 +21,10 @@ typedef struct server_options {
     int chunk_queue;         /* chunks waiting per call before synthesis pauses */
     bool list_speakers;
     bool verbose;
+    const char *tls_cert;      /* PEM certificate chain; with tls_key enables TLS */
+    const char *tls_key;       /* PEM private key */
+    const char *tls_client_ca; /* PEM CA: clients must present a cert it signed */
+    int metrics_port;          /* Prometheus /metrics over HTTP; 0 = off */
 } server_options;
 
 /* Parses argv. Returns 0 to run, 1 if --help/--list-speakers style output

@@ -19,6 +19,8 @@
 
 #include "common/log.h"
 #include "common/timeutil.h"
+#include "server/metrics.h"
+#include "server/tls.h"
 
 static atomic_int g_signals;
 
@@ -71,11 +73,12 @@ static int start_grpc(server_ctx *s)
         0);
     char addr[300];
     snprintf(addr, sizeof addr, "%s:%d", s->opt.host, s->opt.port);
-    grpc_server_credentials *creds = grpc_insecure_server_credentials_create();
+    grpc_server_credentials *creds = server_tls_credentials();
     int port = grpc_server_add_http2_port(s->server, addr, creds);
     grpc_server_credentials_release(creds);
     if (port <= 0) {
-        LOG_ERROR("cannot listen on %s (address in use or not available)", addr);
+        LOG_ERROR("cannot listen on %s (address in use or not available%s)", addr,
+                  server_tls_enabled() ? ", or the TLS key does not match the certificate" : "");
         return -1;
     }
     s->opt.port = port;
@@ -98,6 +101,7 @@ int server_run(server_ctx *s)
         LOG_ERROR("cannot start worker threads");
         return 1;
     }
+    metrics_watch(&s->adm, &s->live_calls);
     /* Several outstanding requests so bursts of new calls are matched at once. */
     for (int i = 0; i < 4; i++)
         infer_request_next(s);
@@ -153,6 +157,7 @@ int server_run(server_ctx *s)
         }
     }
     /* Workers finish (their calls are done or cancelled), then the queue drains. */
+    metrics_watch(NULL, NULL);
     admission_shutdown(&s->adm);
     grpc_server_destroy(s->server);
     grpc_completion_queue_shutdown(s->cq);

@@ -145,6 +145,42 @@ static void test_errors(void **state)
 }
 
 /* Delays stay within [ceiling/2, ceiling], grow, and never pass the cap. */
+static void test_tls_and_playback_options(void **state)
+{
+    (void)state;
+    client_options o;
+    char err[256];
+    char *plain[] = {"c"};
+    assert_int_equal(parse(ARGC(plain), plain, &o, err), OPTIONS_OK);
+    assert_false(o.tls);
+    assert_false(o.play);
+    assert_int_equal(o.play_buffer_ms, 200);
+    /* any --tls-* file implies --tls */
+    char *ca[] = {"c", "--tls-ca", "ca.pem"};
+    assert_int_equal(parse(ARGC(ca), ca, &o, err), OPTIONS_OK);
+    assert_true(o.tls);
+    assert_string_equal(o.tls_ca, "ca.pem");
+    char *mtls[] = {"c", "--tls-cert", "c.pem", "--tls-key", "k.pem", "--tls-server-name", "tts"};
+    assert_int_equal(parse(ARGC(mtls), mtls, &o, err), OPTIONS_OK);
+    assert_true(o.tls);
+    assert_string_equal(o.tls_cert, "c.pem");
+    assert_string_equal(o.tls_key, "k.pem");
+    assert_string_equal(o.tls_server_name, "tts");
+    char *half[] = {"c", "--tls-cert", "c.pem"};
+    assert_int_equal(parse(ARGC(half), half, &o, err), OPTIONS_ERROR);
+    assert_non_null(strstr(err, "--tls-key"));
+    char *pl[] = {"c", "--play", "--play-buffer", "0", "--no-wav"};
+    assert_int_equal(parse(ARGC(pl), pl, &o, err), OPTIONS_OK);
+    assert_true(o.play && o.no_wav);
+    assert_int_equal(o.play_buffer_ms, 0);
+    char *bad[] = {"c", "--play", "--play-buffer", "60001"};
+    assert_int_equal(parse(ARGC(bad), bad, &o, err), OPTIONS_ERROR);
+    assert_non_null(strstr(err, "--play-buffer"));
+    char *nowav[] = {"c", "--no-wav"};
+    assert_int_equal(parse(ARGC(nowav), nowav, &o, err), OPTIONS_ERROR);
+    assert_non_null(strstr(err, "--play"));
+}
+
 static void test_backoff_bounded(void **state)
 {
     (void)state;
@@ -248,6 +284,7 @@ int main(void)
         cmocka_unit_test(test_hyphenated_and_extensions),
         cmocka_unit_test(test_help),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_tls_and_playback_options),
         cmocka_unit_test(test_backoff_bounded),
         cmocka_unit_test(test_retry_policy),
         cmocka_unit_test(test_exit_codes),
