@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "common/log.h"
-#include "model/flow_act.h"
+#include "nn/ops.h"
 #include "model/seg_ops.h"
 
 typedef struct { const float *w, *b; } lin_w;
@@ -51,13 +51,13 @@ struct flow_estimator {
     float *masks, *temb, *temb_act, *shift;
 };
 
-static int get_w(const flow_wsrc *src, const char *prefix, const char *name, int d0, int d1,
+static int get_w(const pt_dict *src, const char *prefix, const char *name, int d0, int d1,
                  int d2, const float **dst) {
     *dst = flow_w(src, prefix, name, d0, d1, d2);
     return *dst != NULL;
 }
 
-static int bind_resnet(resnet_w *r, const flow_wsrc *src, const char *pfx, int din, int dout,
+static int bind_resnet(resnet_w *r, const pt_dict *src, const char *pfx, int din, int dout,
                        int ted) {
     char p[256];
     snprintf(p, sizeof p, "%s", pfx);
@@ -77,7 +77,7 @@ static int bind_resnet(resnet_w *r, const flow_wsrc *src, const char *pfx, int d
            get_w(src, p, "res_conv.bias", dout, 0, 0, &r->res.b);
 }
 
-static int bind_xformer(xformer_w *x, const flow_wsrc *src, const char *p, int dim, int inner,
+static int bind_xformer(xformer_w *x, const pt_dict *src, const char *p, int dim, int inner,
                         int ff) {
     return get_w(src, p, "norm1.weight", dim, 0, 0, &x->norm1.w) &&
            get_w(src, p, "norm1.bias", dim, 0, 0, &x->norm1.b) &&
@@ -95,7 +95,7 @@ static int bind_xformer(xformer_w *x, const flow_wsrc *src, const char *p, int d
 }
 
 /* Binds "<prefix><kind>.<i>.0" (resnet), ".1.<j>" (transformers), ".2" (tail). */
-static int bind_stage(flow_estimator *e, stage_w *s, const flow_wsrc *src, const char *prefix,
+static int bind_stage(flow_estimator *e, stage_w *s, const pt_dict *src, const char *prefix,
                       const char *kind, int i, int din, int dout, enum tail_kind tail) {
     char p[256];
     const flow_est_config *c = &e->cfg;
@@ -118,7 +118,7 @@ static int bind_stage(flow_estimator *e, stage_w *s, const flow_wsrc *src, const
            get_w(src, p, "bias", dout, 0, 0, &s->tail_w.b);
 }
 
-cv_status flow_estimator_create(const flow_est_config *cfg, const flow_wsrc *src,
+cv_status flow_estimator_create(const flow_est_config *cfg, const pt_dict *src,
                                 const char *prefix, flow_estimator **out) {
     *out = NULL;
     if (cfg->n_stages < 1 || cfg->n_stages > FLOW_EST_MAX_STAGES || cfg->groups < 1 ||
@@ -247,7 +247,7 @@ static void block1d(flow_estimator *e, const float *x, int din, int dout, int B,
                     lin_w conv, lin_w gn, const float *mask, float *y) {
     seg_conv1d(x, din, B, T, conv.w, conv.b, dout, 3, 1, 1, y, e->work, 0);
     seg_group_norm(y, dout, B, T, e->cfg.groups, gn.w, gn.b);
-    flow_mish(y, (size_t)dout * B * T);
+    nn_mish(y, y, (size_t)dout * B * T);
     seg_mul_mask(y, dout, B * T, mask);
 }
 
@@ -273,18 +273,6 @@ static void resnet_forward(flow_estimator *e, const resnet_w *r, float *x, int B
     seg_conv1d(x, r->din, B, T, r->res.w, r->res.b, r->dout, 1, 1, 0, y, NULL, 1);
 }
 
-static void softmax_row(float *s, int n) {
-    float m = s[0];
-    for (int j = 1; j < n; j++) m = s[j] > m ? s[j] : m;
-    float sum = 0.0f;
-    for (int j = 0; j < n; j++) {
-        s[j] = expf(s[j] - m);
-        sum += s[j];
-    }
-    float inv = 1.0f / sum;
-    for (int j = 0; j < n; j++) s[j] *= inv;
-}
-
 /* BasicTransformerBlock (pre-LN self-attention + GELU feed-forward), in place
  * on x [dim][B*T]. Padded keys get a -1e10 bias like the reference. */
 static void xformer_forward(flow_estimator *e, const xformer_w *w, float *x, int dim, int B,
@@ -302,13 +290,13 @@ static void xformer_forward(flow_estimator *e, const xformer_w *w, float *x, int
             /* scores[i][j] = scale * sum_d q[d][i] k[d][j] */
             cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, T, T, dh, scale, q + off, N,
                         k + off, N, 0.0f, e->scores, T);
-            for (int i = 0; i < T; i++) {
-                float *s = e->scores + (size_t)i * T;
-                if (mask)
+            if (mask)
+                for (int i = 0; i < T; i++) {
+                    float *s = e->scores + (size_t)i * T;
                     for (int j = 0; j < T; j++)
                         if (mask[(size_t)b * T + j] == 0.0f) s[j] += -1.0e10f;
-                softmax_row(s, T);
-            }
+                }
+            nn_softmax_rows(e->scores, T, T);
             /* att[d][i] = sum_j v[d][j] p[i][j] */
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, dh, T, T, 1.0f, v + off, N,
                         e->scores, T, 0.0f, e->att + off, N);
@@ -324,7 +312,7 @@ static void xformer_forward(flow_estimator *e, const xformer_w *w, float *x, int
     seg_layer_norm(x, dim, N, w->norm3.w, w->norm3.b, ln);
     int ff = dim * e->cfg.ff_mult;
     seg_linear(ln, dim, N, w->ff1.w, w->ff1.b, ff, e->ffb);
-    flow_gelu(e->ffb, (size_t)ff * N);
+    nn_gelu(e->ffb, e->ffb, (size_t)ff * N);
     for (int c = 0; c < dim; c++) {
         float *xr = x + (size_t)c * N;
         for (int n = 0; n < N; n++) xr[n] += w->ff2.b[c];
@@ -364,12 +352,12 @@ static void time_embedding(flow_estimator *e, int B, const float *t) {
         memcpy(o1, e->t1.b, (size_t)e->ted * sizeof(float));
         cblas_sgemv(CblasRowMajor, CblasNoTrans, e->ted, D, 1.0f, e->t1.w, D,
                     sin_emb + (size_t)b * D, 1, 1.0f, o1, 1);
-        flow_silu(o1, (size_t)e->ted);
+        nn_silu(o1, o1, (size_t)e->ted);
         float *o2 = e->temb_act + (size_t)b * e->ted;
         memcpy(o2, e->t2.b, (size_t)e->ted * sizeof(float));
         cblas_sgemv(CblasRowMajor, CblasNoTrans, e->ted, e->ted, 1.0f, e->t2.w, e->ted, o1, 1,
                     1.0f, o2, 1);
-        flow_mish(o2, (size_t)e->ted);
+        nn_mish(o2, o2, (size_t)e->ted);
     }
 }
 

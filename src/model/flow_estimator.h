@@ -30,7 +30,7 @@ typedef struct flow_est_config {
 typedef struct flow_estimator flow_estimator;
 
 /* Binds the weights named "<prefix>time_mlp.linear_1.weight" etc. */
-cv_status flow_estimator_create(const flow_est_config *cfg, const flow_wsrc *src,
+cv_status flow_estimator_create(const flow_est_config *cfg, const pt_dict *src,
                                 const char *prefix, flow_estimator **out);
 void flow_estimator_free(flow_estimator *e);
 
