@@ -24,6 +24,7 @@ typedef struct {
 typedef struct {
     lin_w norm1, norm3;
     const float *q, *k, *v;
+    float *qkv; /* q, k, v weights stacked [3*inner][dim]: one GEMM */
     lin_w out, ff1, ff2;
 } xformer_w;
 
@@ -105,7 +106,14 @@ static int bind_stage(flow_estimator *e, stage_w *s, const pt_dict *src, const c
     if (!s->xf) return 0;
     for (int j = 0; j < c->n_blocks; j++) {
         snprintf(p, sizeof p, "%s%s.%d.1.%d.", prefix, kind, i, j);
-        if (!bind_xformer(&s->xf[j], src, p, dout, e->inner, dout * c->ff_mult)) return 0;
+        xformer_w *x = &s->xf[j];
+        if (!bind_xformer(x, src, p, dout, e->inner, dout * c->ff_mult)) return 0;
+        size_t wn = (size_t)e->inner * dout;
+        x->qkv = malloc(3 * wn * sizeof(float));
+        if (!x->qkv) return 0;
+        memcpy(x->qkv, x->q, wn * sizeof(float));
+        memcpy(x->qkv + wn, x->k, wn * sizeof(float));
+        memcpy(x->qkv + 2 * wn, x->v, wn * sizeof(float));
     }
     s->tail = tail;
     int k = tail == TAIL_UP ? 4 : 3;
@@ -179,7 +187,11 @@ cv_status flow_estimator_create(const flow_est_config *cfg, const pt_dict *src,
     return cv_ok();
 }
 
-static void free_stage(stage_w *s) { free(s->xf); }
+static void free_stage(stage_w *s, int n_blocks) {
+    if (s->xf)
+        for (int j = 0; j < n_blocks; j++) free(s->xf[j].qkv);
+    free(s->xf);
+}
 
 static void free_scratch(flow_estimator *e) {
     for (int i = 0; i < 4; i++) free(e->buf[i]);
@@ -200,11 +212,11 @@ static void free_scratch(flow_estimator *e) {
 void flow_estimator_free(flow_estimator *e) {
     if (!e) return;
     for (int i = 0; i < FLOW_EST_MAX_STAGES; i++) {
-        free_stage(&e->down[i]);
-        free_stage(&e->up[i]);
+        free_stage(&e->down[i], e->cfg.n_blocks);
+        free_stage(&e->up[i], e->cfg.n_blocks);
     }
     if (e->mid)
-        for (int i = 0; i < e->cfg.num_mid_blocks; i++) free_stage(&e->mid[i]);
+        for (int i = 0; i < e->cfg.num_mid_blocks; i++) free_stage(&e->mid[i], e->cfg.n_blocks);
     free(e->mid);
     free_scratch(e);
     free(e);
@@ -279,11 +291,9 @@ static void xformer_forward(flow_estimator *e, const xformer_w *w, float *x, int
                             int T, const float *mask, float *ln) {
     int N = B * T, H = e->cfg.num_heads, dh = e->cfg.head_dim, inner = e->inner;
     float *q = e->qkv, *k = q + (size_t)inner * N, *v = k + (size_t)inner * N;
-    float scale = 1.0f / sqrtf((float)dh);
     seg_layer_norm(x, dim, N, w->norm1.w, w->norm1.b, ln);
-    seg_linear(ln, dim, N, w->q, NULL, inner, q);
-    seg_linear(ln, dim, N, w->k, NULL, inner, k);
-    seg_linear(ln, dim, N, w->v, NULL, inner, v);
+    seg_linear(ln, dim, N, w->qkv, NULL, 3 * inner, q);
+    float scale = 1.0f / sqrtf((float)dh);
     for (int b = 0; b < B; b++) {
         for (int h = 0; h < H; h++) {
             size_t off = (size_t)h * dh * N + (size_t)b * T;
