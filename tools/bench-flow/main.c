@@ -11,7 +11,7 @@
 
 #include "common/timeutil.h"
 #include "model/flow.h"
-#include "random_flow.h"
+#include "model/flow_random.h"
 
 void openblas_set_num_threads(int n);
 

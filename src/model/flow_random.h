@@ -1,6 +1,6 @@
-/* A random-weight flow state dict of any configuration (for the bench). */
-#ifndef CV_BENCH_RANDOM_FLOW_H
-#define CV_BENCH_RANDOM_FLOW_H
+/* A random-weight flow state dict of any configuration (bench, tests). */
+#ifndef CV_MODEL_FLOW_RANDOM_H
+#define CV_MODEL_FLOW_RANDOM_H
 
 #include "model/flow.h"
 #include "model/random_weights.h"

@@ -1,6 +1,6 @@
 /* Enumerates the flow's parameter names and shapes (MaskedDiffWithXvec with
  * an InterpolateRegulator and a ConditionalDecoder) with random values. */
-#include "random_flow.h"
+#include "model/flow_random.h"
 
 #include <math.h>
 #include <stdio.h>
