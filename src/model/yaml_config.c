@@ -203,7 +203,7 @@ static int follow(yaml_config *c, int id, int depth)
     if (!is_ref(n)) return id;
     int t = c->target[id - 1];
     if (t == -1) {
-        ref_error(c, n, "refers to itself", (const char *)n->data.scalar.value);
+        ref_error(c, n, "is part of a reference cycle", (const char *)n->data.scalar.value);
         return 0;
     }
     if (t == 0) t = resolve(c, id, depth + 1);
