@@ -103,11 +103,17 @@ static void forward_channels(void *ctx, int c0, int c1)
         if (hi > lo) memcpy(xp + lo, xr + start + lo, sizeof(float) * (hi - lo));
         memset(xp + hi, 0, sizeof(float) * (len - hi));
         fftwf_execute_dft_r2c(j->fwd, xp, spec);
-        for (int f = 0; f < bins; f++) { /* [block][bin] -> Xc[bin][ci][block] */
-            fftwf_complex *dst = j->Xc + ((size_t)f * j->p->cin + ci) * nbc;
+        /* [block][bin] -> Xc[bin][ci][block], 8 bins (a cache line) at a time */
+        const size_t rs = (size_t)j->p->cin * nbc;
+        for (int f0 = 0; f0 < bins; f0 += 8) {
+            const int f1 = f0 + 8 < bins ? f0 + 8 : bins;
+            fftwf_complex *dst = j->Xc + (size_t)f0 * rs + (size_t)ci * nbc;
             for (int bb = 0; bb < nbc; bb++) {
-                dst[bb][0] = spec[(size_t)bb * bs + f][0];
-                dst[bb][1] = spec[(size_t)bb * bs + f][1];
+                const fftwf_complex *src = spec + (size_t)bb * bs;
+                for (int f = f0; f < f1; f++) {
+                    dst[(size_t)(f - f0) * rs + bb][0] = src[f][0];
+                    dst[(size_t)(f - f0) * rs + bb][1] = src[f][1];
+                }
             }
         }
     }
@@ -128,11 +134,17 @@ static void inverse_channels(void *ctx, int c0, int c1)
         c1 = c0;
     }
     for (int co = c0; co < c1; co++) {
-        for (int f = 0; f < bins; f++) { /* Yc[bin][co][block] -> [block][bin] */
-            const fftwf_complex *src = j->Yc + ((size_t)f * j->p->cout + co) * nbc;
+        /* Yc[bin][co][block] -> [block][bin], 8 bins at a time */
+        const size_t rs = (size_t)j->p->cout * nbc;
+        for (int f0 = 0; f0 < bins; f0 += 8) {
+            const int f1 = f0 + 8 < bins ? f0 + 8 : bins;
+            const fftwf_complex *src = j->Yc + (size_t)f0 * rs + (size_t)co * nbc;
             for (int bb = 0; bb < nbc; bb++) {
-                spec[(size_t)bb * bs + f][0] = src[bb][0];
-                spec[(size_t)bb * bs + f][1] = src[bb][1];
+                fftwf_complex *dst = spec + (size_t)bb * bs;
+                for (int f = f0; f < f1; f++) {
+                    dst[f][0] = src[(size_t)(f - f0) * rs + bb][0];
+                    dst[f][1] = src[(size_t)(f - f0) * rs + bb][1];
+                }
             }
         }
         for (int bb = 0; bb < nbc; bb++) { /* real signal: DC and Nyquist are real */
