@@ -4,11 +4,15 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
+#include "nn/conv_fft.h"
 #include "nn/nn.h"
+#include "nn/parallel.h"
+#include "nn/vmath.h"
 
 static uint64_t rng_state = 0x1234567887654321ull;
 static double urand(void) /* [0,1) */
@@ -161,6 +165,51 @@ static void test_conv1d(void **st)
     }
 }
 
+/* The frequency-domain path against the direct one: dilations, paddings,
+ * FFT sizes, lengths that leave a partial last block and several chunks. */
+static void test_conv1d_fft(void **st)
+{
+    (void)st;
+    for (int it = 0; it < 12; it++) {
+        nn_conv1d_params p = {.groups = 1, .stride = 1, .kernel = irand(1, 11),
+                              .dilation = irand(1, 5), .cin = irand(1, 9), .cout = irand(1, 9)};
+        int S = p.dilation * (p.kernel - 1) + 1;
+        p.pad_left = irand(0, S), p.pad_right = irand(0, S);
+        int n_fft = 16;
+        while (n_fft < S + irand(1, 40)) n_fft *= 2;
+        int T = irand(1, it == 0 ? 20000 : 600);
+        int To = nn_conv1d_out_len(&p, T);
+        if (To <= 0) continue;
+        float *x = rand_vec((size_t)p.cin * T, 1);
+        float *w = rand_vec((size_t)p.cout * p.cin * p.kernel, 1);
+        float *b = rand_vec((size_t)p.cout, 1);
+        float *y = malloc(sizeof(float) * p.cout * To);
+        double *ref = malloc(sizeof(double) * p.cout * To);
+        for (int co = 0; co < p.cout; co++)
+            for (int t = 0; t < To; t++) {
+                double s = b[co];
+                for (int ci = 0; ci < p.cin; ci++)
+                    for (int j = 0; j < p.kernel; j++) {
+                        int src = t + j * p.dilation - p.pad_left;
+                        if (src >= 0 && src < T)
+                            s += (double)w[(co * p.cin + ci) * p.kernel + j] * x[ci * T + src];
+                    }
+                ref[co * To + t] = s;
+            }
+        assert_true(nn_conv1d_fft(&p, x, T, w, b, y, n_fft));
+        assert_true(max_abs_diff(y, ref, (size_t)p.cout * To) < 1e-4);
+        free(x), free(w), free(b), free(y), free(ref);
+    }
+    /* the automatic choice picks it for wide long-kernel convs only */
+    nn_conv1d_params wide = {.cin = 128, .cout = 128, .kernel = 11, .stride = 1,
+                             .dilation = 3, .pad_left = 15, .pad_right = 15, .groups = 1};
+    assert_true(nn_conv1d_fft_size(&wide, 5000) > 0);
+    wide.kernel = 3, wide.dilation = 1;
+    assert_int_equal(nn_conv1d_fft_size(&wide, 5000), 0);
+    wide.kernel = 11, wide.stride = 2;
+    assert_int_equal(nn_conv1d_fft_size(&wide, 5000), 0);
+}
+
 static void test_conv_transpose1d(void **st)
 {
     (void)st;
@@ -310,6 +359,52 @@ static void test_elementwise(void **st)
     for (int r = 0; r < R; r++)
         for (int c = 0; c < Cc; c++) assert_true(mt[c * R + r] == m[r * Cc + c]);
     free(a), free(b), free(y), free(m), free(mt);
+}
+
+static void test_vsin(void **st)
+{
+    (void)st;
+    size_t n = 1000 + (size_t)irand(0, 40); /* vector body and scalar tail */
+    float *x = rand_vec(n, 100), *y = malloc(n * sizeof(float));
+    double *ref = malloc(n * sizeof(double));
+    for (size_t i = 0; i < n; i++) ref[i] = sin((double)x[i]);
+    nn_vsin(x, y, n);
+    assert_true(max_abs_diff(y, ref, n) < 2e-6);
+    nn_vsin(x, x, n); /* in place */
+    assert_memory_equal(x, y, n * sizeof(float));
+    free(x), free(y), free(ref);
+}
+
+typedef struct cover_ctx {
+    int *hits;
+    pthread_mutex_t lock;
+    int calls;
+} cover_ctx;
+
+static void mark_range(void *p, int begin, int end)
+{
+    cover_ctx *c = p;
+    for (int i = begin; i < end; i++) c->hits[i]++;
+    pthread_mutex_lock(&c->lock);
+    c->calls++;
+    pthread_mutex_unlock(&c->lock);
+}
+
+static void test_parallel_for(void **st)
+{
+    (void)st;
+    int hits[1000] = {0};
+    cover_ctx c = {hits, PTHREAD_MUTEX_INITIALIZER, 0};
+    nn_set_threads(2);
+    nn_parallel_for(1000, 1, mark_range, &c);
+    for (int i = 0; i < 1000; i++) assert_int_equal(hits[i], 1); /* each index once */
+    assert_int_equal(c.calls, 2);
+    c.calls = 0;
+    nn_parallel_for(10, 8, mark_range, &c); /* too small to split */
+    assert_int_equal(c.calls, 1);
+    nn_parallel_for(0, 1, mark_range, &c);
+    assert_int_equal(c.calls, 1);
+    nn_set_threads(1);
 }
 
 /* ---- normalisation / softmax --------------------------------------------- */
@@ -515,12 +610,14 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tensor),       cmocka_unit_test(test_gemm),
         cmocka_unit_test(test_linear),       cmocka_unit_test(test_attention),
-        cmocka_unit_test(test_conv1d),       cmocka_unit_test(test_conv_transpose1d),
+        cmocka_unit_test(test_conv1d),       cmocka_unit_test(test_conv1d_fft),
+        cmocka_unit_test(test_conv_transpose1d),
         cmocka_unit_test(test_padding),      cmocka_unit_test(test_activations),
         cmocka_unit_test(test_snake),        cmocka_unit_test(test_elementwise),
         cmocka_unit_test(test_layer_norm),   cmocka_unit_test(test_group_norm),
         cmocka_unit_test(test_softmax),      cmocka_unit_test(test_resample),
         cmocka_unit_test(test_stft_forward), cmocka_unit_test(test_noise),
+        cmocka_unit_test(test_vsin),         cmocka_unit_test(test_parallel_for),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
