@@ -97,9 +97,16 @@ void nn_silu(const float *x, float *y, size_t n)
 void nn_mish(const float *x, float *y, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        /* softplus with PyTorch's threshold 20 (linear above it) */
-        float sp = x[i] > 20.0f ? x[i] : log1pf(expf(x[i]));
-        y[i] = x[i] * tanhf(sp);
+        /* tanh(softplus(x)) = ((1+e^x)^2 - 1) / ((1+e^x)^2 + 1) = m / (m + 2)
+         * with m = e^x (e^x + 2): one exp instead of exp, log1p and tanh.
+         * Above PyTorch's softplus threshold 20 the factor is 1 in float. */
+        float v = x[i];
+        if (v > 20.0f) {
+            y[i] = v;
+            continue;
+        }
+        float e = expf(v), m = e * (e + 2.0f);
+        y[i] = v * (m / (m + 2.0f));
     }
 }
 void nn_gelu(const float *x, float *y, size_t n)
