@@ -1,0 +1,245 @@
+#include "nn/conv_fft.h"
+
+/* OpenBLAS's cblas.h pulls in <complex.h>; keep fftwf_complex a float[2] */
+#define FFTW_NO_Complex
+#include <cblas.h>
+#include <fftw3.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nn/matmul.h"
+#include "nn/parallel.h"
+#include "nn/scratch.h"
+
+/* Input spectra of at most this many floats are held at once (blocks are
+ * processed in chunks), enough for each per-bin product to be a GEMM
+ * OpenBLAS runs efficiently. */
+#define SPECTRA_BUDGET_FLOATS (4u << 20)
+#define MIN_BLOCKS_PER_CHUNK 64
+
+static pthread_mutex_t planner_lock = PTHREAD_MUTEX_INITIALIZER;
+static _Atomic bool fft_enabled = true;
+
+void nn_conv1d_set_fft(bool enabled) { fft_enabled = enabled; }
+
+static int span(const nn_conv1d_params *p) { return p->dilation * (p->kernel - 1) + 1; }
+
+int nn_conv1d_fft_size(const nn_conv1d_params *p, int T)
+{
+    if (!fft_enabled || p->stride != 1 || p->groups != 1 || p->kernel < 5) return 0;
+    const int S = span(p), Tout = nn_conv1d_out_len(p, T);
+    /* the transforms cost per channel, the products per channel pair: only
+     * wide convolutions amortise them */
+    if (p->cin < 64 || p->cout < 64 || Tout < 256) return 0;
+    /* N ~ 4 x span balances product count against transform size (measured
+     * on the vocoder's convolutions) */
+    int n = 32;
+    while (n < 4 * S) n *= 2;
+    if (n > 1024) return 0;
+    const int B = (n - S + 1) & ~7;
+    /* complex products cost 4 real multiply-adds per bin; require at most
+     * half the direct method's work to make up for the transforms */
+    double ratio = 4.0 * (n / 2 + 1) / ((double)p->kernel * B);
+    return ratio <= 0.5 ? n : 0;
+}
+
+/* fwd: nbc overlapping blocks (hop B) of one padded channel -> spectra
+ * [block][bin]; inv: spectra [block][bin] -> nbc frames of N samples.
+ * Contiguous batches: FFTW is much slower writing at large strides, so the
+ * bin-major layout the GEMMs want is made by a separate transposition. */
+static void make_plans(int N, int B, int nbc, int bstride, float *xp, fftwf_complex *spec,
+                       float *frames, fftwf_plan *fwd, fftwf_plan *inv)
+{
+    pthread_mutex_lock(&planner_lock);
+    *fwd = fftwf_plan_many_dft_r2c(1, &N, nbc, xp, NULL, 1, B, spec, NULL, 1, bstride,
+                                   FFTW_ESTIMATE | FFTW_PRESERVE_INPUT);
+    *inv = fftwf_plan_many_dft_c2r(1, &N, nbc, spec, NULL, 1, bstride, frames, NULL, 1, N,
+                                   FFTW_ESTIMATE | FFTW_DESTROY_INPUT);
+    pthread_mutex_unlock(&planner_lock);
+}
+
+static void destroy_plans(fftwf_plan *fwd, fftwf_plan *inv)
+{
+    pthread_mutex_lock(&planner_lock);
+    if (*fwd) fftwf_destroy_plan(*fwd);
+    if (*inv) fftwf_destroy_plan(*inv);
+    pthread_mutex_unlock(&planner_lock);
+    *fwd = *inv = NULL;
+}
+
+/* Shared state of one call, for the per-channel loops run in parallel. */
+typedef struct fft_job {
+    const nn_conv1d_params *p;
+    const float *x, *b;
+    float *y;
+    int T, Tout, N, B, bins, bstride;
+    int b0, nbc; /* current chunk of blocks */
+    fftwf_plan fwd, inv;
+    fftwf_complex *Xc, *Yc;
+    bool failed;
+} fft_job;
+
+/* Input channels [c0, c1): transform the chunk's blocks, store Xc[bin][ci][block]. */
+static void forward_channels(void *ctx, int c0, int c1)
+{
+    fft_job *j = ctx;
+    const int N = j->N, B = j->B, bins = j->bins, bs = j->bstride, nbc = j->nbc, T = j->T;
+    const int len = (nbc - 1) * B + N, start = j->b0 * B - j->p->pad_left;
+    float *xp = fftwf_malloc(sizeof(float) * len);
+    fftwf_complex *spec = fftwf_malloc(sizeof(fftwf_complex) * (size_t)bs * nbc);
+    if (!xp || !spec) {
+        j->failed = true;
+        c1 = c0;
+    }
+    for (int ci = c0; ci < c1; ci++) {
+        const float *xr = j->x + (size_t)ci * T;
+        int lo = start < 0 ? -start : 0, hi = T - start < len ? T - start : len;
+        if (hi < lo) hi = lo;
+        if (lo > len) lo = hi = len;
+        memset(xp, 0, sizeof(float) * lo); /* zero padding around the signal */
+        if (hi > lo) memcpy(xp + lo, xr + start + lo, sizeof(float) * (hi - lo));
+        memset(xp + hi, 0, sizeof(float) * (len - hi));
+        fftwf_execute_dft_r2c(j->fwd, xp, spec);
+        /* [block][bin] -> Xc[bin][ci][block], 8 bins (a cache line) at a time */
+        const size_t rs = (size_t)j->p->cin * nbc;
+        for (int f0 = 0; f0 < bins; f0 += 8) {
+            const int f1 = f0 + 8 < bins ? f0 + 8 : bins;
+            fftwf_complex *dst = j->Xc + (size_t)f0 * rs + (size_t)ci * nbc;
+            for (int bb = 0; bb < nbc; bb++) {
+                const fftwf_complex *src = spec + (size_t)bb * bs;
+                for (int f = f0; f < f1; f++) {
+                    dst[(size_t)(f - f0) * rs + bb][0] = src[f][0];
+                    dst[(size_t)(f - f0) * rs + bb][1] = src[f][1];
+                }
+            }
+        }
+    }
+    fftwf_free(xp);
+    fftwf_free(spec);
+}
+
+/* Output channels [c0, c1): inverse transforms of Yc, valid samples to y. */
+static void inverse_channels(void *ctx, int c0, int c1)
+{
+    fft_job *j = ctx;
+    const int N = j->N, B = j->B, bins = j->bins, bs = j->bstride, nbc = j->nbc;
+    const float inv_n = 1.0f / (float)N;
+    float *frames = fftwf_malloc(sizeof(float) * (size_t)N * nbc);
+    fftwf_complex *spec = fftwf_malloc(sizeof(fftwf_complex) * (size_t)bs * nbc);
+    if (!frames || !spec) {
+        j->failed = true;
+        c1 = c0;
+    }
+    for (int co = c0; co < c1; co++) {
+        /* Yc[bin][co][block] -> [block][bin], 8 bins at a time */
+        const size_t rs = (size_t)j->p->cout * nbc;
+        for (int f0 = 0; f0 < bins; f0 += 8) {
+            const int f1 = f0 + 8 < bins ? f0 + 8 : bins;
+            const fftwf_complex *src = j->Yc + (size_t)f0 * rs + (size_t)co * nbc;
+            for (int bb = 0; bb < nbc; bb++) {
+                fftwf_complex *dst = spec + (size_t)bb * bs;
+                for (int f = f0; f < f1; f++) {
+                    dst[f][0] = src[(size_t)(f - f0) * rs + bb][0];
+                    dst[f][1] = src[(size_t)(f - f0) * rs + bb][1];
+                }
+            }
+        }
+        for (int bb = 0; bb < nbc; bb++) { /* real signal: DC and Nyquist are real */
+            spec[(size_t)bb * bs][1] = 0.0f;
+            spec[(size_t)bb * bs + bins - 1][1] = 0.0f;
+        }
+        fftwf_execute_dft_c2r(j->inv, spec, frames);
+        float *yr = j->y + (size_t)co * j->Tout;
+        const float bias = j->b ? j->b[co] : 0.0f;
+        for (int bb = 0; bb < nbc; bb++) { /* the first B samples of a block are valid */
+            int t0 = (j->b0 + bb) * B, n = j->Tout - t0 < B ? j->Tout - t0 : B;
+            const float *fr = frames + (size_t)bb * N;
+            for (int t = 0; t < n; t++) yr[t0 + t] = fr[t] * inv_n + bias;
+        }
+    }
+    fftwf_free(frames);
+    fftwf_free(spec);
+}
+
+bool nn_conv1d_fft(const nn_conv1d_params *p, const float *x, int T, const float *w,
+                   const float *b, float *y, int N)
+{
+    const int Cin = p->cin, Cout = p->cout, K = p->kernel, S = span(p);
+    const int Tout = nn_conv1d_out_len(p, T);
+    if (p->stride != 1 || p->groups != 1 || N < S || Tout <= 0) return false;
+    /* B: new outputs per block, rounded down to a multiple of 8 and bins
+     * stored at a stride of a multiple of 4, so every block starts
+     * SIMD-aligned and FFTW can use its vector codelets */
+    const int bins = N / 2 + 1, B = (N - S + 1) >= 8 ? (N - S + 1) & ~7 : N - S + 1;
+    const int bstride = (bins + 3) & ~3;
+    const int nb_total = (Tout + B - 1) / B;
+    int nbc_max = (int)(SPECTRA_BUDGET_FLOATS / ((size_t)bins * 2 * Cin));
+    if (nbc_max < MIN_BLOCKS_PER_CHUNK) nbc_max = MIN_BLOCKS_PER_CHUNK;
+    if (nbc_max > nb_total) nbc_max = nb_total;
+
+    const size_t CC = (size_t)Cout * Cin;
+    float *E = malloc(sizeof(float) * 2 * bins * K);
+    float *Wt = nn_scratch(NN_SCRATCH_FFT_W, 4 * bins * CC);
+    float *Xf = nn_scratch(NN_SCRATCH_FFT_X, (size_t)2 * bins * Cin * nbc_max);
+    float *Yf = nn_scratch(NN_SCRATCH_FFT_Y, (size_t)2 * bins * Cout * nbc_max);
+    /* planning buffers: the threads' own buffers come from fftwf_malloc
+     * too, so they have the alignment the plans were made for */
+    float *xp = fftwf_malloc(sizeof(float) * ((size_t)(nbc_max - 1) * B + N));
+    float *frames = fftwf_malloc(sizeof(float) * (size_t)N * nbc_max);
+    fftwf_complex *spec = fftwf_malloc(sizeof(fftwf_complex) * (size_t)bstride * nbc_max);
+    bool ok = E && Wt && Xf && Yf && xp && frames && spec;
+    fft_job job = {.p = p, .x = x, .b = b, .y = y, .T = T, .Tout = Tout, .N = N, .B = B,
+                   .bins = bins, .bstride = bstride,
+                   .Xc = (fftwf_complex *)Xf,  /* [bins][Cin][nbc] */
+                   .Yc = (fftwf_complex *)Yf}; /* [bins][Cout][nbc] */
+    fftwf_complex *Wc = (fftwf_complex *)(Wt + 2 * bins * CC); /* [bins][Cout][Cin] */
+    if (ok) {
+        /* Filter spectra W = conj(FFT(h)) (correlation, not convolution), h
+         * the kernel with its taps at multiples of the dilation:
+         * Re W[f] = sum_j w_j cos(2 pi f j d / N), Im W[f] = sum_j w_j sin(..).
+         * One GEMM gives both planes, then they are interleaved. */
+        for (int f = 0; f < bins; f++)
+            for (int j = 0; j < K; j++) {
+                double th = 2.0 * M_PI * (double)f * j * p->dilation / N;
+                E[f * K + j] = (float)cos(th);
+                E[(bins + f) * K + j] = (float)sin(th);
+            }
+        nn_gemm(false, true, 2 * bins, (int)CC, K, 1.0f, E, K, w, K, 0.0f, Wt, (int)CC);
+        for (int f = 0; f < bins; f++) {
+            const float *re = Wt + (size_t)f * CC, *im = Wt + (size_t)(bins + f) * CC;
+            fftwf_complex *dst = Wc + (size_t)f * CC;
+            for (size_t q = 0; q < CC; q++) dst[q][0] = re[q], dst[q][1] = im[q];
+        }
+    }
+    const float one[2] = {1.0f, 0.0f}, zero[2] = {0.0f, 0.0f};
+    for (int b0 = 0; ok && b0 < nb_total; b0 += nbc_max) {
+        const int nbc = nb_total - b0 < nbc_max ? nb_total - b0 : nbc_max;
+        if (nbc != job.nbc) { /* plans depend on the chunk's block count */
+            destroy_plans(&job.fwd, &job.inv);
+            make_plans(N, B, nbc, bstride, xp, spec, frames, &job.fwd, &job.inv);
+            if (!job.fwd || !job.inv) {
+                ok = false;
+                break;
+            }
+        }
+        job.b0 = b0;
+        job.nbc = nbc;
+        nn_parallel_for(Cin, 8, forward_channels, &job);
+        /* channel mixing, one complex GEMM per bin */
+        for (int f = 0; f < bins; f++)
+            cblas_cgemm3m(CblasRowMajor, CblasNoTrans, CblasNoTrans, Cout, nbc, Cin, one,
+                        Wc + (size_t)f * CC, Cin, job.Xc + (size_t)f * Cin * nbc, nbc, zero,
+                        job.Yc + (size_t)f * Cout * nbc, nbc);
+        nn_parallel_for(Cout, 8, inverse_channels, &job);
+        ok = !job.failed;
+    }
+    destroy_plans(&job.fwd, &job.inv);
+    free(E);
+    fftwf_free(xp);
+    fftwf_free(frames);
+    fftwf_free(spec);
+    return ok;
+}
