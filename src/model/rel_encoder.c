@@ -40,12 +40,19 @@ done:
 
 cv_status rel_encoder_forward(const rel_encoder *enc, const float *x, int T, float *y)
 {
+    return rel_encoder_forward_chunked(enc, x, T, enc->cfg.static_chunk_size, y);
+}
+
+cv_status rel_encoder_forward_chunked(const rel_encoder *enc, const float *x, int T, int chunk,
+                                      float *y)
+{
+    if (chunk < 0) return cv_error(CV_INVALID_ARGUMENT, "negative chunk size");
     if (T < 1) return cv_error(CV_INVALID_ARGUMENT, "encoder input is empty");
     const rel_encoder_config *c = &enc->cfg;
     int d = c->output_size;
     /* Relative distances a query can see: up to T-1 to the left, and to the
      * right as far as the chunk mask lets it (everything when chunk is 0). */
-    int neg = c->static_chunk_size > 0 ? c->static_chunk_size - 1 : T - 1;
+    int neg = chunk > 0 ? chunk - 1 : T - 1;
     if (neg > T - 1) neg = T - 1;
     int P_rows = T + neg;
     size_t sz = (size_t)T * d;
@@ -63,8 +70,7 @@ cv_status rel_encoder_forward(const rel_encoder *enc, const float *x, int T, flo
     for (int l = 0; l < c->num_blocks && cv_is_ok(&s); l++) {
         const rel_layer *L = &enc->layers[l];
         rel_lin_apply(&L->pos, pe, P_rows, P);
-        s = attention_block(enc, L, y, T, 0, k, v, k, v, T, P, P_rows, neg,
-                            c->static_chunk_size);
+        s = attention_block(enc, L, y, T, 0, k, v, k, v, T, P, P_rows, neg, chunk);
         if (cv_is_ok(&s)) s = rel_feed_forward(enc, L, y, T);
     }
     if (cv_is_ok(&s)) nn_layer_norm(y, y, T, d, enc->after_norm.g, enc->after_norm.b, 1e-5f);

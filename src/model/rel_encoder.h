@@ -88,6 +88,10 @@ const rel_encoder_config *rel_encoder_cfg(const rel_encoder *enc);
 /* Whole sequence: x [T][input_size] -> y [T][output_size] (after the final
  * LayerNorm). T >= 1. */
 cv_status rel_encoder_forward(const rel_encoder *enc, const float *x, int T, float *y);
+/* Same with an explicit chunk size for the mask instead of the configured
+ * static_chunk_size (1 = causal, 0 = full). */
+cv_status rel_encoder_forward_chunked(const rel_encoder *enc, const float *x, int T, int chunk,
+                                      float *y);
 
 /* Incremental decoding state with room for max_len frames in all. */
 typedef struct rel_encoder_state rel_encoder_state;
