@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "nn/matmul.h"
+#include "nn/matvec.h"
 #include "nn/ops.h"
 
 struct llm_model {
@@ -19,6 +20,7 @@ struct llm_model {
     const float *speech_embedding; /* [speech_token_size][llm_in] */
     const float *spk_w, *spk_b;    /* [llm_in][spk_dim] */
     const float *dec_w, *dec_b;    /* [speech_token_size+1][llm_out] */
+    nn_q8 dec_q8;                  /* after llm_quantize */
 };
 
 enum { SOS = 0, TASK_ID = 1 };
@@ -68,9 +70,21 @@ cv_status llm_load(const pt_dict *sd, const llm_config *cfg, llm_model **out)
     return cv_ok();
 }
 
+cv_status llm_quantize(llm_model *m)
+{
+    cv_status s = rel_encoder_quantize(m->llm);
+    if (!cv_is_ok(&s)) return s;
+    if (!m->dec_q8.q &&
+        !nn_q8_quantize(m->dec_w, m->cfg.speech_token_size + 1, m->cfg.llm_output_size,
+                        &m->dec_q8))
+        return cv_error(CV_RESOURCE_EXHAUSTED, "out of memory quantizing weights");
+    return cv_ok();
+}
+
 void llm_free(llm_model *m)
 {
     if (!m) return;
+    nn_q8_free(&m->dec_q8);
     rel_encoder_free(m->text_encoder);
     rel_encoder_free(m->llm);
     free(m);
@@ -191,7 +205,9 @@ cv_status llm_generate(const llm_model *m, const llm_input *in, const llm_decode
     int L = 0, n = 0;
     s = build_prefix(m, in, &prefix, &L);
     if (!cv_is_ok(&s)) return s;
-    rel_encoder_state *st = rel_encoder_state_new(m->llm, L + (max_len > 0 ? max_len : 1));
+    int threads = o->n_threads > 0 ? o->n_threads : nn_get_threads();
+    nn_pool *pool = threads > 1 ? nn_pool_new(threads) : NULL;
+    rel_encoder_state *st = rel_encoder_state_new(m->llm, L + (max_len > 0 ? max_len : 1), pool);
     float *h = malloc((size_t)L * lo * sizeof(float));
     float *logp = malloc((size_t)V * sizeof(float));
     int32_t *out = malloc((size_t)(max_len > 0 ? max_len : 1) * sizeof(int32_t));
@@ -209,7 +225,9 @@ cv_status llm_generate(const llm_model *m, const llm_input *in, const llm_decode
         }
         s = rel_encoder_step(m->llm, st, x, nx, h);
         if (!cv_is_ok(&s)) break;
-        nn_linear(h + (size_t)(nx - 1) * lo, 1, lo, m->dec_w, m->dec_b, V, logp);
+        const float *last = h + (size_t)(nx - 1) * lo;
+        if (m->dec_q8.q) nn_q8_matvec(pool, &m->dec_q8, m->dec_b, last, logp);
+        else nn_matvec(pool, m->dec_w, m->dec_b, V, lo, last, logp);
         nn_log_softmax_rows(logp, 1, V);
         if (i < min_len) logp[eos] = -INFINITY;
         if (o->on_logp) o->on_logp(o->user, i, logp, V);
@@ -228,6 +246,7 @@ cv_status llm_generate(const llm_model *m, const llm_input *in, const llm_decode
     }
 done:
     rel_encoder_state_free(st);
+    nn_pool_free(pool);
     free(prefix), free(h), free(logp);
     if (out && n > 0) {
         *tokens = out;

@@ -42,6 +42,11 @@ typedef struct llm_model llm_model;
 /* Binds the weights of llm.pt (borrowed: `sd` must outlive the model). */
 cv_status llm_load(const pt_dict *sd, const llm_config *cfg, llm_model **out);
 void llm_free(llm_model *m);
+/* Switches token-by-token decoding to 8-bit weights (per-row scales,
+ * float32 accumulation) for the LM's layers and its output projection:
+ * a quarter of the memory traffic per token. The text encoder and the
+ * prompt pass stay float32. Call before sharing the model between threads. */
+cv_status llm_quantize(llm_model *m);
 const llm_config *llm_cfg(const llm_model *m);
 /* The eos id (== speech_token_size). */
 int llm_eos(const llm_model *m);
@@ -75,6 +80,8 @@ typedef struct llm_decode_options {
     void *user;
     /* Checked before every step; once true, llm_generate returns CANCELLED. */
     const atomic_bool *cancel;
+    /* Threads for the per-token products (0: nn_get_threads()). */
+    int n_threads;
 } llm_decode_options;
 
 /* The reference's defaults: RAS, ratios 2 and 20, no callbacks. */
