@@ -115,18 +115,12 @@ cv_status rel_attention_one(const rel_encoder *enc, const rel_layer *L, const fl
         for (int j = 0; j < Tk; j++) {
             const float *kj = k + (size_t)j * d + (size_t)h * dk;
             const float *pr = P + (size_t)(pos - j) * d + (size_t)h * dk;
-            float ac = 0, bd = 0;
-            for (int c = 0; c < dk; c++) ac += qu[c] * kj[c];
-            for (int c = 0; c < dk; c++) bd += qv[c] * pr[c];
-            sc[j] = (ac + bd) / sq;
+            sc[j] = (nn_dot(qu, kj, dk) + nn_dot(qv, pr, dk)) / sq;
         }
         nn_softmax_rows(sc, 1, Tk);
         float *o = ctx + (size_t)h * dk;
         memset(o, 0, (size_t)dk * sizeof(float));
-        for (int j = 0; j < Tk; j++) {
-            const float *vj = v + (size_t)j * d + (size_t)h * dk;
-            for (int c = 0; c < dk; c++) o[c] += sc[j] * vj[c];
-        }
+        for (int j = 0; j < Tk; j++) nn_axpy(o, sc[j], v + (size_t)j * d + (size_t)h * dk, (size_t)dk);
     }
     free(sc), free(qu), free(qv);
     return cv_ok();

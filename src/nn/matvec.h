@@ -18,6 +18,10 @@
 void nn_matvec(nn_pool *p, const float *W, const float *b, int out, int in, const float *x,
                float *y);
 
+/* sum a[i] * b[i] (AVX2/FMA when available; summation order differs from
+ * a plain loop). */
+float nn_dot(const float *a, const float *b, int n);
+
 typedef struct nn_q8 {
     int8_t *q;    /* [rows][cols] */
     float *scale; /* [rows] */

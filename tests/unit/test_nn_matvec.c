@@ -1,0 +1,164 @@
+/* Tests of the worker pool and the matrix-vector kernels against plain
+ * double-precision loops, at sizes that exercise the vector bodies, their
+ * tails and uneven splits between threads. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <cmocka.h>
+
+#include "nn/matvec.h"
+#include "nn/pool.h"
+
+static void fill(float *v, size_t n, unsigned seed)
+{
+    unsigned short x[3] = {0x1234, (unsigned short)seed, (unsigned short)(seed >> 16)};
+    for (size_t i = 0; i < n; i++) v[i] = (float)(2.0 * erand48(x) - 1.0);
+}
+
+typedef struct count_job {
+    atomic_int hits[8];
+    atomic_int calls;
+} count_job;
+
+static void count_part(void *arg, int part, int n)
+{
+    count_job *j = arg;
+    assert_true(part >= 0 && part < n);
+    atomic_fetch_add(&j->hits[part], 1);
+    atomic_fetch_add(&j->calls, 1);
+}
+
+static void test_pool_runs_every_part_once(void **state)
+{
+    (void)state;
+    for (int t = 1; t <= 4; t++) {
+        nn_pool *p = nn_pool_new(t);
+        assert_non_null(p);
+        assert_int_equal(nn_pool_size(p), t);
+        for (int rep = 0; rep < 200; rep++) {
+            count_job j = {0};
+            nn_pool_run(p, count_part, &j);
+            assert_int_equal(atomic_load(&j.calls), t);
+            for (int i = 0; i < t; i++) assert_int_equal(atomic_load(&j.hits[i]), 1);
+        }
+        nn_pool_free(p);
+    }
+    count_job j = {0};
+    nn_pool_run(NULL, count_part, &j);
+    assert_int_equal(atomic_load(&j.calls), 1);
+}
+
+static void test_pool_range_covers(void **state)
+{
+    (void)state;
+    for (int n = 0; n < 100; n += 7)
+        for (int parts = 1; parts <= 5; parts++) {
+            int next = 0;
+            for (int p = 0; p < parts; p++) {
+                int b, e;
+                nn_pool_range(n, p, parts, 4, &b, &e);
+                assert_int_equal(b, next);
+                assert_true(e >= b);
+                assert_true(b % 4 == 0 || b == n);
+                next = e;
+            }
+            assert_int_equal(next, n);
+        }
+}
+
+static void check_f32(int out, int in, int threads)
+{
+    float *W = malloc(sizeof(float) * out * in), *x = malloc(sizeof(float) * in);
+    float *b = malloc(sizeof(float) * out), *y = malloc(sizeof(float) * out);
+    fill(W, (size_t)out * in, 1), fill(x, in, 2), fill(b, out, 3);
+    nn_pool *p = nn_pool_new(threads);
+    nn_matvec(p, W, b, out, in, x, y);
+    for (int r = 0; r < out; r++) {
+        double s = b[r];
+        for (int c = 0; c < in; c++) s += (double)W[(size_t)r * in + c] * x[c];
+        if (fabs(s - y[r]) > 1e-4 * (1 + sqrt((double)in)))
+            fail_msg("f32 %dx%d row %d: %g vs %g", out, in, r, y[r], s);
+    }
+    nn_pool_free(p);
+    free(W), free(x), free(b), free(y);
+}
+
+static void test_matvec_f32(void **state)
+{
+    (void)state;
+    check_f32(1, 1, 1);
+    check_f32(7, 13, 2);
+    check_f32(37, 300, 3);
+    check_f32(300, 1024, 2); /* large enough to be split over threads */
+}
+
+static void check_q8(int out, int in, int threads)
+{
+    float *W = malloc(sizeof(float) * out * in), *x = malloc(sizeof(float) * in);
+    float *b = malloc(sizeof(float) * out), *y = malloc(sizeof(float) * out);
+    fill(W, (size_t)out * in, 4), fill(x, in, 5), fill(b, out, 6);
+    nn_q8 q;
+    assert_true(nn_q8_quantize(W, out, in, &q));
+    double xmax = 0;
+    for (int c = 0; c < in; c++) xmax = fmax(xmax, fabs(x[c]));
+    nn_pool *p = nn_pool_new(threads);
+    nn_q8_matvec(p, &q, b, x, y);
+    for (int r = 0; r < out; r++) {
+        /* weight rounding: within half a step of the row's scale */
+        double s = b[r], sx = 0;
+        for (int c = 0; c < in; c++) {
+            double w = W[(size_t)r * in + c], wq = q.q[(size_t)r * in + c] * (double)q.scale[r];
+            assert_true(fabs(w - wq) <= (0.5 + 1e-4) * q.scale[r]);
+            s += wq * x[c];
+            sx += fabs(wq);
+        }
+        /* the product of the quantized weights; x may be rounded to 16 bits */
+        double tol = 1e-4 * (1 + sqrt((double)in)) + sx * xmax / 32767.0;
+        if (fabs(s - y[r]) > tol) fail_msg("q8 %dx%d row %d: %g vs %g", out, in, r, y[r], s);
+    }
+    nn_pool_free(p);
+    nn_q8_free(&q);
+    free(W), free(x), free(b), free(y);
+}
+
+static void test_matvec_q8(void **state)
+{
+    (void)state;
+    check_q8(3, 5, 1);
+    check_q8(9, 256, 2);
+    check_q8(33, 1000, 3); /* blocks plus a tail */
+    check_q8(256, 1024, 2);
+}
+
+static void test_q8_zero_row_and_dot(void **state)
+{
+    (void)state;
+    float W[2 * 4] = {0, 0, 0, 0, 1, -2, 3, -4}, x[4] = {1, 1, 1, 1}, y[2];
+    nn_q8 q;
+    assert_true(nn_q8_quantize(W, 2, 4, &q));
+    nn_q8_matvec(NULL, &q, NULL, x, y);
+    assert_true(y[0] == 0.0f);
+    assert_true(fabsf(y[1] - (-2.0f)) < 0.05f);
+    nn_q8_free(&q);
+    float a[19], bb[19];
+    fill(a, 19, 7), fill(bb, 19, 8);
+    double s = 0;
+    for (int i = 0; i < 19; i++) s += (double)a[i] * bb[i];
+    assert_true(fabs(nn_dot(a, bb, 19) - s) < 1e-5);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_pool_runs_every_part_once),
+        cmocka_unit_test(test_pool_range_covers),
+        cmocka_unit_test(test_matvec_f32),
+        cmocka_unit_test(test_matvec_q8),
+        cmocka_unit_test(test_q8_zero_row_and_dot),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
