@@ -197,6 +197,9 @@ cv_status llm_generate(const llm_model *m, const llm_input *in, const llm_decode
     const llm_config *c = &m->cfg;
     int li = c->llm_input_size, lo = c->llm_output_size, V = c->speech_token_size + 1;
     int eos = c->speech_token_size;
+    for (int i = 0; o->forced && i < o->n_forced; i++)
+        if (o->forced[i] < 0 || o->forced[i] > eos)
+            return cv_error(CV_INVALID_ARGUMENT, "llm: forced token %d out of range", o->forced[i]);
     /* the reference: int(n_text * ratio), n_text without the prompt text */
     int min_len = (int)((float)in->n_text * o->min_token_text_ratio);
     int max_len = (int)((float)in->n_text * o->max_token_text_ratio);
@@ -234,6 +237,7 @@ cv_status llm_generate(const llm_model *m, const llm_input *in, const llm_decode
         int top = o->mode == LLM_SAMPLE_GREEDY
                       ? llm_sample_greedy(logp, V)
                       : llm_sample_ras(logp, V, out, n, &c->sampling, &rng);
+        if (i < o->n_forced && o->forced) top = o->forced[i];
         if (top < 0) {
             s = cv_error(CV_INTERNAL, "llm: no token can be sampled (all scores -inf)");
             break;

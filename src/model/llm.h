@@ -82,6 +82,10 @@ typedef struct llm_decode_options {
     const atomic_bool *cancel;
     /* Threads for the per-token products (0: nn_get_threads()). */
     int n_threads;
+    /* Teacher forcing, for evaluation: step i < n_forced takes forced[i]
+     * instead of the sampler's choice (the log-probs are still reported). */
+    const int32_t *forced;
+    int n_forced;
 } llm_decode_options;
 
 /* The reference's defaults: RAS, ratios 2 and 20, no callbacks. */

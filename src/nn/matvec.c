@@ -85,11 +85,13 @@ static void add_bias(const float *b, int r0, int r1, float *y)
         for (int r = r0; r < r1; r++) y[r] += b[r];
 }
 
-static void f32_part(void *arg, int part, int n)
+/* Rows per chunk handed to a thread: a multiple of the kernels' row
+ * blocking, small enough to balance, large enough to amortise the claim. */
+#define ROW_GRAIN 32
+
+static void f32_part(void *arg, int r0, int r1)
 {
     const mv_job *j = arg;
-    int r0, r1;
-    nn_pool_range(j->out, part, n, 16, &r0, &r1);
 #if HAVE_X86
     if (use_avx2()) rows_f32_avx2(j->W, r0, r1, j->in, j->x, j->y);
     else rows_f32_scalar(j->W, r0, r1, j->in, j->x, j->y);
@@ -103,7 +105,7 @@ void nn_matvec(nn_pool *p, const float *W, const float *b, int out, int in, cons
                float *y)
 {
     mv_job j = {.W = W, .b = b, .x = x, .out = out, .in = in, .y = y};
-    nn_pool_run((long)out * in >= PARALLEL_MIN_WEIGHTS ? p : NULL, f32_part, &j);
+    nn_pool_for((long)out * in >= PARALLEL_MIN_WEIGHTS ? p : NULL, out, ROW_GRAIN, f32_part, &j);
 }
 
 /* ---- dot product ---------------------------------------------------------- */
@@ -217,11 +219,9 @@ __attribute__((target("avx2,fma"))) static void rows_q8_avx2(const nn_q8 *m, int
 }
 #endif
 
-static void q8_part(void *arg, int part, int n)
+static void q8_part(void *arg, int r0, int r1)
 {
     const mv_job *j = arg;
-    int r0, r1;
-    nn_pool_range(j->q->rows, part, n, 16, &r0, &r1);
 #if HAVE_X86
     if (j->x16) rows_q8_avx2(j->q, r0, r1, j->x16, j->xs, j->x, j->y);
     else rows_q8_scalar(j->q, r0, r1, j->x, j->y);
@@ -246,6 +246,7 @@ void nn_q8_matvec(nn_pool *p, const nn_q8 *m, const float *b, const float *x, fl
             j.xs = mx / 32767.0f;
         }
     }
-    nn_pool_run((long)m->rows * m->cols >= PARALLEL_MIN_WEIGHTS ? p : NULL, q8_part, &j);
+    nn_pool_for((long)m->rows * m->cols >= PARALLEL_MIN_WEIGHTS ? p : NULL, m->rows, ROW_GRAIN,
+                q8_part, &j);
     free(heap16);
 }

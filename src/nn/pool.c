@@ -4,6 +4,7 @@
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -13,88 +14,107 @@
 #define CPU_RELAX() ((void)0)
 #endif
 
-/* Spins before a worker goes to sleep: long enough to bridge the gaps
- * between the products of one decoding step, short enough not to burn a
- * core for long once decoding stops. */
-#define SPIN_BEFORE_SLEEP 20000
-#define SPIN_BEFORE_YIELD 2000
+/* Spins before an idle worker sleeps: enough to bridge the short gaps
+ * between the products of one decoding step, short enough not to take a
+ * core from other work for long. */
+#define SPIN_BEFORE_SLEEP 4000
+/* Spins of the caller waiting for chunks in progress before yielding. */
+#define SPIN_BEFORE_YIELD 1000
 
 struct nn_pool {
-    int n;
+    int n_threads;
     pthread_t *threads;
     int started;
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    int sleepers; /* under mu */
-    atomic_uint gen;
-    atomic_int pending;
+    atomic_int sleepers;
     atomic_bool quit;
+    /* the current job: generation in the high 32 bits, next chunk below */
+    _Atomic uint64_t ticket;
+    atomic_int done; /* chunks finished in the current job */
+    uint32_t gen;    /* caller's side */
+    /* job description, written before the ticket is published */
     void (*fn)(void *, int, int);
     void *arg;
+    int n, grain, n_chunks;
 };
 
-typedef struct worker_arg {
-    nn_pool *p;
-    int id;
-} worker_arg;
+/* Claims and runs chunks of job `gen` until none are left (or a newer job
+ * has replaced it, which cannot happen while one of its chunks is held). */
+static void take_chunks(nn_pool *p, uint32_t gen)
+{
+    uint64_t t = atomic_load_explicit(&p->ticket, memory_order_acquire);
+    for (;;) {
+        if ((uint32_t)(t >> 32) != gen) return;
+        uint32_t idx = (uint32_t)t;
+        if ((int)idx >= p->n_chunks) return;
+        if (!atomic_compare_exchange_weak_explicit(&p->ticket, &t, t + 1,
+                                                   memory_order_acq_rel,
+                                                   memory_order_acquire))
+            continue; /* t now holds the fresh value */
+        int b = (int)idx * p->grain;
+        int e = b + p->grain < p->n ? b + p->grain : p->n;
+        p->fn(p->arg, b, e);
+        atomic_fetch_add_explicit(&p->done, 1, memory_order_release);
+        t = atomic_load_explicit(&p->ticket, memory_order_acquire);
+    }
+}
 
 static void *worker(void *v)
 {
-    worker_arg *wa = v;
-    nn_pool *p = wa->p;
-    int id = wa->id;
-    free(wa);
-    unsigned seen = 0;
+    nn_pool *p = v;
+    uint32_t seen = 0;
     for (;;) {
         int spins = 0;
-        while (atomic_load_explicit(&p->gen, memory_order_acquire) == seen) {
+        uint64_t t;
+        while ((uint32_t)((t = atomic_load(&p->ticket)) >> 32) == seen) {
             if (++spins < SPIN_BEFORE_SLEEP) {
                 CPU_RELAX();
                 continue;
             }
             pthread_mutex_lock(&p->mu);
-            p->sleepers++;
-            while (atomic_load(&p->gen) == seen) pthread_cond_wait(&p->cv, &p->mu);
-            p->sleepers--;
+            atomic_fetch_add(&p->sleepers, 1);
+            /* re-checked after announcing ourselves: either the caller sees
+             * the sleeper and signals, or we see its new ticket */
+            while ((uint32_t)(atomic_load(&p->ticket) >> 32) == seen && !atomic_load(&p->quit))
+                pthread_cond_wait(&p->cv, &p->mu);
+            atomic_fetch_sub(&p->sleepers, 1);
             pthread_mutex_unlock(&p->mu);
+            spins = 0;
         }
-        seen = atomic_load_explicit(&p->gen, memory_order_acquire);
         if (atomic_load(&p->quit)) return NULL;
-        p->fn(p->arg, id, p->n);
-        atomic_fetch_sub_explicit(&p->pending, 1, memory_order_release);
+        seen = (uint32_t)(t >> 32);
+        take_chunks(p, seen);
     }
 }
 
-static void wake_all(nn_pool *p)
+static void publish(nn_pool *p)
 {
-    atomic_fetch_add_explicit(&p->gen, 1, memory_order_release);
-    pthread_mutex_lock(&p->mu);
-    if (p->sleepers > 0) pthread_cond_broadcast(&p->cv);
-    pthread_mutex_unlock(&p->mu);
+    p->gen++;
+    atomic_store(&p->ticket, (uint64_t)p->gen << 32);
+    if (atomic_load(&p->sleepers) > 0) {
+        pthread_mutex_lock(&p->mu);
+        pthread_cond_broadcast(&p->cv);
+        pthread_mutex_unlock(&p->mu);
+    }
 }
 
 nn_pool *nn_pool_new(int n_threads)
 {
     nn_pool *p = calloc(1, sizeof *p);
     if (!p) return NULL;
-    p->n = n_threads < 1 ? 1 : n_threads;
+    p->n_threads = n_threads < 1 ? 1 : n_threads;
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->cv, NULL);
-    atomic_init(&p->gen, 0);
-    atomic_init(&p->pending, 0);
+    atomic_init(&p->sleepers, 0);
     atomic_init(&p->quit, false);
-    if (p->n > 1) {
-        p->threads = calloc((size_t)p->n - 1, sizeof(pthread_t));
+    atomic_init(&p->ticket, 0);
+    atomic_init(&p->done, 0);
+    if (p->n_threads > 1) {
+        p->threads = calloc((size_t)p->n_threads - 1, sizeof(pthread_t));
         if (!p->threads) goto fail;
-        for (int i = 1; i < p->n; i++) {
-            worker_arg *wa = malloc(sizeof *wa);
-            if (!wa) goto fail;
-            wa->p = p;
-            wa->id = i;
-            if (pthread_create(&p->threads[i - 1], NULL, worker, wa) != 0) {
-                free(wa);
-                goto fail;
-            }
+        for (int i = 1; i < p->n_threads; i++) {
+            if (pthread_create(&p->threads[i - 1], NULL, worker, p) != 0) goto fail;
             p->started++;
         }
     }
@@ -108,7 +128,11 @@ void nn_pool_free(nn_pool *p)
 {
     if (!p) return;
     atomic_store(&p->quit, true);
-    wake_all(p);
+    p->n_chunks = 0;
+    publish(p);
+    pthread_mutex_lock(&p->mu);
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
     for (int i = 0; i < p->started; i++) pthread_join(p->threads[i], NULL);
     free(p->threads);
     pthread_mutex_destroy(&p->mu);
@@ -116,31 +140,29 @@ void nn_pool_free(nn_pool *p)
     free(p);
 }
 
-int nn_pool_size(const nn_pool *p) { return p ? p->n : 1; }
+int nn_pool_size(const nn_pool *p) { return p ? p->n_threads : 1; }
 
-void nn_pool_run(nn_pool *p, void (*fn)(void *arg, int part, int n_parts), void *arg)
+void nn_pool_for(nn_pool *p, int n, int grain, void (*fn)(void *arg, int begin, int end),
+                 void *arg)
 {
-    if (!p || p->n == 1) {
-        fn(arg, 0, 1);
+    if (n <= 0) return;
+    if (grain < 1) grain = 1;
+    int n_chunks = (n + grain - 1) / grain;
+    if (!p || p->n_threads == 1 || n_chunks == 1) {
+        fn(arg, 0, n);
         return;
     }
     p->fn = fn;
     p->arg = arg;
-    atomic_store_explicit(&p->pending, p->n - 1, memory_order_relaxed);
-    wake_all(p);
-    fn(arg, 0, p->n);
+    p->n = n;
+    p->grain = grain;
+    p->n_chunks = n_chunks;
+    atomic_store_explicit(&p->done, 0, memory_order_relaxed);
+    publish(p);
+    take_chunks(p, p->gen);
     int spins = 0;
-    while (atomic_load_explicit(&p->pending, memory_order_acquire) > 0) {
+    while (atomic_load_explicit(&p->done, memory_order_acquire) < n_chunks) {
         if (++spins < SPIN_BEFORE_YIELD) CPU_RELAX();
-        else sched_yield(); /* a worker was descheduled: let it run */
+        else sched_yield(); /* a worker holding a chunk was descheduled */
     }
-}
-
-void nn_pool_range(int n, int part, int n_parts, int align, int *begin, int *end)
-{
-    if (align < 1) align = 1;
-    int blocks = (n + align - 1) / align;
-    int b0 = (int)((long)blocks * part / n_parts), b1 = (int)((long)blocks * (part + 1) / n_parts);
-    *begin = b0 * align < n ? b0 * align : n;
-    *end = b1 * align < n ? b1 * align : n;
 }

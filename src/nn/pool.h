@@ -1,8 +1,13 @@
 /* A small fixed team of worker threads for splitting one operation (a
- * matrix-vector product, say) into parts. Made for many short jobs in a
+ * matrix-vector product, say) into pieces. Made for many short jobs in a
  * row, as in token-by-token decoding where OpenBLAS's per-call threading
- * costs more than the work: idle workers spin briefly on the job counter
- * before sleeping on a condition variable.
+ * costs more than the work.
+ *
+ * Work is handed out dynamically in chunks: the calling thread takes
+ * chunks too and only ever waits for chunks another thread is already
+ * working on. So a worker that the OS has not scheduled (a busy machine)
+ * delays nothing: the caller simply does the work itself. Idle workers
+ * spin briefly for the next job, then sleep.
  *
  * A pool is owned by one caller at a time (e.g. one decoding); it is not a
  * shared process-wide resource, so concurrent decodings do not contend on
@@ -17,15 +22,14 @@ typedef struct nn_pool nn_pool;
  * runs everything on the caller. */
 nn_pool *nn_pool_new(int n_threads);
 void nn_pool_free(nn_pool *p);
-/* Threads taking part in nn_pool_run (1 for a NULL pool). */
+/* Threads taking part (1 for a NULL pool). */
 int nn_pool_size(const nn_pool *p);
 
-/* Calls fn(arg, part, n_parts) for every part < n_parts = nn_pool_size(p),
- * part 0 on the calling thread, and returns when all have finished.
- * p may be NULL (then fn(arg, 0, 1)). */
-void nn_pool_run(nn_pool *p, void (*fn)(void *arg, int part, int n_parts), void *arg);
-
-/* Even split of [0, n) into n_parts ranges aligned to `align`: part's range. */
-void nn_pool_range(int n, int part, int n_parts, int align, int *begin, int *end);
+/* Calls fn(arg, begin, end) on consecutive ranges that together cover
+ * [0, n) exactly once, each `grain` long (the last may be shorter), on
+ * whichever threads of the pool get to them first; returns when all are
+ * done. p may be NULL (then fn(arg, 0, n) on the caller). */
+void nn_pool_for(nn_pool *p, int n, int grain, void (*fn)(void *arg, int begin, int end),
+                 void *arg);
 
 #endif

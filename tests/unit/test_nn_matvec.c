@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include "nn/matvec.h"
@@ -20,54 +21,43 @@ static void fill(float *v, size_t n, unsigned seed)
 }
 
 typedef struct count_job {
-    atomic_int hits[8];
+    atomic_int hits[1000];
     atomic_int calls;
 } count_job;
 
-static void count_part(void *arg, int part, int n)
+static void count_range(void *arg, int b, int e)
 {
     count_job *j = arg;
-    assert_true(part >= 0 && part < n);
-    atomic_fetch_add(&j->hits[part], 1);
+    assert_true(b >= 0 && b < e && e <= 1000);
+    for (int i = b; i < e; i++) atomic_fetch_add(&j->hits[i], 1);
     atomic_fetch_add(&j->calls, 1);
 }
 
-static void test_pool_runs_every_part_once(void **state)
+/* Every index is visited exactly once, in grain-sized chunks, over many
+ * jobs in a row (the way decoding uses the pool). */
+static void test_pool_covers_each_index_once(void **state)
 {
     (void)state;
+    static count_job j;
     for (int t = 1; t <= 4; t++) {
         nn_pool *p = nn_pool_new(t);
         assert_non_null(p);
         assert_int_equal(nn_pool_size(p), t);
-        for (int rep = 0; rep < 200; rep++) {
-            count_job j = {0};
-            nn_pool_run(p, count_part, &j);
-            assert_int_equal(atomic_load(&j.calls), t);
-            for (int i = 0; i < t; i++) assert_int_equal(atomic_load(&j.hits[i]), 1);
+        for (int rep = 0; rep < 300; rep++) {
+            int n = 1 + (rep * 37) % 1000, grain = 1 + rep % 50;
+            memset(&j, 0, sizeof j);
+            nn_pool_for(p, n, grain, count_range, &j);
+            for (int i = 0; i < 1000; i++) assert_int_equal(atomic_load(&j.hits[i]), i < n);
+            int chunks = (n + grain - 1) / grain;
+            assert_int_equal(atomic_load(&j.calls), t == 1 ? 1 : chunks);
         }
         nn_pool_free(p);
     }
-    count_job j = {0};
-    nn_pool_run(NULL, count_part, &j);
+    memset(&j, 0, sizeof j);
+    nn_pool_for(NULL, 10, 3, count_range, &j);
     assert_int_equal(atomic_load(&j.calls), 1);
-}
-
-static void test_pool_range_covers(void **state)
-{
-    (void)state;
-    for (int n = 0; n < 100; n += 7)
-        for (int parts = 1; parts <= 5; parts++) {
-            int next = 0;
-            for (int p = 0; p < parts; p++) {
-                int b, e;
-                nn_pool_range(n, p, parts, 4, &b, &e);
-                assert_int_equal(b, next);
-                assert_true(e >= b);
-                assert_true(b % 4 == 0 || b == n);
-                next = e;
-            }
-            assert_int_equal(next, n);
-        }
+    nn_pool_for(NULL, 0, 3, count_range, &j);
+    assert_int_equal(atomic_load(&j.calls), 1);
 }
 
 static void check_f32(int out, int in, int threads)
@@ -154,8 +144,7 @@ static void test_q8_zero_row_and_dot(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_pool_runs_every_part_once),
-        cmocka_unit_test(test_pool_range_covers),
+        cmocka_unit_test(test_pool_covers_each_index_once),
         cmocka_unit_test(test_matvec_f32),
         cmocka_unit_test(test_matvec_q8),
         cmocka_unit_test(test_q8_zero_row_and_dot),

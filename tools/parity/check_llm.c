@@ -48,6 +48,39 @@ static double logp_error(const float *ours, const float *ref, size_t n)
     return m;
 }
 
+/* Information only (not a pass/fail check): the same decoding with 8-bit
+ * weights, teacher-forced along the reference tokens so every row is
+ * compared on the same history. */
+static void int8_info(llm_model *m, const llm_input *in, llm_decode_options o,
+                      const npy_array *tokens, const npy_array *logp)
+{
+    cv_status s = llm_quantize(m);
+    if (!cv_is_ok(&s)) {
+        printf("llm_logp_int8: %s\n", s.message);
+        return;
+    }
+    int cols = (int)logp->shape[1], cap = (int)logp->shape[0];
+    int32_t *forced = ids_of(tokens), *out8 = NULL;
+    logp_rows rows8 = {.cols = cols, .cap = cap};
+    rows8.data = malloc((size_t)cap * cols * sizeof(float));
+    o.forced = forced;
+    o.n_forced = (int)tokens->count;
+    o.user = &rows8;
+    int n8 = 0;
+    if (forced && rows8.data) s = llm_generate(m, in, &o, &out8, &n8);
+    if (forced && rows8.data && cv_is_ok(&s)) {
+        int agree = 0;
+        for (int i = 0; i < rows8.rows; i++)
+            agree += llm_sample_greedy(rows8.data + (size_t)i * cols, cols) ==
+                     llm_sample_greedy(logp->data + (size_t)i * cols, cols);
+        printf("%-24s max_abs_err=%.3e  (info only: int8 weights, teacher-forced; argmax "
+               "agrees on %d of %d steps)\n",
+               "llm_logp_int8", logp_error(rows8.data, logp->data, (size_t)rows8.rows * cols),
+               agree, rows8.rows);
+    }
+    free(forced), free(out8), free(rows8.data);
+}
+
 static void run_llm(parity_ctx *ctx)
 {
     static const char *const need[] = {"llm_text", "llm_prompt_text", "llm_prompt_speech_token",
@@ -121,6 +154,10 @@ static void run_llm(parity_ctx *ctx)
         parity_report(ctx, "llm_logp",
                       logp_error(rows.data, logp.data, (size_t)rows.rows * rows.cols));
     }
+    /* Information only (not a pass/fail check): the same decoding with
+     * 8-bit weights, teacher-forced along the reference tokens so every
+     * row is compared on the same history. */
+    if (rows.rows == rows.cap) int8_info(m, &in, o, &tokens, &logp);
 done:
     free(t), free(pt), free(ps), free(out), free(rows.data);
     npy_free(&text), npy_free(&ptext), npy_free(&pspeech), npy_free(&emb), npy_free(&tokens);
