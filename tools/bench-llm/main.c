@@ -46,7 +46,8 @@ typedef struct rows {
 static void keep_row(void *u, int step, const float *lp, int n)
 {
     rows *r = u;
-    if (step < r->cap) memcpy(r->data + (size_t)step * n, lp, (size_t)n * sizeof(float));
+    if (step >= r->cap) return;
+    memcpy(r->data + (size_t)step * n, lp, (size_t)n * sizeof(float));
     if (step + 1 > r->n) r->n = step + 1;
 }
 
@@ -61,6 +62,8 @@ static int int8_error(llm_model *m, const llm_input *in, llm_decode_options o, i
     int n = 0, n8 = 0;
     o.mode = LLM_SAMPLE_GREEDY;
     o.on_token = NULL;
+    /* exactly `tokens` steps, eos never allowed */
+    o.min_token_text_ratio = o.max_token_text_ratio = (float)tokens / (float)in->n_text;
     o.on_logp = keep_row;
     o.user = &f;
     cv_status s = llm_generate(m, in, &o, &tok, &n);
