@@ -3,7 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nn/conv_fft.h"
 #include "nn/matmul.h"
+#include "nn/scratch.h"
 
 /* Scratch per GEMM call is about this many floats (4 MiB): big enough for an
  * efficient GEMM, small enough to stay in the last-level cache. */
@@ -67,6 +69,8 @@ bool nn_conv1d(const nn_conv1d_params *p, const float *x, int T, const float *w,
     if (!conv_params_ok(p)) return false;
     const int Tout = nn_conv1d_out_len(p, T);
     if (Tout <= 0) return Tout == 0;
+    const int n_fft = nn_conv1d_fft_size(p, T);
+    if (n_fft > 0) return nn_conv1d_fft(p, x, T, w, b, y, n_fft);
     for (int c = 0; c < p->cout; c++) {
         float *yr = y + (size_t)c * Tout;
         float v = b ? b[c] : 0.0f;
@@ -85,7 +89,7 @@ bool nn_conv1d(const nn_conv1d_params *p, const float *x, int T, const float *w,
     }
 
     const int ncols = chunk_cols(rows, Tout);
-    float *col = malloc((size_t)rows * ncols * sizeof(float));
+    float *col = nn_scratch(NN_SCRATCH_COLUMNS, (size_t)rows * ncols);
     if (!col) return false;
     for (int g = 0; g < G; g++) {
         const float *xg = x + (size_t)g * cin_g * T;
@@ -98,7 +102,6 @@ bool nn_conv1d(const nn_conv1d_params *p, const float *x, int T, const float *w,
                     Tout);
         }
     }
-    free(col);
     return true;
 }
 
@@ -125,7 +128,7 @@ bool nn_conv_transpose1d(const nn_conv_transpose1d_params *p, const float *x, in
     if (T <= 0 || Tout <= 0) return true;
     const int K = p->kernel, rows = p->cout * K;
     const int ncols = chunk_cols(rows, T);
-    float *col = malloc((size_t)rows * ncols * sizeof(float));
+    float *col = nn_scratch(NN_SCRATCH_COLUMNS, (size_t)rows * ncols);
     if (!col) return false;
     for (int t0 = 0; t0 < T; t0 += ncols) {
         int n = T - t0 < ncols ? T - t0 : ncols;
@@ -144,7 +147,6 @@ bool nn_conv_transpose1d(const nn_conv_transpose1d_params *p, const float *x, in
             }
         }
     }
-    free(col);
     return true;
 }
 

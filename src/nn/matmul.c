@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "nn/ops.h"
+#include "nn/scratch.h"
 
 void nn_set_threads(int n) { openblas_set_num_threads(n < 1 ? 1 : n); }
 
@@ -48,8 +49,8 @@ bool nn_attention(const float *q, int ldq, const float *k, int ldk, const float 
                   int ldv, int Tq, int Tk, int H, int D, float scale, const float *bias,
                   size_t bias_head_stride, float *out)
 {
-    float *s = malloc((size_t)Tq * Tk * sizeof(float));
-    if (!s && Tq * Tk > 0) return false;
+    float *s = nn_scratch(NN_SCRATCH_ATTENTION, (size_t)Tq * Tk);
+    if (!s) return false;
     for (int h = 0; h < H; h++) {
         /* scores[i][j] = scale * q_i . k_j (+ bias) */
         nn_gemm(false, true, Tq, Tk, D, scale, q + h * D, ldq, k + h * D, ldk, 0.0f, s, Tk);
@@ -58,6 +59,5 @@ bool nn_attention(const float *q, int ldq, const float *k, int ldk, const float 
         nn_gemm(false, false, Tq, D, Tk, 1.0f, s, Tk, v + h * D, ldv, 0.0f, out + h * D,
                 H * D);
     }
-    free(s);
     return true;
 }

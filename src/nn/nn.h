@@ -6,6 +6,7 @@
 #include "nn/matmul.h"
 #include "nn/noise.h"
 #include "nn/ops.h"
+#include "nn/scratch.h"
 #include "nn/stft.h"
 #include "nn/tensor.h"
 

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "nn/conv_fft.h"
 #include "nn/nn.h"
 
 static uint64_t rng_state = 0x1234567887654321ull;
@@ -159,6 +160,51 @@ static void test_conv1d(void **st)
         assert_true(max_abs_diff(y, ref, (size_t)p.cout * To) < 1e-4);
         free(x), free(w), free(b), free(y), free(ref);
     }
+}
+
+/* The frequency-domain path against the direct one: dilations, paddings,
+ * FFT sizes, lengths that leave a partial last block and several chunks. */
+static void test_conv1d_fft(void **st)
+{
+    (void)st;
+    for (int it = 0; it < 12; it++) {
+        nn_conv1d_params p = {.groups = 1, .stride = 1, .kernel = irand(1, 11),
+                              .dilation = irand(1, 5), .cin = irand(1, 9), .cout = irand(1, 9)};
+        int S = p.dilation * (p.kernel - 1) + 1;
+        p.pad_left = irand(0, S), p.pad_right = irand(0, S);
+        int n_fft = 16;
+        while (n_fft < S + irand(1, 40)) n_fft *= 2;
+        int T = irand(1, it == 0 ? 20000 : 600);
+        int To = nn_conv1d_out_len(&p, T);
+        if (To <= 0) continue;
+        float *x = rand_vec((size_t)p.cin * T, 1);
+        float *w = rand_vec((size_t)p.cout * p.cin * p.kernel, 1);
+        float *b = rand_vec((size_t)p.cout, 1);
+        float *y = malloc(sizeof(float) * p.cout * To);
+        double *ref = malloc(sizeof(double) * p.cout * To);
+        for (int co = 0; co < p.cout; co++)
+            for (int t = 0; t < To; t++) {
+                double s = b[co];
+                for (int ci = 0; ci < p.cin; ci++)
+                    for (int j = 0; j < p.kernel; j++) {
+                        int src = t + j * p.dilation - p.pad_left;
+                        if (src >= 0 && src < T)
+                            s += (double)w[(co * p.cin + ci) * p.kernel + j] * x[ci * T + src];
+                    }
+                ref[co * To + t] = s;
+            }
+        assert_true(nn_conv1d_fft(&p, x, T, w, b, y, n_fft));
+        assert_true(max_abs_diff(y, ref, (size_t)p.cout * To) < 1e-4);
+        free(x), free(w), free(b), free(y), free(ref);
+    }
+    /* the automatic choice picks it for wide long-kernel convs only */
+    nn_conv1d_params wide = {.cin = 128, .cout = 128, .kernel = 11, .stride = 1,
+                             .dilation = 3, .pad_left = 15, .pad_right = 15, .groups = 1};
+    assert_true(nn_conv1d_fft_size(&wide, 5000) > 0);
+    wide.kernel = 3, wide.dilation = 1;
+    assert_int_equal(nn_conv1d_fft_size(&wide, 5000), 0);
+    wide.kernel = 11, wide.stride = 2;
+    assert_int_equal(nn_conv1d_fft_size(&wide, 5000), 0);
 }
 
 static void test_conv_transpose1d(void **st)
@@ -515,7 +561,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tensor),       cmocka_unit_test(test_gemm),
         cmocka_unit_test(test_linear),       cmocka_unit_test(test_attention),
-        cmocka_unit_test(test_conv1d),       cmocka_unit_test(test_conv_transpose1d),
+        cmocka_unit_test(test_conv1d),       cmocka_unit_test(test_conv1d_fft),
+        cmocka_unit_test(test_conv_transpose1d),
         cmocka_unit_test(test_padding),      cmocka_unit_test(test_activations),
         cmocka_unit_test(test_snake),        cmocka_unit_test(test_elementwise),
         cmocka_unit_test(test_layer_norm),   cmocka_unit_test(test_group_norm),

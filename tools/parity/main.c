@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "nn/scratch.h"
 #include "parity.h"
 
 /* Add new groups here (and their check_<group>.c). */
@@ -119,6 +120,7 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < N_GROUPS; i++)
         if (!only || !strcmp(only, GROUPS[i]->name)) GROUPS[i]->run(&ctx);
     yaml_config_free(yaml);
+    nn_scratch_release();
 
     printf("%d checks, %d failed, %d skipped\n", ctx.checks, ctx.failures, ctx.skipped);
     if (ctx.checks == 0) return 1; /* nothing compared is not a pass */
