@@ -31,7 +31,7 @@ static cv_status attention_block(const rel_encoder *enc, const rel_layer *L, flo
     rel_lin_apply(&L->v, xn, n, v_new, pool);
     /* a single last frame sees every key under any of the masks used here */
     if (n == 1 && pos0 == Tk - 1 && p_off == 0)
-        s = rel_attention_one(enc, L, q, pos0, k_all, v_all, Tk, P, ctx);
+        s = rel_attention_one(enc, L, q, pos0, k_all, v_all, Tk, P, ctx, pool);
     else
         s = rel_attention(enc, L, q, n, pos0, k_all, v_all, Tk, P, P_rows, p_off, chunk, ctx);
     if (!cv_is_ok(&s)) goto done;

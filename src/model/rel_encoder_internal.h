@@ -71,7 +71,7 @@ cv_status rel_attention(const rel_encoder *enc, const rel_layer *L, const float 
  * call overhead. */
 cv_status rel_attention_one(const rel_encoder *enc, const rel_layer *L, const float *q,
                             int pos, const float *k, const float *v, int Tk, const float *P,
-                            float *ctx);
+                            float *ctx, nn_pool *pool);
 
 /* The feed-forward half of a layer, in place on h [n][d] (residual added). */
 cv_status rel_feed_forward(const rel_encoder *enc, const rel_layer *L, float *h, int n,

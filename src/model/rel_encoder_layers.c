@@ -94,35 +94,52 @@ cv_status rel_attention(const rel_encoder *enc, const rel_layer *L, const float 
     return cv_ok();
 }
 
-cv_status rel_attention_one(const rel_encoder *enc, const rel_layer *L, const float *q,
-                            int pos, const float *k, const float *v, int Tk, const float *P,
-                            float *ctx)
+typedef struct one_job {
+    const rel_encoder *enc;
+    const rel_layer *L;
+    const float *q, *k, *v, *P;
+    int pos, Tk;
+    float *scratch; /* [heads][Tk + 2 * d_k] */
+    float *ctx;
+} one_job;
+
+/* Heads [h0, h1) of a single-query attention. */
+static void one_heads(void *arg, int h0, int h1)
 {
-    int H = enc->cfg.attention_heads, d = enc->cfg.output_size, dk = d / H;
+    const one_job *j = arg;
+    int d = j->enc->cfg.output_size, dk = d / j->enc->cfg.attention_heads, Tk = j->Tk;
     float sq = sqrtf((float)dk);
-    float *sc = malloc((size_t)Tk * sizeof(float));
-    float *qu = malloc((size_t)dk * sizeof(float)), *qv = malloc((size_t)dk * sizeof(float));
-    if (!sc || !qu || !qv) {
-        free(sc), free(qu), free(qv);
-        return cv_error(CV_RESOURCE_EXHAUSTED, "out of memory in attention");
-    }
-    for (int h = 0; h < H; h++) {
-        const float *qh = q + (size_t)h * dk;
+    for (int h = h0; h < h1; h++) {
+        float *sc = j->scratch + (size_t)h * (Tk + 2 * dk), *qu = sc + Tk, *qv = qu + dk;
+        const float *qh = j->q + (size_t)h * dk;
         for (int c = 0; c < dk; c++) {
-            qu[c] = qh[c] + L->bias_u[(size_t)h * dk + c];
-            qv[c] = qh[c] + L->bias_v[(size_t)h * dk + c];
+            qu[c] = qh[c] + j->L->bias_u[(size_t)h * dk + c];
+            qv[c] = qh[c] + j->L->bias_v[(size_t)h * dk + c];
         }
-        for (int j = 0; j < Tk; j++) {
-            const float *kj = k + (size_t)j * d + (size_t)h * dk;
-            const float *pr = P + (size_t)(pos - j) * d + (size_t)h * dk;
-            sc[j] = (nn_dot(qu, kj, dk) + nn_dot(qv, pr, dk)) / sq;
+        for (int t = 0; t < Tk; t++) {
+            const float *kt = j->k + (size_t)t * d + (size_t)h * dk;
+            const float *pr = j->P + (size_t)(j->pos - t) * d + (size_t)h * dk;
+            sc[t] = (nn_dot(qu, kt, dk) + nn_dot(qv, pr, dk)) / sq;
         }
         nn_softmax_rows(sc, 1, Tk);
-        float *o = ctx + (size_t)h * dk;
+        float *o = j->ctx + (size_t)h * dk;
         memset(o, 0, (size_t)dk * sizeof(float));
-        for (int j = 0; j < Tk; j++) nn_axpy(o, sc[j], v + (size_t)j * d + (size_t)h * dk, (size_t)dk);
+        for (int t = 0; t < Tk; t++) nn_axpy(o, sc[t], j->v + (size_t)t * d + (size_t)h * dk, (size_t)dk);
     }
-    free(sc), free(qu), free(qv);
+}
+
+cv_status rel_attention_one(const rel_encoder *enc, const rel_layer *L, const float *q,
+                            int pos, const float *k, const float *v, int Tk, const float *P,
+                            float *ctx, nn_pool *pool)
+{
+    int H = enc->cfg.attention_heads, dk = enc->cfg.output_size / H;
+    one_job j = {.enc = enc, .L = L, .q = q, .k = k, .v = v, .P = P, .pos = pos, .Tk = Tk,
+                 .ctx = ctx};
+    j.scratch = malloc((size_t)H * (Tk + 2 * dk) * sizeof(float));
+    if (!j.scratch) return cv_error(CV_RESOURCE_EXHAUSTED, "out of memory in attention");
+    /* heads are independent; worth splitting once the cache is long */
+    nn_pool_for(Tk >= 64 ? pool : NULL, H, 1, one_heads, &j);
+    free(j.scratch);
     return cv_ok();
 }
 
