@@ -36,7 +36,9 @@ struct nn_pool {
     /* job description, written before the ticket is published */
     void (*fn)(void *, int, int);
     void *arg;
-    int n, grain, n_chunks;
+    int n, grain;
+    /* read by late workers before they know whether the job is theirs */
+    atomic_int n_chunks;
 };
 
 /* Claims and runs chunks of job `gen` until none are left (or a newer job
@@ -47,7 +49,7 @@ static void take_chunks(nn_pool *p, uint32_t gen)
     for (;;) {
         if ((uint32_t)(t >> 32) != gen) return;
         uint32_t idx = (uint32_t)t;
-        if ((int)idx >= p->n_chunks) return;
+        if ((int)idx >= atomic_load_explicit(&p->n_chunks, memory_order_relaxed)) return;
         if (!atomic_compare_exchange_weak_explicit(&p->ticket, &t, t + 1,
                                                    memory_order_acq_rel,
                                                    memory_order_acquire))
@@ -110,6 +112,7 @@ nn_pool *nn_pool_new(int n_threads)
     atomic_init(&p->quit, false);
     atomic_init(&p->ticket, 0);
     atomic_init(&p->done, 0);
+    atomic_init(&p->n_chunks, 0);
     if (p->n_threads > 1) {
         p->threads = calloc((size_t)p->n_threads - 1, sizeof(pthread_t));
         if (!p->threads) goto fail;
@@ -128,7 +131,7 @@ void nn_pool_free(nn_pool *p)
 {
     if (!p) return;
     atomic_store(&p->quit, true);
-    p->n_chunks = 0;
+    atomic_store_explicit(&p->n_chunks, 0, memory_order_relaxed);
     publish(p);
     pthread_mutex_lock(&p->mu);
     pthread_cond_broadcast(&p->cv);
@@ -156,7 +159,7 @@ void nn_pool_for(nn_pool *p, int n, int grain, void (*fn)(void *arg, int begin, 
     p->arg = arg;
     p->n = n;
     p->grain = grain;
-    p->n_chunks = n_chunks;
+    atomic_store_explicit(&p->n_chunks, n_chunks, memory_order_relaxed);
     atomic_store_explicit(&p->done, 0, memory_order_relaxed);
     publish(p);
     take_chunks(p, p->gen);

@@ -2,6 +2,7 @@
  * agrees with uncached full runs, the min/max length rules, callbacks,
  * cancellation, seeded sampling, and the samplers themselves. */
 #include <math.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -227,6 +228,47 @@ static void test_bad_input(void **state)
     assert_int_equal(n, 0);
 }
 
+typedef struct worker_run {
+    const llm_model *m;
+    int32_t *tok;
+    int n;
+    cv_status s;
+} worker_run;
+
+static void *decode_thread(void *arg)
+{
+    worker_run *w = arg;
+    llm_input in = input();
+    llm_decode_options o = llm_decode_defaults();
+    o.seed = 5;
+    o.n_threads = 2;
+    w->s = llm_generate(w->m, &in, &o, &w->tok, &w->n);
+    return NULL;
+}
+
+/* One loaded model serves simultaneous decodings, each as if alone. */
+static void test_concurrent_decodings(void **state)
+{
+    fixture *f = *state;
+    worker_run alone = {.m = f->m};
+    decode_thread(&alone);
+    assert_int_equal(alone.s.code, CV_OK);
+    worker_run w[3];
+    pthread_t th[3];
+    for (int i = 0; i < 3; i++) {
+        w[i] = (worker_run){.m = f->m};
+        assert_int_equal(pthread_create(&th[i], NULL, decode_thread, &w[i]), 0);
+    }
+    for (int i = 0; i < 3; i++) {
+        pthread_join(th[i], NULL);
+        assert_int_equal(w[i].s.code, CV_OK);
+        assert_int_equal(w[i].n, alone.n);
+        assert_memory_equal(w[i].tok, alone.tok, sizeof(int32_t) * alone.n);
+        free(w[i].tok);
+    }
+    free(alone.tok);
+}
+
 /* ---- samplers ------------------------------------------------------------ */
 
 static void test_nucleus_stays_in_nucleus(void **state)
@@ -277,6 +319,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_seeded_sampling_reproduces, setup, teardown),
         cmocka_unit_test_setup_teardown(test_callback_stop_and_cancel, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_input, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_concurrent_decodings, setup, teardown),
         cmocka_unit_test(test_nucleus_stays_in_nucleus),
         cmocka_unit_test(test_ras_avoids_repetition),
     };
