@@ -26,9 +26,19 @@ static cv_status attention_block(const rel_encoder *enc, const rel_layer *L, flo
         goto done;
     }
     nn_layer_norm(h, xn, n, d, L->norm_att.g, L->norm_att.b, 1e-12f);
-    rel_lin_apply(&L->q, xn, n, q, pool);
-    rel_lin_apply(&L->k, xn, n, k_new, pool);
-    rel_lin_apply(&L->v, xn, n, v_new, pool);
+    if (n == 1) { /* one job for the three products of the same row */
+        const rel_lin *l[3] = {&L->q, &L->k, &L->v};
+        float *ys[3] = {q, k_new, v_new};
+        nn_matvec_item it[3];
+        for (int i = 0; i < 3; i++)
+            it[i] = (nn_matvec_item){.W = l[i]->w, .q8 = l[i]->q8.q ? &l[i]->q8 : NULL,
+                                     .b = l[i]->b, .out = l[i]->out, .y = ys[i]};
+        nn_matvec_multi(pool, it, 3, d, xn);
+    } else {
+        rel_lin_apply(&L->q, xn, n, q, pool);
+        rel_lin_apply(&L->k, xn, n, k_new, pool);
+        rel_lin_apply(&L->v, xn, n, v_new, pool);
+    }
     /* a single last frame sees every key under any of the masks used here */
     if (n == 1 && pos0 == Tk - 1 && p_off == 0)
         s = rel_attention_one(enc, L, q, pos0, k_all, v_all, Tk, P, ctx, pool);

@@ -66,48 +66,6 @@ static bool use_avx2(void)
 #endif
 }
 
-/* Below this many weights a product is over before another thread could
- * join in: run it on the caller. */
-#define PARALLEL_MIN_WEIGHTS (1L << 16)
-
-typedef struct mv_job {
-    const float *W, *b, *x;
-    const nn_q8 *q;
-    const int16_t *x16; /* x rounded to 16 bits, x ~= x16 * xs */
-    float xs;
-    int out, in;
-    float *y;
-} mv_job;
-
-static void add_bias(const float *b, int r0, int r1, float *y)
-{
-    if (b)
-        for (int r = r0; r < r1; r++) y[r] += b[r];
-}
-
-/* Rows per chunk handed to a thread: a multiple of the kernels' row
- * blocking, small enough to balance, large enough to amortise the claim. */
-#define ROW_GRAIN 32
-
-static void f32_part(void *arg, int r0, int r1)
-{
-    const mv_job *j = arg;
-#if HAVE_X86
-    if (use_avx2()) rows_f32_avx2(j->W, r0, r1, j->in, j->x, j->y);
-    else rows_f32_scalar(j->W, r0, r1, j->in, j->x, j->y);
-#else
-    rows_f32_scalar(j->W, r0, r1, j->in, j->x, j->y);
-#endif
-    add_bias(j->b, r0, r1, j->y);
-}
-
-void nn_matvec(nn_pool *p, const float *W, const float *b, int out, int in, const float *x,
-               float *y)
-{
-    mv_job j = {.W = W, .b = b, .x = x, .out = out, .in = in, .y = y};
-    nn_pool_for((long)out * in >= PARALLEL_MIN_WEIGHTS ? p : NULL, out, ROW_GRAIN, f32_part, &j);
-}
-
 /* ---- dot product ---------------------------------------------------------- */
 
 #if HAVE_X86
@@ -219,34 +177,99 @@ __attribute__((target("avx2,fma"))) static void rows_q8_avx2(const nn_q8 *m, int
 }
 #endif
 
-static void q8_part(void *arg, int r0, int r1)
+/* ---- jobs: one or more products of the same vector ------------------------ */
+
+/* Below this many weights a product is over before another thread could
+ * join in: run it on the caller. */
+#define PARALLEL_MIN_WEIGHTS (1L << 16)
+/* Rows per chunk handed to a thread: a multiple of the kernels' row
+ * blocking, small enough to balance, large enough to amortise the claim. */
+#define ROW_GRAIN 32
+
+typedef struct mv_job {
+    const nn_matvec_item *items;
+    int n_items, in;
+    const float *x;
+    const int16_t *x16; /* x rounded to 16 bits, x ~= x16 * xs; NULL if unused */
+    float xs;
+    int row0[NN_MATVEC_MAX_ITEMS + 1]; /* first global row of each item */
+} mv_job;
+
+static void item_rows(const mv_job *j, const nn_matvec_item *it, int r0, int r1)
 {
-    const mv_job *j = arg;
+    if (it->q8) {
 #if HAVE_X86
-    if (j->x16) rows_q8_avx2(j->q, r0, r1, j->x16, j->xs, j->x, j->y);
-    else rows_q8_scalar(j->q, r0, r1, j->x, j->y);
+        if (j->x16) rows_q8_avx2(it->q8, r0, r1, j->x16, j->xs, j->x, it->y);
+        else rows_q8_scalar(it->q8, r0, r1, j->x, it->y);
 #else
-    rows_q8_scalar(j->q, r0, r1, j->x, j->y);
+        rows_q8_scalar(it->q8, r0, r1, j->x, it->y);
 #endif
-    add_bias(j->b, r0, r1, j->y);
+    } else {
+#if HAVE_X86
+        if (use_avx2()) rows_f32_avx2(it->W, r0, r1, j->in, j->x, it->y);
+        else rows_f32_scalar(it->W, r0, r1, j->in, j->x, it->y);
+#else
+        rows_f32_scalar(it->W, r0, r1, j->in, j->x, it->y);
+#endif
+    }
+    if (it->b)
+        for (int r = r0; r < r1; r++) it->y[r] += it->b[r];
 }
 
-void nn_q8_matvec(nn_pool *p, const nn_q8 *m, const float *b, const float *x, float *y)
+/* Global rows [g0, g1) of the stacked items. */
+static void job_rows(void *arg, int g0, int g1)
 {
-    mv_job j = {.q = m, .b = b, .x = x, .y = y};
+    const mv_job *j = arg;
+    for (int i = 0; i < j->n_items && g0 < g1; i++) {
+        int b = j->row0[i], e = j->row0[i + 1];
+        if (g0 >= e) continue;
+        int r1 = g1 < e ? g1 : e;
+        item_rows(j, &j->items[i], g0 - b, r1 - b);
+        g0 = r1;
+    }
+}
+
+void nn_matvec_multi(nn_pool *p, const nn_matvec_item *items, int n_items, int in,
+                     const float *x)
+{
+    if (n_items < 1) return;
+    if (n_items > NN_MATVEC_MAX_ITEMS) { /* split rather than fail */
+        nn_matvec_multi(p, items, NN_MATVEC_MAX_ITEMS, in, x);
+        nn_matvec_multi(p, items + NN_MATVEC_MAX_ITEMS, n_items - NN_MATVEC_MAX_ITEMS, in, x);
+        return;
+    }
+    mv_job j = {.items = items, .n_items = n_items, .in = in, .x = x};
+    bool any_q8 = false;
+    for (int i = 0; i < n_items; i++) {
+        j.row0[i + 1] = j.row0[i] + items[i].out;
+        any_q8 |= items[i].q8 != NULL;
+    }
     int16_t stack16[4096], *heap16 = NULL;
-    if (use_avx2() && m->cols >= Q8_BLOCK) {
-        int16_t *x16 = m->cols <= 4096 ? stack16 : (heap16 = malloc((size_t)m->cols * 2));
+    if (any_q8 && use_avx2() && in >= Q8_BLOCK) {
+        int16_t *x16 = in <= 4096 ? stack16 : (heap16 = malloc((size_t)in * sizeof(int16_t)));
         float mx = 0;
-        for (int c = 0; c < m->cols; c++) mx = fmaxf(mx, fabsf(x[c]));
+        for (int c = 0; c < in; c++) mx = fmaxf(mx, fabsf(x[c]));
         if (x16 && mx > 0 && isfinite(mx)) {
             float inv = 32767.0f / mx;
-            for (int c = 0; c < m->cols; c++) x16[c] = (int16_t)lrintf(x[c] * inv);
+            for (int c = 0; c < in; c++) x16[c] = (int16_t)lrintf(x[c] * inv);
             j.x16 = x16;
             j.xs = mx / 32767.0f;
         }
     }
-    nn_pool_for((long)m->rows * m->cols >= PARALLEL_MIN_WEIGHTS ? p : NULL, m->rows, ROW_GRAIN,
-                q8_part, &j);
+    int rows = j.row0[n_items];
+    nn_pool_for((long)rows * in >= PARALLEL_MIN_WEIGHTS ? p : NULL, rows, ROW_GRAIN, job_rows, &j);
     free(heap16);
+}
+
+void nn_matvec(nn_pool *p, const float *W, const float *b, int out, int in, const float *x,
+               float *y)
+{
+    nn_matvec_item it = {.W = W, .b = b, .out = out, .y = y};
+    nn_matvec_multi(p, &it, 1, in, x);
+}
+
+void nn_q8_matvec(nn_pool *p, const nn_q8 *m, const float *b, const float *x, float *y)
+{
+    nn_matvec_item it = {.q8 = m, .b = b, .out = m->rows, .y = y};
+    nn_matvec_multi(p, &it, 1, m->cols, x);
 }

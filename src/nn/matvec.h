@@ -34,4 +34,21 @@ void nn_q8_free(nn_q8 *m);
 /* y[rows] = dequant(m) x + b (b may be NULL). y must not alias x. */
 void nn_q8_matvec(nn_pool *p, const nn_q8 *m, const float *b, const float *x, float *y);
 
+/* One product y = W x + b with either float32 weights W [out][in] or 8-bit
+ * weights q8 (when q8 != NULL; then out == q8->rows). */
+typedef struct nn_matvec_item {
+    const float *W;
+    const nn_q8 *q8;
+    const float *b; /* may be NULL */
+    int out;
+    float *y; /* must not alias x */
+} nn_matvec_item;
+
+#define NN_MATVEC_MAX_ITEMS 8
+
+/* Several products of the same x[in] as one job (one synchronisation, one
+ * rounding of x for the 8-bit kernel), e.g. a layer's query, key and value. */
+void nn_matvec_multi(nn_pool *p, const nn_matvec_item *items, int n_items, int in,
+                     const float *x);
+
 #endif

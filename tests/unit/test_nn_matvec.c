@@ -141,6 +141,38 @@ static void test_q8_zero_row_and_dot(void **state)
     assert_true(fabs(nn_dot(a, bb, 19) - s) < 1e-5);
 }
 
+/* Stacked products equal the products one by one, float32 and 8-bit mixed. */
+static void test_matvec_multi(void **state)
+{
+    (void)state;
+    enum { IN = 512 };
+    int outs[3] = {40, 256, 7};
+    float *W[3], *b[3], *y[3], *ref[3], x[IN];
+    fill(x, IN, 9);
+    nn_q8 q;
+    nn_matvec_item it[3];
+    for (int i = 0; i < 3; i++) {
+        W[i] = malloc(sizeof(float) * outs[i] * IN);
+        b[i] = malloc(sizeof(float) * outs[i]);
+        y[i] = malloc(sizeof(float) * outs[i]);
+        ref[i] = malloc(sizeof(float) * outs[i]);
+        fill(W[i], (size_t)outs[i] * IN, 10 + i), fill(b[i], outs[i], 20 + i);
+        it[i] = (nn_matvec_item){.W = W[i], .b = b[i], .out = outs[i], .y = y[i]};
+    }
+    assert_true(nn_q8_quantize(W[1], outs[1], IN, &q));
+    it[1].q8 = &q;
+    nn_pool *p = nn_pool_new(2);
+    nn_matvec_multi(p, it, 3, IN, x);
+    nn_matvec(NULL, W[0], b[0], outs[0], IN, x, ref[0]);
+    nn_q8_matvec(NULL, &q, b[1], x, ref[1]);
+    nn_matvec(NULL, W[2], b[2], outs[2], IN, x, ref[2]);
+    for (int i = 0; i < 3; i++)
+        for (int r = 0; r < outs[i]; r++) assert_true(y[i][r] == ref[i][r]);
+    nn_pool_free(p);
+    nn_q8_free(&q);
+    for (int i = 0; i < 3; i++) free(W[i]), free(b[i]), free(y[i]), free(ref[i]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -148,6 +180,7 @@ int main(void)
         cmocka_unit_test(test_matvec_f32),
         cmocka_unit_test(test_matvec_q8),
         cmocka_unit_test(test_q8_zero_row_and_dot),
+        cmocka_unit_test(test_matvec_multi),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
