@@ -250,7 +250,7 @@ static void test_incremental_matches_full(void **state)
     float *full = malloc(sizeof(float) * T * d), *inc = malloc(sizeof(float) * T * d);
     random_input(x, T * c.input_size, 5);
     assert_int_equal(rel_encoder_forward(enc, x, T, full).code, CV_OK);
-    rel_encoder_state *st = rel_encoder_state_new(enc, T);
+    rel_encoder_state *st = rel_encoder_state_new(enc, T, NULL);
     assert_non_null(st);
     assert_int_equal(rel_encoder_step(enc, st, x, prefix, inc).code, CV_OK);
     for (int t = prefix; t < T; t++)
