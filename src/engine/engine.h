@@ -64,6 +64,10 @@ struct tts_sink {
 typedef struct engine_options {
     const char *model_dir; /* engines that need model files */
     int n_threads;         /* compute threads per call (0 = default) */
+    /* Engine-specific settings, "key=value" each (--engine-opt); an engine
+     * refuses keys it does not know, engines without settings ignore them. */
+    const char *const *params;
+    size_t n_params;
 } engine_options;
 
 typedef struct engine engine;

@@ -7,10 +7,12 @@
  * lists them. */
 extern const engine_ops espeak_engine_ops;
 extern const engine_ops tone_engine_ops;
+extern const engine_ops cosyvoice_engine_ops;
 
 static const engine_ops *const g_engines[] = {
     &espeak_engine_ops,
     &tone_engine_ops,
+    &cosyvoice_engine_ops,
 };
 
 static const char *const g_mode_names[TTS_MODE_COUNT] = {

@@ -23,7 +23,9 @@ int main(int argc, char **argv)
     if (server_tls_load(&s.opt) != 0) /* before the (slow) engine load */
         return 1;
 
-    engine_options eo = {.model_dir = s.opt.model_dir, .n_threads = s.opt.threads};
+    engine_options eo = {.model_dir = s.opt.model_dir, .n_threads = s.opt.threads,
+                         .params = s.opt.engine_params,
+                         .n_params = (size_t)s.opt.n_engine_params};
     double t0 = cv_now();
     cv_status st = engine_open(s.opt.engine, &eo, &s.eng);
     if (st.code != CV_OK) {

@@ -35,6 +35,8 @@ void server_options_usage(FILE *out)
 "\n"
 "  --model-dir DIR           model directory, for engines that need one\n"
 "  --threads N               compute threads per call (default 1)\n"
+"  --engine-opt KEY=VALUE    engine-specific setting (repeatable); cosyvoice:\n"
+"                            first_hop, stream_scale, seed, fixed_tokens\n"
 "  --list-speakers           print the engine's speaker ids and exit\n"
 "Limits:\n"
 "  --max-conc N              most calls synthesizing at once (default 4)\n"
@@ -92,7 +94,7 @@ int server_options_parse(int argc, char **argv, server_options *o)
     };
     enum { O_HOST = 256, O_PORT, O_MAXCONC, O_MAXQ, O_ENGINE, O_MODEL, O_THREADS, O_MAXTEXT,
            O_MAXPROMPT, O_MAXREQ, O_GRACE, O_CHUNKQ, O_LIST, O_TLS_CERT, O_TLS_KEY,
-           O_TLS_CA, O_METRICS };
+           O_TLS_CA, O_METRICS, O_ENGINE_OPT };
     static const struct option longopts[] = {
         {"host", required_argument, 0, O_HOST},
         {"port", required_argument, 0, O_PORT},
@@ -102,6 +104,7 @@ int server_options_parse(int argc, char **argv, server_options *o)
         {"model-dir", required_argument, 0, O_MODEL},
         {"model_dir", required_argument, 0, O_MODEL},
         {"threads", required_argument, 0, O_THREADS},
+        {"engine-opt", required_argument, 0, O_ENGINE_OPT},
         {"max-text", required_argument, 0, O_MAXTEXT},
         {"max-prompt-seconds", required_argument, 0, O_MAXPROMPT},
         {"max-request-bytes", required_argument, 0, O_MAXREQ},
@@ -136,6 +139,14 @@ int server_options_parse(int argc, char **argv, server_options *o)
             break;
         case O_ENGINE: o->engine = optarg; break;
         case O_MODEL: o->model_dir = optarg; break;
+        case O_ENGINE_OPT:
+            if (!strchr(optarg, '=') || o->n_engine_params >= SERVER_MAX_ENGINE_PARAMS) {
+                fprintf(stderr, "cosyvoice-server: --engine-opt wants KEY=VALUE (at most %d), got '%s'\n",
+                        SERVER_MAX_ENGINE_PARAMS, optarg);
+                return -1;
+            }
+            o->engine_params[o->n_engine_params++] = optarg;
+            break;
         case O_THREADS:
             if (parse_long("--threads", optarg, 1, 256, &l)) return -1;
             o->threads = (int)l;

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#define SERVER_MAX_ENGINE_PARAMS 16
+
 typedef struct server_options {
     const char *host;
     int port;
@@ -14,6 +16,8 @@ typedef struct server_options {
     const char *engine;
     const char *model_dir;
     int threads;             /* compute threads per call (neural engine) */
+    const char *engine_params[SERVER_MAX_ENGINE_PARAMS]; /* --engine-opt KEY=VALUE */
+    int n_engine_params;
     size_t max_text;         /* characters */
     double max_prompt_seconds;
     size_t max_request_bytes;

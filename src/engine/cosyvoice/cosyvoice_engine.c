@@ -1,0 +1,157 @@
+/* The "cosyvoice" engine: the native CosyVoice-300M (v1) pipeline.
+ *
+ * open() loads the model directory once (cv_model); weights are shared
+ * read-only by concurrent calls, each call keeps its own caches (LM
+ * key/value cache, flow (z, mu) cache, mel overlap, vocoder cache) and
+ * holds a flow instance only while its flow runs.
+ *
+ * Modes: sft (speaker embedding from spk2info.pt to LM and flow), instruct
+ * (the instruction's tokens are the LM's prompt text, no speaker embedding
+ * for the LM, the flow still gets it: the reference frontend_instruct).
+ * zero_shot and cross_lingual need the prompt front end (speech tokenizer,
+ * speaker model, prompt mel), which this build does not have yet: they
+ * are refused with FAILED_PRECONDITION. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "common/timeutil.h"
+#include "engine/cosyvoice/cv_call.h"
+#include "engine/cosyvoice/cv_model.h"
+#include "engine/cosyvoice/cv_text.h"
+#include "engine/engine.h"
+#include "nn/matmul.h"
+
+typedef struct cosyvoice_engine {
+    engine base;
+    cv_model *m;
+    cv_settings set;
+} cosyvoice_engine;
+
+extern const engine_ops cosyvoice_engine_ops;
+
+static cv_status cve_open(const engine_options *opt, engine **out)
+{
+    *out = NULL;
+    cosyvoice_engine *e = calloc(1, sizeof *e);
+    if (!e) return cv_error(CV_RESOURCE_EXHAUSTED, "out of memory");
+    e->base.ops = &cosyvoice_engine_ops;
+    cv_status st = cv_settings_parse(opt->params, opt->n_params, opt->n_threads, &e->set);
+    /* OpenBLAS threads (flow, vocoder, text encoder) are process-wide; the
+     * LM's per-token products use a pool of the same size per call. */
+    if (cv_is_ok(&st)) nn_set_threads(e->set.n_threads);
+    if (cv_is_ok(&st)) st = cv_model_load(opt->model_dir, &e->set, &e->m);
+    if (!cv_is_ok(&st)) {
+        free(e);
+        return st;
+    }
+    LOG_INFO("cosyvoice engine: %s loaded in %.2f s (%d speakers, %d threads per call, "
+             "first hop %d tokens, stream scale %g)",
+             opt->model_dir, e->m->load_seconds, e->m->n_speakers, e->set.n_threads,
+             e->m->t2w.first_hop, (double)e->m->t2w.scale);
+    *out = &e->base;
+    return cv_ok();
+}
+
+static void cve_close(engine *base)
+{
+    cosyvoice_engine *e = (cosyvoice_engine *)base;
+    cv_model_free(e->m);
+    free(e);
+}
+
+static int cve_rate(const engine *base) { return ((const cosyvoice_engine *)base)->m->sample_rate; }
+
+static size_t cve_count(const engine *base)
+{
+    return (size_t)((const cosyvoice_engine *)base)->m->n_speakers;
+}
+
+static const char *cve_name(const engine *base, size_t i)
+{
+    const cv_model *m = ((const cosyvoice_engine *)base)->m;
+    return i < (size_t)m->n_speakers ? m->speaker_names[i] : NULL;
+}
+
+static cv_status cve_check(engine *base, const tts_request *r)
+{
+    cosyvoice_engine *e = (cosyvoice_engine *)base;
+    switch (r->mode) {
+    case TTS_MODE_SFT:
+    case TTS_MODE_INSTRUCT:
+        if (e->m->n_speakers == 0)
+            return cv_error(CV_FAILED_PRECONDITION,
+                            "%s needs speakers, and this model directory has no spk2info.pt "
+                            "entries (use zero_shot or cross_lingual with this model)",
+                            tts_mode_name(r->mode));
+        if (!cv_model_speaker(e->m, r->spk_id)) {
+            char list[1024];
+            engine_speaker_list(base, list, sizeof list);
+            return cv_error(CV_INVALID_ARGUMENT, "unknown spk_id '%s' (valid: %s)", r->spk_id,
+                            list);
+        }
+        if (r->mode == TTS_MODE_INSTRUCT && (!r->instruct_text || !*r->instruct_text))
+            return cv_error(CV_INVALID_ARGUMENT, "instruct needs instruct_text");
+        return cv_ok();
+    case TTS_MODE_ZERO_SHOT:
+    case TTS_MODE_CROSS_LINGUAL:
+        return cv_error(CV_FAILED_PRECONDITION,
+                        "%s needs the prompt front end (campplus.onnx, speech_tokenizer_v1.onnx), "
+                        "not available in this build/model dir",
+                        tts_mode_name(r->mode));
+    default:
+        return cv_error(CV_UNIMPLEMENTED, "mode %d is not implemented", (int)r->mode);
+    }
+}
+
+static cv_status cve_synthesize(engine *base, const tts_request *r, tts_sink *sink)
+{
+    cosyvoice_engine *e = (cosyvoice_engine *)base;
+    double t0 = cv_now();
+    cv_status st = cve_check(base, r);
+    if (!cv_is_ok(&st)) return st;
+    const float *emb = cv_model_speaker(e->m, r->spk_id);
+    cv_conditioning cond = {.flow_embedding = emb};
+    int32_t *instruct = NULL;
+    if (r->mode == TTS_MODE_SFT) {
+        cond.llm_embedding = emb;
+    } else { /* instruct */
+        int n = 0;
+        st = cv_instruct_tokens(e->m->tok, r->instruct_text, &instruct, &n);
+        if (!cv_is_ok(&st)) return st;
+        cond.prompt_text = instruct;
+        cond.n_prompt_text = n;
+    }
+    tts_request req = *r;
+    if (req.stream && req.speed != 1.0f) {
+        /* as the reference: speed is applied only without streaming */
+        LOG_WARN("[%s] speed %.2f ignored: it only applies with streaming off", r->request_id,
+                 (double)req.speed);
+        req.speed = 1.0f;
+    }
+    cv_call_stats stats;
+    st = cv_call_run(e->m, &e->set, &req, &cond, t0, sink, &stats);
+    free(instruct);
+    if (cv_is_ok(&st)) {
+        double audio = (double)stats.samples / e->m->sample_rate;
+        LOG_INFO("[%s] %s done: %d segment(s), %d chunk(s), %d speech tokens, %.2f s audio in "
+                 "%.2f s (RTF %.2f)",
+                 r->request_id, tts_mode_name(r->mode), stats.segments, stats.chunks,
+                 stats.tokens, audio, stats.t_end - t0,
+                 audio > 0 ? (stats.t_end - t0) / audio : 0.0);
+    }
+    return st;
+}
+
+const engine_ops cosyvoice_engine_ops = {
+    .name = "cosyvoice",
+    .description = "native CosyVoice-300M (v1) neural engine: LM + flow + HiFT, streaming",
+    .open = cve_open,
+    .close = cve_close,
+    .sample_rate = cve_rate,
+    .speaker_count = cve_count,
+    .speaker_name = cve_name,
+    .check = cve_check,
+    .synthesize = cve_synthesize,
+};

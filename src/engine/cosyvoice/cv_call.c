@@ -1,0 +1,214 @@
+/* One synthesis call: LM thread + token-to-audio loop; see cv_call.h. */
+#include "engine/cosyvoice/cv_call.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "common/timeutil.h"
+#include "engine/cosyvoice/cv_text.h"
+#include "model/t2w_stream.h"
+
+static atomic_uint_fast64_t g_call_counter;
+
+typedef struct lm_job {
+    const cv_model *m;
+    const cv_settings *set;
+    const cv_text_segments *segs;
+    const cv_conditioning *cond;
+    token_queue *queues;
+    tts_sink *sink;
+    uint64_t seed;
+    atomic_bool cancel;
+    int cur;              /* segment being decoded */
+    bool sink_cancelled;  /* seen by on_token */
+    double busy;          /* seconds in llm_generate */
+} lm_job;
+
+static bool on_token(void *user, int32_t token)
+{
+    lm_job *j = user;
+    if (atomic_load(&j->cancel) || j->sink->cancelled(j->sink)) {
+        j->sink_cancelled = true;
+        return false;
+    }
+    if (!token_queue_push(&j->queues[j->cur], token)) {
+        atomic_store(&j->cancel, true);
+        return false;
+    }
+    return true;
+}
+
+static void *lm_thread(void *arg)
+{
+    lm_job *j = arg;
+    cv_status failed = cv_ok();
+    for (int k = 0; k < j->segs->count; k++) {
+        token_queue *q = &j->queues[k];
+        if (!cv_is_ok(&failed) || atomic_load(&j->cancel)) {
+            token_queue_finish(q, cv_is_ok(&failed) ? cv_error(CV_CANCELLED, "cancelled") : failed);
+            continue;
+        }
+        const cv_text_segment *seg = &j->segs->items[k];
+        llm_input in = {.text = seg->ids, .n_text = seg->n_ids,
+                        .prompt_text = j->cond->prompt_text,
+                        .n_prompt_text = j->cond->n_prompt_text,
+                        .prompt_speech = j->cond->llm_prompt_speech,
+                        .n_prompt_speech = j->cond->n_llm_prompt_speech,
+                        .embedding = j->cond->llm_embedding};
+        llm_decode_options o = llm_decode_defaults();
+        o.seed = j->seed + (uint64_t)k;
+        o.on_token = on_token;
+        o.user = j;
+        o.cancel = &j->cancel;
+        o.n_threads = j->set->n_threads;
+        if (j->set->fixed_tokens > 0) {
+            /* min_len = max_len = fixed_tokens: eos is never allowed */
+            float r = ((float)j->set->fixed_tokens + 0.5f) / (float)seg->n_ids;
+            o.min_token_text_ratio = o.max_token_text_ratio = r;
+        }
+        j->cur = k;
+        int32_t *tokens = NULL;
+        int n = 0;
+        double t0 = cv_now();
+        cv_status st = llm_generate(j->m->llm, &in, &o, &tokens, &n);
+        j->busy += cv_now() - t0;
+        free(tokens);
+        if (cv_is_ok(&st) && (j->sink_cancelled || atomic_load(&j->cancel)))
+            st = cv_error(CV_CANCELLED, "cancelled");
+        if (!cv_is_ok(&st)) failed = st;
+        token_queue_finish(q, st);
+    }
+    return NULL;
+}
+
+typedef struct emit_ctx {
+    tts_sink *sink;
+    int16_t *buf;
+    size_t cap;
+    size_t samples;
+} emit_ctx;
+
+/* float [-1, 1] -> s16 as the reference server does (x * 2^15, truncated),
+ * clamped so out-of-range values cannot wrap. */
+static bool emit(void *user, const float *pcm, int n)
+{
+    emit_ctx *e = user;
+    if ((size_t)n > e->cap) {
+        int16_t *b = realloc(e->buf, (size_t)n * sizeof *b);
+        if (!b) return false;
+        e->buf = b;
+        e->cap = (size_t)n;
+    }
+    for (int i = 0; i < n; i++) {
+        float v = pcm[i] * 32768.0f;
+        if (v > 32767.0f) v = 32767.0f;
+        if (v < -32768.0f) v = -32768.0f;
+        e->buf[i] = (int16_t)v;
+    }
+    e->samples += (size_t)n;
+    return e->sink->write(e->sink, e->buf, (size_t)n);
+}
+
+static uint64_t call_seed(const cv_settings *set)
+{
+    if (set->have_seed) return set->seed;
+    uint64_t c = atomic_fetch_add(&g_call_counter, 1) + 1;
+    return (uint64_t)(cv_now() * 1e9) ^ (c * 0x9E3779B97F4A7C15ull);
+}
+
+static void log_first_chunk(const tts_request *req, const cv_call_stats *s, int first_need)
+{
+    LOG_INFO("[%s] first chunk %.0f ms after the request: front end %.0f ms, LM to first "
+             "token %.0f ms, LM to first hop (%d tokens) %.0f ms, flow %.0f ms, vocoder %.0f ms",
+             req->request_id, (s->t_first_chunk - s->t_start) * 1e3,
+             (s->t_frontend_done - s->t_start) * 1e3,
+             s->t_first_token > 0 ? (s->t_first_token - s->t_lm_start) * 1e3 : -1.0, first_need,
+             (s->t_first_ready - s->t_lm_start) * 1e3, s->first_flow * 1e3,
+             s->first_vocoder * 1e3);
+}
+
+cv_status cv_call_run(const cv_model *m, const cv_settings *set, const tts_request *req,
+                      const cv_conditioning *cond, double t_start, tts_sink *sink,
+                      cv_call_stats *stats)
+{
+    cv_call_stats local;
+    if (!stats) stats = &local;
+    memset(stats, 0, sizeof *stats);
+    stats->t_start = t_start;
+    cv_text_segments segs;
+    cv_status st = cv_text_segments_make(m->tok, req->tts_text, &segs);
+    if (!cv_is_ok(&st)) return st;
+    if (segs.count == 0) {
+        cv_text_segments_free(&segs);
+        return cv_error(CV_INVALID_ARGUMENT, "tts_text has nothing to speak");
+    }
+    stats->t_frontend_done = cv_now();
+    stats->segments = segs.count;
+
+    lm_job job = {.m = m, .set = set, .segs = &segs, .cond = cond, .sink = sink,
+                  .seed = call_seed(set)};
+    atomic_init(&job.cancel, false);
+    job.queues = calloc((size_t)segs.count, sizeof *job.queues);
+    int n_init = 0;
+    if (!job.queues) st = cv_error(CV_RESOURCE_EXHAUSTED, "out of memory");
+    for (; cv_is_ok(&st) && n_init < segs.count; n_init++) st = token_queue_init(&job.queues[n_init]);
+    if (!cv_is_ok(&st)) {
+        for (int i = 0; i < n_init; i++) token_queue_destroy(&job.queues[i]);
+        free(job.queues);
+        cv_text_segments_free(&segs);
+        return st;
+    }
+    pthread_t th;
+    stats->t_lm_start = cv_now();
+    if (pthread_create(&th, NULL, lm_thread, &job) != 0) {
+        for (int i = 0; i < n_init; i++) token_queue_destroy(&job.queues[i]);
+        free(job.queues);
+        cv_text_segments_free(&segs);
+        return cv_error(CV_RESOURCE_EXHAUSTED, "cannot start the LM thread");
+    }
+
+    nn_noise *noise = nn_noise_gaussian_new(job.seed ^ 0x5DEECE66Dull);
+    emit_ctx ec = {.sink = sink};
+    t2w_prompt prompt = {.tokens = cond->flow_prompt_speech, .n_tokens = cond->n_flow_prompt_speech,
+                         .feat = cond->flow_prompt_feat, .n_frames = cond->n_flow_prompt_frames,
+                         .embedding = cond->flow_embedding};
+    if (!noise) st = cv_error(CV_RESOURCE_EXHAUSTED, "out of memory");
+    for (int k = 0; k < segs.count && cv_is_ok(&st); k++) {
+        t2w_state *s = NULL;
+        st = t2w_new(m->flow, m->hift, &m->t2w, &prompt, noise, &s);
+        if (!cv_is_ok(&st)) break;
+        t2w_stream_stats ss;
+        LOG_DEBUG("[%s] segment %d/%d: %s", req->request_id, k + 1, segs.count, segs.items[k].text);
+        st = t2w_stream_run(s, &job.queues[k], req->stream, req->speed, emit, &ec, &ss);
+        t2w_free(s);
+        if (k == 0) {
+            stats->t_first_token = ss.t_first_token;
+            stats->t_first_ready = ss.t_first_ready;
+            stats->t_first_chunk = ss.t_first_chunk;
+            stats->first_flow = ss.first.flow;
+            stats->first_vocoder = ss.first.vocoder;
+            if (cv_is_ok(&st) && ss.chunks > 0)
+                log_first_chunk(req, stats,
+                                req->stream ? m->t2w.first_hop + m->t2w.token_overlap : ss.tokens);
+        }
+        stats->chunks += ss.chunks;
+        stats->tokens += ss.tokens;
+        stats->flow_seconds += ss.total.flow;
+        stats->vocoder_seconds += ss.total.vocoder;
+    }
+    if (!cv_is_ok(&st)) atomic_store(&job.cancel, true);
+    pthread_join(th, NULL);
+    stats->lm_seconds = job.busy;
+    stats->samples = ec.samples;
+    stats->t_end = cv_now();
+    if (cv_is_ok(&st) && sink->cancelled(sink)) st = cv_error(CV_CANCELLED, "cancelled");
+    nn_noise_free(noise);
+    free(ec.buf);
+    for (int i = 0; i < segs.count; i++) token_queue_destroy(&job.queues[i]);
+    free(job.queues);
+    cv_text_segments_free(&segs);
+    return st;
+}

@@ -1,0 +1,164 @@
+/* Loading of a CosyVoice v1 model directory; see cv_model.h. */
+#include "engine/cosyvoice/cv_model.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "common/timeutil.h"
+#include "model/llm_yaml.h"
+
+static bool parse_num(const char *v, double lo, double hi, double *out)
+{
+    char *end;
+    errno = 0;
+    double d = strtod(v, &end);
+    if (errno || end == v || *end || !(d >= lo && d <= hi)) return false;
+    *out = d;
+    return true;
+}
+
+cv_status cv_settings_parse(const char *const *params, size_t n, int n_threads,
+                            cv_settings *out)
+{
+    *out = (cv_settings){.n_threads = n_threads > 0 ? n_threads : 1, .stream_scale = 1.0f};
+    for (size_t i = 0; i < n; i++) {
+        const char *kv = params[i], *eq = strchr(kv, '=');
+        if (!eq) return cv_error(CV_INVALID_ARGUMENT, "engine option '%s' is not KEY=VALUE", kv);
+        size_t kl = (size_t)(eq - kv);
+        const char *v = eq + 1;
+        double d;
+        if (kl == 9 && !strncmp(kv, "first_hop", kl)) {
+            if (!parse_num(v, 1, 100000, &d))
+                return cv_error(CV_INVALID_ARGUMENT, "first_hop must be a token count >= 1");
+            out->first_hop = (int)d;
+        } else if (kl == 12 && !strncmp(kv, "stream_scale", kl)) {
+            if (!parse_num(v, 1, 100, &d))
+                return cv_error(CV_INVALID_ARGUMENT, "stream_scale must be in [1, 100]");
+            out->stream_scale = (float)d;
+        } else if (kl == 4 && !strncmp(kv, "seed", kl)) {
+            if (!parse_num(v, 0, 9.0e15, &d))
+                return cv_error(CV_INVALID_ARGUMENT, "seed must be a non-negative integer");
+            out->have_seed = true;
+            out->seed = (uint64_t)d;
+        } else if (kl == 12 && !strncmp(kv, "fixed_tokens", kl)) {
+            if (!parse_num(v, 1, 100000, &d))
+                return cv_error(CV_INVALID_ARGUMENT, "fixed_tokens must be >= 1");
+            out->fixed_tokens = (int)d;
+        } else {
+            return cv_error(CV_INVALID_ARGUMENT,
+                            "unknown cosyvoice engine option '%.*s' (known: first_hop, "
+                            "stream_scale, seed, fixed_tokens)",
+                            (int)kl, kv);
+        }
+    }
+    return cv_ok();
+}
+
+static cv_status load_speakers(cv_model *m, const char *dir)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/spk2info.pt", dir);
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        LOG_WARN("%s: not found; no sft/instruct speakers", path);
+        return cv_ok();
+    }
+    fclose(f);
+    cv_status st = pt_load(path, &m->spk_sd);
+    if (!cv_is_ok(&st)) return st;
+    int E = m->flow_cfg.spk_embed_dim;
+    m->speaker_names = calloc(m->spk_sd.count + 1, sizeof(char *));
+    m->speaker_embeddings = calloc(m->spk_sd.count + 1, sizeof(float *));
+    if (!m->speaker_names || !m->speaker_embeddings)
+        return cv_error(CV_RESOURCE_EXHAUSTED, "out of memory");
+    static const char suffix[] = ".embedding";
+    for (size_t i = 0; i < m->spk_sd.count; i++) {
+        const pt_tensor *t = &m->spk_sd.items[i];
+        size_t l = strlen(t->name), sl = sizeof suffix - 1;
+        if (l <= sl || strcmp(t->name + l - sl, suffix) != 0) continue;
+        if (pt_numel(t) != E)
+            return cv_error(CV_INVALID_ARGUMENT, "%s: %s has %lld values, expected %d", path,
+                            t->name, (long long)pt_numel(t), E);
+        char *name = strndup(t->name, l - sl);
+        if (!name) return cv_error(CV_RESOURCE_EXHAUSTED, "out of memory");
+        m->speaker_names[m->n_speakers] = name;
+        m->speaker_embeddings[m->n_speakers] = t->data;
+        m->n_speakers++;
+    }
+    return cv_ok();
+}
+
+cv_status cv_model_load(const char *dir, const cv_settings *set, cv_model **out)
+{
+    *out = NULL;
+    if (!dir || !*dir)
+        return cv_error(CV_INVALID_ARGUMENT, "the cosyvoice engine needs --model-dir");
+    double t0 = cv_now();
+    cv_model *m = calloc(1, sizeof *m);
+    if (!m) return cv_error(CV_RESOURCE_EXHAUSTED, "out of memory");
+    char path[4096];
+    snprintf(path, sizeof path, "%s/cosyvoice.yaml", dir);
+    cv_status st = yaml_config_load(path, &m->yaml);
+    if (cv_is_ok(&st)) st = llm_config_from_yaml(m->yaml, &m->llm_cfg);
+    if (cv_is_ok(&st)) st = flow_config_from_yaml(m->yaml, &m->flow_cfg);
+    if (cv_is_ok(&st)) {
+        snprintf(path, sizeof path, "%s/llm.pt", dir);
+        st = pt_load(path, &m->llm_sd);
+    }
+    if (cv_is_ok(&st)) st = llm_load(&m->llm_sd, &m->llm_cfg, &m->llm);
+    if (cv_is_ok(&st)) {
+        snprintf(path, sizeof path, "%s/flow.pt", dir);
+        st = pt_load(path, &m->flow_sd);
+    }
+    if (cv_is_ok(&st)) st = flow_pool_new(&m->flow_sd, &m->flow_cfg, &m->flow);
+    if (cv_is_ok(&st)) m->hift = hift_open(dir, &st);
+    if (cv_is_ok(&st)) {
+        m->sample_rate = (int)yaml_config_int(m->yaml, "sample_rate",
+                                              hift_get_config(m->hift)->sampling_rate);
+        m->t2w = t2w_params_default(m->flow_cfg.input_frame_rate, m->sample_rate,
+                                    hift_samples_per_frame(m->hift));
+        if (set->first_hop > 0) m->t2w.first_hop = set->first_hop;
+        m->t2w.scale = set->stream_scale;
+        st = t2w_params_check(&m->t2w);
+    }
+    if (cv_is_ok(&st)) {
+        char vocab[4096];
+        st = bpe_tokenizer_find_vocab(dir, NULL, vocab, sizeof vocab);
+        if (cv_is_ok(&st)) m->tok = bpe_tokenizer_load(vocab, &st);
+    }
+    if (cv_is_ok(&st)) st = load_speakers(m, dir);
+    if (!cv_is_ok(&st)) {
+        cv_model_free(m);
+        return st;
+    }
+    m->load_seconds = cv_now() - t0;
+    *out = m;
+    return cv_ok();
+}
+
+void cv_model_free(cv_model *m)
+{
+    if (!m) return;
+    for (int i = 0; i < m->n_speakers; i++) free(m->speaker_names[i]);
+    free(m->speaker_names);
+    free(m->speaker_embeddings);
+    bpe_tokenizer_free(m->tok);
+    hift_free(m->hift);
+    flow_pool_free(m->flow);
+    llm_free(m->llm);
+    pt_free(&m->spk_sd);
+    pt_free(&m->flow_sd);
+    pt_free(&m->llm_sd);
+    yaml_config_free(m->yaml);
+    free(m);
+}
+
+const float *cv_model_speaker(const cv_model *m, const char *name)
+{
+    for (int i = 0; i < m->n_speakers; i++)
+        if (strcmp(m->speaker_names[i], name) == 0) return m->speaker_embeddings[i];
+    return NULL;
+}

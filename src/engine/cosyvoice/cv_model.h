@@ -1,0 +1,58 @@
+/* Everything the cosyvoice engine loads once from an unmodified
+ * CosyVoice-300M / -SFT / -Instruct model directory and shares read-only
+ * between calls: cosyvoice.yaml, llm.pt, flow.pt (through a pool of flow
+ * instances), hift.pt, spk2info.pt and the text tokenizer's vocabulary. */
+#ifndef CV_ENGINE_COSYVOICE_MODEL_H
+#define CV_ENGINE_COSYVOICE_MODEL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/status.h"
+#include "model/flow_pool.h"
+#include "model/hift.h"
+#include "model/llm.h"
+#include "model/pt_load.h"
+#include "model/token2wav.h"
+#include "model/yaml_config.h"
+#include "text/bpe_tokenizer.h"
+
+/* Settings from engine_options (--threads, --engine-opt KEY=VALUE). */
+typedef struct cv_settings {
+    int n_threads;      /* compute threads per call */
+    int first_hop;      /* first_hop=N: tokens before the first chunk (0: reference's 100) */
+    float stream_scale; /* stream_scale=F: hop growth factor, >= 1 (reference: 1) */
+    bool have_seed;     /* seed=N: fixed sampling/noise seed for every call (tests) */
+    uint64_t seed;
+    int fixed_tokens;   /* fixed_tokens=N: exactly N speech tokens per segment, eos
+                           ignored (benchmarks with random weights) */
+} cv_settings;
+
+/* Parses "key=value" settings; unknown keys are CV_INVALID_ARGUMENT. */
+cv_status cv_settings_parse(const char *const *params, size_t n, int n_threads,
+                            cv_settings *out);
+
+typedef struct cv_model {
+    yaml_config *yaml;
+    pt_dict llm_sd, flow_sd, spk_sd;
+    llm_config llm_cfg;
+    llm_model *llm;
+    flow_config flow_cfg;
+    flow_pool *flow;
+    hift_model *hift;
+    int sample_rate;
+    bpe_tokenizer *tok;
+    /* sft / instruct speakers: spk2info keys, in file order */
+    int n_speakers;
+    char **speaker_names;
+    const float **speaker_embeddings; /* [spk_embed_dim] each, into spk_sd */
+    t2w_params t2w;
+    double load_seconds;
+} cv_model;
+
+cv_status cv_model_load(const char *dir, const cv_settings *set, cv_model **out);
+void cv_model_free(cv_model *m);
+/* The speaker's embedding, or NULL. */
+const float *cv_model_speaker(const cv_model *m, const char *name);
+
+#endif
