@@ -20,6 +20,7 @@ typedef struct lm_job {
     const cv_conditioning *cond;
     token_queue *queues;
     tts_sink *sink;
+    const char *request_id;
     uint64_t seed;
     atomic_bool cancel;
     int cur;              /* segment being decoded */
@@ -78,6 +79,9 @@ static void *lm_thread(void *arg)
         free(tokens);
         if (cv_is_ok(&st) && (j->sink_cancelled || atomic_load(&j->cancel)))
             st = cv_error(CV_CANCELLED, "cancelled");
+        if (st.code == CV_CANCELLED)
+            LOG_INFO("[%s] LM stopped (CANCELLED) after %d tokens of segment %d/%d",
+                     j->request_id, n, k + 1, j->segs->count);
         if (!cv_is_ok(&st)) failed = st;
         token_queue_finish(q, st);
     }
@@ -149,7 +153,7 @@ cv_status cv_call_run(const cv_model *m, const cv_settings *set, const tts_reque
     stats->segments = segs.count;
 
     lm_job job = {.m = m, .set = set, .segs = &segs, .cond = cond, .sink = sink,
-                  .seed = call_seed(set)};
+                  .request_id = req->request_id, .seed = call_seed(set)};
     atomic_init(&job.cancel, false);
     job.queues = calloc((size_t)segs.count, sizeof *job.queues);
     int n_init = 0;
