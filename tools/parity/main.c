@@ -11,6 +11,7 @@
 /* Add new groups here (and their check_<group>.c). */
 static const parity_group *const GROUPS[] = {
     &parity_group_hift,
+    &parity_group_frontend,
 };
 #define N_GROUPS (sizeof GROUPS / sizeof GROUPS[0])
 

