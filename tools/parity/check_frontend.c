@@ -2,12 +2,15 @@
  * log-mel, Kaldi fbank, flow prompt mel, and - when the directory has the
  * ONNX files - the speaker embedding and speech tokens. Each feature check
  * starts from the golden input of its step, so errors do not compound. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "audio/sinc_resample.h"
 #include "model/frontend_feats.h"
+#include "model/prompt_frontend.h"
 #include "parity.h"
 
 /* max abs error between out[n] and golden `name` (count must match) */
@@ -68,6 +71,78 @@ static void check_feat(parity_ctx *ctx, const fe_feats *fe, const char *in, cons
     npy_free(&x);
 }
 
+#define TOKEN_TIE 1e-6f
+
+/* The two ONNX networks on the golden inputs of their stages. */
+static void check_networks(parity_ctx *ctx)
+{
+    char camp[4096], tok[4096];
+    parity_path(ctx, "campplus.onnx", camp, sizeof camp);
+    parity_path(ctx, "speech_tokenizer_v1.onnx", tok, sizeof tok);
+    if (access(camp, R_OK) || access(tok, R_OK)) {
+        parity_skip(ctx, "fe_networks", "no campplus.onnx / speech_tokenizer_v1.onnx");
+        return;
+    }
+    cv_status st;
+    prompt_frontend *pf = prompt_frontend_load_files(camp, tok, NULL, &st);
+    if (!pf) {
+        parity_fail(ctx, "prompt_frontend_load", st.message);
+        return;
+    }
+    npy_array fb = {0}, mel = {0}, ref = {0};
+    if (parity_has(ctx, "fe_fbank80") && parity_has(ctx, "fe_spk_embedding") &&
+        parity_load(ctx, "fe_fbank80", &fb)) {
+        float emb[PROMPT_SPK_DIM];
+        st = fb.ndim == 2 && fb.shape[1] == FE_FBANK_MELS
+                 ? prompt_frontend_embedding(pf, fb.data, (int)fb.shape[0], emb)
+                 : cv_error(CV_INVALID_ARGUMENT, "fe_fbank80 is not [T, 80]");
+        if (cv_is_ok(&st)) compare(ctx, "fe_spk_embedding", emb, PROMPT_SPK_DIM, PARITY_TOLERANCE);
+        else parity_fail(ctx, "fe_spk_embedding", st.message);
+    }
+    if (parity_has(ctx, "fe_whisper_mel128") && parity_has(ctx, "fe_speech_token") &&
+        parity_load(ctx, "fe_whisper_mel128", &mel) && parity_load(ctx, "fe_speech_token", &ref)) {
+        int32_t *tokens = NULL;
+        float *scores = NULL;
+        int nt = 0, ncodes = 0;
+        st = mel.ndim == 3 && mel.shape[1] == FE_WHISPER_MELS
+                 ? prompt_frontend_tokens_scored(pf, mel.data, (int)mel.shape[2], &tokens, &nt,
+                                                 &scores, &ncodes)
+                 : cv_error(CV_INVALID_ARGUMENT, "fe_whisper_mel128 is not [1, 128, T]");
+        if (!cv_is_ok(&st)) {
+            parity_fail(ctx, "fe_speech_token", st.message);
+        } else if ((size_t)nt != ref.count) {
+            char why[128];
+            snprintf(why, sizeof why, "%d tokens, golden has %zu", nt, ref.count);
+            parity_fail(ctx, "fe_speech_token", why);
+        } else {
+            /* A differing token passes only if the golden choice scores within
+             * TOKEN_TIE of ours in our own scores: a float32 near-tie (random
+             * codebooks produce them at 1-ulp distance), not a wrong network. */
+            int diff = 0, ties = 0;
+            for (int i = 0; i < nt; i++) {
+                if (tokens[i] == ref.idata[i]) continue;
+                diff++;
+                const int64_t r = ref.idata[i];
+                if (r >= 0 && r < ncodes &&
+                    fabsf(scores[(size_t)i * ncodes + r] - scores[(size_t)i * ncodes + tokens[i]]) <=
+                        TOKEN_TIE)
+                    ties++;
+            }
+            const bool ok = diff == ties;
+            printf("%-24s %d/%d tokens differ (%d of them float32 near-ties)  %s\n",
+                   "fe_speech_token", diff, nt, ties, ok ? "ok" : "FAIL");
+            ctx->checks++;
+            if (!ok) ctx->failures++;
+        }
+        free(tokens);
+        free(scores);
+    }
+    npy_free(&fb);
+    npy_free(&mel);
+    npy_free(&ref);
+    prompt_frontend_free(pf);
+}
+
 static void run_frontend(parity_ctx *ctx)
 {
     if (!parity_has(ctx, "fe_speech_16k")) {
@@ -89,6 +164,7 @@ static void run_frontend(parity_ctx *ctx)
     check_feat(ctx, fe, "fe_speech_16k", "fe_fbank80", fe_fbank, FE_FBANK_MELS, false);
     check_feat(ctx, fe, "fe_speech_22050", "fe_prompt_feat", fe_prompt_mel, cfg.n_mels, false);
     fe_feats_free(fe);
+    check_networks(ctx);
 }
 
 const parity_group parity_group_frontend = {"frontend", run_frontend};
