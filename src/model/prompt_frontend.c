@@ -137,6 +137,10 @@ cv_status prompt_frontend_tokens_scored(const prompt_frontend *pf, const float *
     ins[pf->tok_feats] = feats;
     ins[pf->tok_len] = len;
     cv_status st = ox_run_ex(pf->tokenizer, ins, outs, &score_name, scores ? 1 : 0, &score);
+    if (!cv_is_ok(&st)) {
+        cv_status wrapped = cv_error(st.code, "speech tokenizer (%d frames): %.400s", T, st.message);
+        st = wrapped;
+    }
     if (cv_is_ok(&st) && scores) {
         if (score->dtype != OX_FLOAT || score->ndim < 1) {
             st = cv_error(CV_INTERNAL, "speech tokenizer: scores are not float");
@@ -187,6 +191,10 @@ cv_status prompt_frontend_embedding(const prompt_frontend *pf, const float *fban
     memcpy(x->data, fbank, sizeof(float) * FE_FBANK_MELS * (size_t)T);
     const ox_tensor *ins[1] = {x};
     cv_status st = ox_run(pf->campplus, ins, outs);
+    if (!cv_is_ok(&st)) {
+        cv_status wrapped = cv_error(st.code, "speaker model (%d frames): %.400s", T, st.message);
+        st = wrapped;
+    }
     if (cv_is_ok(&st)) {
         if (outs[0]->dtype != OX_FLOAT || outs[0]->count != PROMPT_SPK_DIM)
             st = cv_error(CV_INTERNAL, "speaker model: output has %zu values, expected %d",
