@@ -1,6 +1,7 @@
 /* Node attributes, TensorProto conversion and small shared helpers. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "onnx/onnx_internal.h"
@@ -43,7 +44,7 @@ const char *ox_attr_string(const ox_node *n, const char *name, const char *def)
     const Onnx__AttributeProto *a = ox_attr(n, name);
     if (!a || a->type != ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING) return def;
     size_t len = a->s.len < sizeof buf - 1 ? a->s.len : sizeof buf - 1;
-    memcpy(buf, a->s.data, len);
+    if (len) memcpy(buf, a->s.data, len);
     buf[len] = 0;
     return buf;
 }
@@ -109,6 +110,11 @@ static void copy_raw(void *dst, const uint8_t *src, size_t count, size_t item)
 
 cv_status ox_tensor_from_proto(const Onnx__TensorProto *p, ox_tensor **out)
 {
+    return ox_tensor_take_proto((Onnx__TensorProto *)p, false, out);
+}
+
+cv_status ox_tensor_take_proto(Onnx__TensorProto *p, bool steal, ox_tensor **out)
+{
     *out = NULL;
     const char *name = p->name ? p->name : "";
     if (p->data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL || p->n_external_data)
@@ -122,19 +128,46 @@ cv_status ox_tensor_from_proto(const Onnx__TensorProto *p, ox_tensor **out)
     if (p->n_dims > OX_MAX_DIMS)
         return cv_error(CV_UNIMPLEMENTED, "ONNX tensor '%s' has %zu dimensions (max %d)", name,
                         p->n_dims, OX_MAX_DIMS);
+    /* the data present must match the shape before anything is allocated:
+     * a corrupt file must not make us reserve what its dims claim */
+    uint64_t count = 1;
+    for (size_t i = 0; i < p->n_dims; i++) {
+        if (p->dims[i] < 0 || (p->dims[i] && count > (UINT64_C(1) << 40) / (uint64_t)p->dims[i]))
+            return cv_error(CV_INVALID_ARGUMENT, "ONNX tensor '%s': invalid or huge shape", name);
+        count *= (uint64_t)p->dims[i];
+    }
+    const size_t item = ox_dtype_size((ox_dtype)p->data_type);
+    size_t stored;
+    if (p->has_raw_data) stored = p->raw_data.len / item + (p->raw_data.len % item ? 1 : 0);
+    else if (p->data_type == OX_FLOAT) stored = p->n_float_data;
+    else if (p->data_type == OX_INT64) stored = p->n_int64_data;
+    else stored = p->n_int32_data;
+    if (stored != count || (p->has_raw_data && p->raw_data.len != count * item))
+        return cv_error(CV_INVALID_ARGUMENT,
+                        "ONNX tensor '%s': stored data does not match its shape", name);
     ox_tensor *t = ox_tensor_new((ox_dtype)p->data_type, (int)p->n_dims, p->dims);
-    if (!t) return cv_error(CV_INVALID_ARGUMENT, "ONNX tensor '%s': invalid or huge shape", name);
-    const size_t item = ox_dtype_size(t->dtype), n = t->count;
+    if (!t) return cv_error(CV_RESOURCE_EXHAUSTED, "ONNX tensor '%s': out of memory", name);
+    const size_t n = t->count;
     bool ok = true;
     if (p->has_raw_data) {
         ok = p->raw_data.len == n * item;
-        if (ok) copy_raw(t->data, p->raw_data.data, n, item);
+        if (ok && steal && n) {
+            /* protobuf-c allocated the bytes on their own with malloc: the
+             * tensor adopts them (large weights are not held twice) */
+            free(t->data);
+            t->data = p->raw_data.data;
+            p->raw_data.data = NULL;
+            p->raw_data.len = 0;
+            p->has_raw_data = 0;
+        } else if (ok && n) {
+            copy_raw(t->data, p->raw_data.data, n, item);
+        }
     } else if (t->dtype == OX_FLOAT) {
         ok = p->n_float_data == n;
-        if (ok) memcpy(t->data, p->float_data, n * 4);
+        if (ok && n) memcpy(t->data, p->float_data, n * 4);
     } else if (t->dtype == OX_INT64) {
         ok = p->n_int64_data == n;
-        if (ok) memcpy(t->data, p->int64_data, n * 8);
+        if (ok && n) memcpy(t->data, p->int64_data, n * 8);
     } else { /* int32 and bool are stored in int32_data */
         ok = p->n_int32_data == n;
         for (size_t i = 0; ok && i < n; i++) {

@@ -239,15 +239,27 @@ uint8_t *oxb_pack(oxb *b, size_t *len)
     return buf;
 }
 
+/* streams the serialised model to a file (no second copy of big weights) */
+typedef struct file_buffer {
+    ProtobufCBuffer base;
+    FILE *f;
+    int err;
+} file_buffer;
+
+static void file_append(ProtobufCBuffer *buf, size_t len, const uint8_t *data)
+{
+    file_buffer *fb = (file_buffer *)buf;
+    if (fwrite(data, 1, len, fb->f) != len) fb->err = 1;
+}
+
 int oxb_save(oxb *b, const char *path)
 {
-    size_t len;
-    uint8_t *buf = oxb_pack(b, &len);
     FILE *f = fopen(path, "wb");
-    int rc = f && fwrite(buf, 1, len, f) == len ? 0 : -1;
-    if (f && fclose(f) != 0) rc = -1;
-    free(buf);
-    return rc;
+    if (!f) return -1;
+    file_buffer fb = {{file_append}, f, 0};
+    onnx__model_proto__pack_to_buffer(&b->model, &fb.base);
+    if (fclose(f) != 0) fb.err = 1;
+    return fb.err ? -1 : 0;
 }
 
 Onnx__ModelProto *oxb_model(oxb *b) { return &b->model; }

@@ -45,6 +45,9 @@ const char *ox_attr_string(const ox_node *n, const char *name, const char *def);
 
 /* TensorProto -> new tensor (external data, unsupported types -> error). */
 cv_status ox_tensor_from_proto(const Onnx__TensorProto *p, ox_tensor **out);
+/* Same; with steal, raw bytes allocated by protobuf-c's default allocator
+ * are adopted by the tensor instead of copied (the proto loses them). */
+cv_status ox_tensor_take_proto(Onnx__TensorProto *p, bool steal, ox_tensor **out);
 
 /* ---- helpers for operators ------------------------------------------------ */
 cv_status ox_err(const ox_node *n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

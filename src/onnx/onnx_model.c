@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include "onnx/onnx_internal.h"
@@ -137,12 +138,12 @@ static cv_status build(ox_model *m, const char *name)
     }
     int next = 0;
     for (size_t i = 0; i < g->n_initializer; i++) {
-        const Onnx__TensorProto *t = g->initializer[i];
+        Onnx__TensorProto *t = g->initializer[i];
         if (!t->name) continue;
         int id = map_intern(&map, t->name, &next, m->names);
         ox_tensor_free(m->consts[id]);
         m->consts[id] = NULL;
-        st = ox_tensor_from_proto(t, &m->consts[id]);
+        st = ox_tensor_take_proto(t, true, &m->consts[id]);
         if (!cv_is_ok(&st)) goto out;
     }
     for (size_t i = 0; i < g->n_input; i++) {
@@ -265,17 +266,15 @@ cv_status ox_model_load(const char *path, ox_model **out)
         fclose(f);
         return cv_error(CV_INVALID_ARGUMENT, "%s: not a regular file", path);
     }
+    /* mapped, not read: the file's pages need not stay resident next to the
+     * unpacked copy of a several-hundred-megabyte model */
     size_t n = (size_t)sb.st_size;
-    void *buf = malloc(n ? n : 1);
-    if (!buf) {
-        fclose(f);
-        return cv_error(CV_RESOURCE_EXHAUSTED, "%s: out of memory", path);
-    }
-    size_t got = fread(buf, 1, n, f);
+    void *map = n ? mmap(NULL, n, PROT_READ, MAP_PRIVATE, fileno(f), 0) : NULL;
     fclose(f);
-    cv_status st = got == n ? ox_model_load_memory(buf, n, path, out)
-                            : cv_error(CV_INVALID_ARGUMENT, "%s: read error", path);
-    free(buf);
+    if (n && map == MAP_FAILED)
+        return cv_error(CV_INVALID_ARGUMENT, "%s: cannot map: %s", path, strerror(errno));
+    cv_status st = ox_model_load_memory(n ? map : "", n, path, out);
+    if (n) munmap(map, n);
     return st;
 }
 
