@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "onnx/onnx_internal.h"
 
@@ -23,6 +24,7 @@ struct ox_model {
     int *last_use;       /* value id -> index of the last node reading it */
     int n_inputs, n_outputs;
     int *inputs, *outputs; /* value ids */
+    bool profile;          /* CV_ONNX_PROFILE set at load: per-operator times to stderr */
 };
 
 /* ---- name table ---------------------------------------------------------- */
@@ -203,6 +205,8 @@ static cv_status build(ox_model *m, const char *name)
         for (int k = 0; k < n->n_out; k++)
             n->out[k] = map_intern(&map, np->output[k] ? np->output[k] : "", &next, m->names);
         if (!strcmp(np->op_type, "Constant")) { /* evaluated once, here */
+            ox_tensor_free(m->consts[n->out[0]]); /* a name defined twice: the last wins */
+            m->consts[n->out[0]] = NULL;
             st = constant_value(n, &m->consts[n->out[0]]);
             if (!cv_is_ok(&st)) goto out;
         }
@@ -245,6 +249,7 @@ cv_status ox_model_load_memory(const void *buf, size_t len, const char *name, ox
         return cv_error(CV_INVALID_ARGUMENT, "%s: not a valid ONNX file (protobuf parse failed: "
                                              "truncated or corrupt)", name);
     }
+    m->profile = getenv("CV_ONNX_PROFILE") != NULL;
     cv_status st = build(m, name);
     if (!cv_is_ok(&st)) {
         ox_model_free(m);
@@ -311,6 +316,13 @@ const char *ox_model_last_node_input(const ox_model *m, const char *op_type, int
 
 #define OX_MAX_NODE_IO 64
 
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
 static int value_id(const ox_model *m, const char *name)
 {
     for (int v = 0; v < m->n_values; v++)
@@ -346,6 +358,9 @@ cv_status ox_run_ex(const ox_model *m, const ox_tensor *const *inputs, ox_tensor
     for (int v = 0; v < m->n_values; v++) vals[v] = m->consts[v];
     for (int i = 0; i < m->n_inputs; i++) vals[m->inputs[i]] = inputs[i];
     cv_status st = cv_ok();
+    const ox_op *prof_op[64];
+    double prof_t[64];
+    int n_prof = 0;
     for (int i = 0; i < m->n_nodes && cv_is_ok(&st); i++) {
         const ox_node *n = &m->nodes[i];
         if (!strcmp(n->proto->op_type, "Constant")) continue;
@@ -360,7 +375,21 @@ cv_status ox_run_ex(const ox_model *m, const ox_tensor *const *inputs, ox_tensor
             if (n->in[k] >= 0 && !in[k]) st = ox_err(n, "input %d has no value", k);
         }
         if (!cv_is_ok(&st)) break;
+        double t0 = m->profile ? now_s() : 0;
         st = n->op->run(n, in, out);
+        if (m->profile) {
+            const double dt = now_s() - t0;
+            for (int k = 0; k < n_prof; k++)
+                if (prof_op[k] == n->op) {
+                    prof_t[k] += dt;
+                    goto timed;
+                }
+            if (n_prof < 64) {
+                prof_op[n_prof] = n->op;
+                prof_t[n_prof++] = dt;
+            }
+        timed:;
+        }
         for (int k = 0; k < n->n_out; k++) {
             if (cv_is_ok(&st) && !out[k] && k == 0) st = ox_err(n, "produced no output");
             int v = n->out[k];
@@ -408,6 +437,9 @@ cv_status ox_run_ex(const ox_model *m, const ox_tensor *const *inputs, ox_tensor
             ox_tensor_free(outputs[j]);
             outputs[j] = NULL;
         }
+    if (m->profile)
+        for (int k = 0; k < n_prof; k++)
+            fprintf(stderr, "onnx profile: %-20s %.4f s\n", prof_op[k]->name, prof_t[k]);
     for (int v = 0; v < m->n_values; v++) ox_tensor_free(owned[v]);
     free(vals);
     free(owned);

@@ -47,10 +47,16 @@ static cv_status reduce(const ox_node *n, const ox_tensor *const *in, ox_tensor 
     size_t cnt = x->count;
     double *acc = malloc(sizeof(double) * (cnt ? cnt : 1));
     if (!acc) return ox_oom(n);
-    for (size_t i = 0; i < cnt; i++) {
-        double v = ox_get_f64(x, i);
-        acc[i] = kind == R_L2 ? v * v : v;
-    }
+    if (x->dtype == OX_FLOAT)
+        for (size_t i = 0; i < cnt; i++) {
+            double v = ox_f(x)[i];
+            acc[i] = kind == R_L2 ? v * v : v;
+        }
+    else
+        for (size_t i = 0; i < cnt; i++) {
+            double v = ox_get_f64(x, i);
+            acc[i] = kind == R_L2 ? v * v : v;
+        }
     int64_t shape[OX_MAX_DIMS];
     memcpy(shape, x->shape, sizeof shape);
     double n_reduced = 1;
