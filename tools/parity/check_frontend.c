@@ -11,6 +11,7 @@
 #include "audio/sinc_resample.h"
 #include "model/frontend_feats.h"
 #include "model/prompt_frontend.h"
+#include "onnx/onnx_model.h"
 #include "parity.h"
 
 /* max abs error between out[n] and golden `name` (count must match) */
@@ -72,6 +73,45 @@ static void check_feat(parity_ctx *ctx, const fe_feats *fe, const char *in, cons
 }
 
 #define TOKEN_TIE 1e-6f
+
+/* Optional: the tokenizer's encoder output, taken as the input of the graph's
+ * last ReduceL2 (the L2 normalisation before the codebook lookup). */
+static void check_tokenizer_hidden(parity_ctx *ctx, const char *tok_path)
+{
+    if (!parity_has(ctx, "fe_tokenizer_hidden") || !parity_has(ctx, "fe_whisper_mel128")) return;
+    ox_model *m = NULL;
+    cv_status st = ox_model_load(tok_path, &m);
+    const char *name = cv_is_ok(&st) ? ox_model_last_node_input(m, "ReduceL2", 0) : NULL;
+    npy_array mel = {0}, ref = {0};
+    if (!name) {
+        parity_skip(ctx, "fe_tokenizer_hidden", cv_is_ok(&st) ? "no ReduceL2 in the tokenizer" : st.message);
+    } else if (parity_load(ctx, "fe_whisper_mel128", &mel) && parity_load(ctx, "fe_tokenizer_hidden", &ref) &&
+               mel.ndim == 3) {
+        int64_t fs[3] = {1, mel.shape[1], mel.shape[2]}, ls[1] = {1};
+        ox_tensor *f = ox_tensor_new(OX_FLOAT, 3, fs), *len = ox_tensor_new(OX_INT32, 1, ls);
+        ox_tensor *outs[8] = {0}, *hidden = NULL;
+        const int fi = ox_model_input_index(m, "feats"), li = ox_model_input_index(m, "feats_length");
+        if (f && len && fi >= 0 && li >= 0 && ox_model_n_inputs(m) == 2 && ox_model_n_outputs(m) <= 8) {
+            memcpy(f->data, mel.data, sizeof(float) * mel.count);
+            ox_i32(len)[0] = (int32_t)mel.shape[2];
+            const ox_tensor *ins[2];
+            ins[fi] = f;
+            ins[li] = len;
+            st = ox_run_ex(m, ins, outs, &name, 1, &hidden);
+            if (cv_is_ok(&st)) compare(ctx, "fe_tokenizer_hidden", ox_f(hidden), hidden->count, PARITY_TOLERANCE);
+            else parity_fail(ctx, "fe_tokenizer_hidden", st.message);
+            for (int j = 0; j < ox_model_n_outputs(m); j++) ox_tensor_free(outs[j]);
+            ox_tensor_free(hidden);
+        } else {
+            parity_fail(ctx, "fe_tokenizer_hidden", "unexpected tokenizer inputs");
+        }
+        ox_tensor_free(f);
+        ox_tensor_free(len);
+    }
+    npy_free(&mel);
+    npy_free(&ref);
+    ox_model_free(m);
+}
 
 /* The two ONNX networks on the golden inputs of their stages. */
 static void check_networks(parity_ctx *ctx)
@@ -141,6 +181,7 @@ static void check_networks(parity_ctx *ctx)
     npy_free(&mel);
     npy_free(&ref);
     prompt_frontend_free(pf);
+    check_tokenizer_hidden(ctx, tok);
 }
 
 static void run_frontend(parity_ctx *ctx)
