@@ -1,4 +1,5 @@
 /* The operator registry: every family's table, searched by name. */
+#include <pthread.h>
 #include <string.h>
 
 #include "onnx/onnx_internal.h"
@@ -16,16 +17,19 @@ const ox_op *ox_find_op(const char *name)
     return NULL;
 }
 
+static const char *names[128];
+static pthread_once_t names_once = PTHREAD_ONCE_INIT;
+
+static void fill_names(void)
+{
+    size_t k = 0;
+    for (size_t f = 0; f < N_FAMILIES; f++)
+        for (const ox_op *op = FAMILIES[f]; op->name && k + 1 < 128; op++) names[k++] = op->name;
+    names[k] = NULL;
+}
+
 const char *const *ox_supported_ops(void)
 {
-    static const char *names[128];
-    static _Atomic int done; /* filled once; concurrent fills write the same values */
-    if (!done) {
-        size_t k = 0;
-        for (size_t f = 0; f < N_FAMILIES; f++)
-            for (const ox_op *op = FAMILIES[f]; op->name && k + 1 < 128; op++) names[k++] = op->name;
-        names[k] = NULL;
-        done = 1;
-    }
+    pthread_once(&names_once, fill_names);
     return names;
 }

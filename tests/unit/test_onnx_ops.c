@@ -723,6 +723,11 @@ static void test_standin_files_load(void **state)
     }
     ox_model *m = NULL;
     assert_int_equal(ox_model_load("/nonexistent.onnx", &m).code, CV_NOT_FOUND);
+    int found = 0, total = 0;
+    for (const char *const *op = ox_supported_ops(); *op; op++, total++)
+        found += !strcmp(*op, "Conv") || !strcmp(*op, "LayerNormalization") || !strcmp(*op, "ArgMax");
+    assert_int_equal(found, 3);
+    assert_true(total >= 50);
 }
 
 int main(void)
