@@ -15,6 +15,7 @@ static const parity_group *const GROUPS[] = {
     &parity_group_flow,
     &parity_group_llm,
     &parity_group_stream,
+    &parity_group_frontend,
 };
 #define N_GROUPS (sizeof GROUPS / sizeof GROUPS[0])
 

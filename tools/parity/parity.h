@@ -47,5 +47,6 @@ extern const parity_group parity_group_hift;
 extern const parity_group parity_group_flow;
 extern const parity_group parity_group_llm;
 extern const parity_group parity_group_stream;
+extern const parity_group parity_group_frontend;
 
 #endif
