@@ -13,6 +13,8 @@ import pytest
 from conftest import ROOT, collect, cosyvoice_pb2, sft, stub
 
 MODEL = os.path.join(ROOT, "tests", "data", "golden", "cosyvoice-v1-tiny")
+FRONTEND = os.path.join(ROOT, "tests", "data", "golden", "frontend-tiny")
+PROMPT_WAV = os.path.join(ROOT, "tests", "data", "prompts", "zero_shot_prompt.wav")
 SR = 22050
 SPF = 256                        # vocoder samples per mel frame
 MIN_HOP, MAX_HOP, OVERLAP = 100, 200, 20
@@ -20,8 +22,8 @@ MEL_OVERLAP, MEL_CACHE = 34, 20
 SOURCE_CACHE = MEL_CACHE * SPF
 
 
-def engine(*opts):
-    args = ["--engine", "cosyvoice", "--model-dir", MODEL]
+def engine(*opts, model=MODEL):
+    args = ["--engine", "cosyvoice", "--model-dir", model]
     for o in opts:
         args += ["--engine-opt", o]
     return args
@@ -174,3 +176,44 @@ def test_bad_engine_option_refused(tmp_path):
                        text=True, timeout=60)
     assert p.returncode != 0
     assert "no_such_knob" in p.stderr
+
+
+@pytest.fixture
+def full_model_dir(tmp_path):
+    """The tiny model plus the prompt front end's two ONNX files, assembled
+    the way an official model directory holds them."""
+    d = tmp_path / "model"
+    d.mkdir()
+    for name in os.listdir(MODEL):
+        if not name.endswith(".npy") and not name.endswith(".json"):
+            os.symlink(os.path.join(MODEL, name), d / name)
+    for name in ("campplus.onnx", "speech_tokenizer_v1.onnx"):
+        os.symlink(os.path.join(FRONTEND, name), d / name)
+    return str(d)
+
+
+def prompt_pcm16k(path=PROMPT_WAV):
+    import subprocess
+
+    return subprocess.run(["sox", path, "-t", "raw", "-r", "16000", "-e", "signed", "-b", "16",
+                           "-c", "1", "-"], check=True, capture_output=True).stdout
+
+
+def test_zero_shot_and_cross_lingual(make_server, full_model_dir):
+    srv = make_server(*engine("seed=6", "fixed_tokens=347", model=full_model_dir))
+    _, s = stub(srv.target)
+    pcm = prompt_pcm16k()
+    zs = cosyvoice_pb2.Request(zero_shot_request=cosyvoice_pb2.zeroshotRequest(
+        tts_text="Hello there, how are you today?", prompt_text="希望你以后能够做的比我还好呦。",
+        prompt_audio=pcm))
+    chunks, _ = collect(s, zs)
+    # a flow prompt does not change the schedule (cf. the stream_prompt golden data)
+    assert lengths(chunks) == schedule(347)
+    cl = cosyvoice_pb2.Request(cross_lingual_request=cosyvoice_pb2.crosslingualRequest(
+        tts_text="<|en|>Hello there, how are you today?", prompt_audio=pcm),
+        disable_streaming=True)
+    chunks, _ = collect(s, cl)
+    assert lengths(chunks) == [mel_frames(347) * SPF]
+    # sft still works next to them
+    chunks, _ = collect(s, sft("Hi there.", spk="中文男"))
+    assert lengths(chunks) == schedule(347)

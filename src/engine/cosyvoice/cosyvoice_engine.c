@@ -8,9 +8,11 @@
  * Modes: sft (speaker embedding from spk2info.pt to LM and flow), instruct
  * (the instruction's tokens are the LM's prompt text, no speaker embedding
  * for the LM, the flow still gets it: the reference frontend_instruct).
- * zero_shot and cross_lingual need the prompt front end (speech tokenizer,
- * speaker model, prompt mel), which this build does not have yet: they
- * are refused with FAILED_PRECONDITION. */
+ * zero_shot (prompt text + prompt speech tokens to the LM, prompt speech
+ * tokens + prompt mel to the flow, the prompt's speaker embedding to both)
+ * and cross_lingual (the same without prompt text and LM prompt tokens)
+ * need the prompt front end (campplus.onnx, speech_tokenizer_v1.onnx in the
+ * model directory); without it they are refused with FAILED_PRECONDITION. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,10 +98,14 @@ static cv_status cve_check(engine *base, const tts_request *r)
         return cv_ok();
     case TTS_MODE_ZERO_SHOT:
     case TTS_MODE_CROSS_LINGUAL:
-        return cv_error(CV_FAILED_PRECONDITION,
-                        "%s needs the prompt front end (campplus.onnx, speech_tokenizer_v1.onnx), "
-                        "not available in this build/model dir",
-                        tts_mode_name(r->mode));
+        if (!e->m->prompt_fe)
+            return cv_error(CV_FAILED_PRECONDITION,
+                            "%s needs the prompt front end (campplus.onnx, "
+                            "speech_tokenizer_v1.onnx), not available in this model dir: %s",
+                            tts_mode_name(r->mode), e->m->prompt_frontend_why);
+        if (!r->prompt_pcm || r->prompt_samples == 0)
+            return cv_error(CV_INVALID_ARGUMENT, "%s needs prompt audio", tts_mode_name(r->mode));
+        return cv_ok();
     default:
         return cv_error(CV_UNIMPLEMENTED, "mode %d is not implemented", (int)r->mode);
     }
@@ -111,17 +117,43 @@ static cv_status cve_synthesize(engine *base, const tts_request *r, tts_sink *si
     double t0 = cv_now();
     cv_status st = cve_check(base, r);
     if (!cv_is_ok(&st)) return st;
-    const float *emb = cv_model_speaker(e->m, r->spk_id);
-    cv_conditioning cond = {.flow_embedding = emb};
-    int32_t *instruct = NULL;
-    if (r->mode == TTS_MODE_SFT) {
-        cond.llm_embedding = emb;
-    } else { /* instruct */
-        int n = 0;
-        st = cv_instruct_tokens(e->m->tok, r->instruct_text, &instruct, &n);
+    cv_conditioning cond = {0};
+    int32_t *prompt_text = NULL;
+    prompt_features pf = {0};
+    if (r->mode == TTS_MODE_SFT || r->mode == TTS_MODE_INSTRUCT) {
+        const float *emb = cv_model_speaker(e->m, r->spk_id);
+        cond.flow_embedding = emb;
+        if (r->mode == TTS_MODE_SFT) {
+            cond.llm_embedding = emb;
+        } else { /* no LM embedding: the reference removes it (information leak) */
+            st = cv_instruct_tokens(e->m->tok, r->instruct_text, &prompt_text, &cond.n_prompt_text);
+            if (!cv_is_ok(&st)) return st;
+            cond.prompt_text = prompt_text;
+        }
+    } else {
+        st = prompt_frontend_run(e->m->prompt_fe, r->prompt_pcm, r->prompt_samples, &pf);
         if (!cv_is_ok(&st)) return st;
-        cond.prompt_text = instruct;
-        cond.n_prompt_text = n;
+        if (pf.n_mels != e->m->flow_cfg.output_size ||
+            PROMPT_SPK_DIM != e->m->flow_cfg.spk_embed_dim) {
+            prompt_features_free(&pf);
+            return cv_error(CV_INTERNAL, "prompt front end sizes do not match the model");
+        }
+        cond.llm_embedding = cond.flow_embedding = pf.embedding;
+        cond.flow_prompt_speech = pf.speech_tokens;
+        cond.n_flow_prompt_speech = pf.n_tokens;
+        cond.flow_prompt_feat = pf.prompt_mel;
+        cond.n_flow_prompt_frames = pf.mel_frames;
+        if (r->mode == TTS_MODE_ZERO_SHOT) {
+            st = cv_prompt_text_tokens(e->m->tok, r->prompt_text, &prompt_text,
+                                       &cond.n_prompt_text);
+            if (!cv_is_ok(&st)) {
+                prompt_features_free(&pf);
+                return st;
+            }
+            cond.prompt_text = prompt_text;
+            cond.llm_prompt_speech = pf.speech_tokens;
+            cond.n_llm_prompt_speech = pf.n_tokens;
+        }
     }
     tts_request req = *r;
     if (req.stream && req.speed != 1.0f) {
@@ -132,7 +164,8 @@ static cv_status cve_synthesize(engine *base, const tts_request *r, tts_sink *si
     }
     cv_call_stats stats;
     st = cv_call_run(e->m, &e->set, &req, &cond, t0, sink, &stats);
-    free(instruct);
+    free(prompt_text);
+    prompt_features_free(&pf);
     if (cv_is_ok(&st)) {
         double audio = (double)stats.samples / e->m->sample_rate;
         LOG_INFO("[%s] %s done: %d segment(s), %d chunk(s), %d speech tokens, %.2f s audio in "

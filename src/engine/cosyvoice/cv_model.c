@@ -130,6 +130,16 @@ cv_status cv_model_load(const char *dir, const cv_settings *set, cv_model **out)
         if (cv_is_ok(&st)) m->tok = bpe_tokenizer_load(vocab, &st);
     }
     if (cv_is_ok(&st)) st = load_speakers(m, dir);
+    if (cv_is_ok(&st)) {
+        /* optional: only zero_shot and cross_lingual need it */
+        cv_status pst;
+        m->prompt_fe = prompt_frontend_load(dir, &pst);
+        if (!m->prompt_fe) {
+            snprintf(m->prompt_frontend_why, sizeof m->prompt_frontend_why, "%s", pst.message);
+            LOG_WARN("prompt front end not loaded (zero_shot and cross_lingual disabled): %s",
+                     pst.message);
+        }
+    }
     if (!cv_is_ok(&st)) {
         cv_model_free(m);
         return st;
@@ -145,6 +155,7 @@ void cv_model_free(cv_model *m)
     for (int i = 0; i < m->n_speakers; i++) free(m->speaker_names[i]);
     free(m->speaker_names);
     free(m->speaker_embeddings);
+    prompt_frontend_free(m->prompt_fe);
     bpe_tokenizer_free(m->tok);
     hift_free(m->hift);
     flow_pool_free(m->flow);

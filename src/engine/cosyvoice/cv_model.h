@@ -12,6 +12,7 @@
 #include "model/flow_pool.h"
 #include "model/hift.h"
 #include "model/llm.h"
+#include "model/prompt_frontend.h"
 #include "model/pt_load.h"
 #include "model/token2wav.h"
 #include "model/yaml_config.h"
@@ -47,6 +48,10 @@ typedef struct cv_model {
     char **speaker_names;
     const float **speaker_embeddings; /* [spk_embed_dim] each, into spk_sd */
     t2w_params t2w;
+    /* zero_shot / cross_lingual: NULL when the directory lacks campplus.onnx
+     * or speech_tokenizer_v1.onnx (prompt_frontend_why says why) */
+    prompt_frontend *prompt_fe;
+    char prompt_frontend_why[CV_STATUS_MSG_MAX];
     double load_seconds;
 } cv_model;
 

@@ -227,3 +227,17 @@ cv_status cv_instruct_tokens(const bpe_tokenizer *tok, const char *instruct, int
     free(b.p);
     return st;
 }
+
+cv_status cv_prompt_text_tokens(const bpe_tokenizer *tok, const char *text, int32_t **ids,
+                                int *n)
+{
+    *ids = NULL;
+    *n = 0;
+    if (strstr(text, "<|") && strstr(text, "|>")) return encode(tok, text, ids, n);
+    text_frontend_options fo = {.default_lang = LANG_UNKNOWN, .max_segment_chars = 1u << 20};
+    char *norm = NULL;
+    cv_status st = text_frontend_normalize(text, &fo, &norm);
+    if (cv_is_ok(&st)) st = encode(tok, norm, ids, n);
+    free(norm);
+    return st;
+}

@@ -50,4 +50,9 @@ void cv_text_segments_free(cv_text_segments *s);
 cv_status cv_instruct_tokens(const bpe_tokenizer *tok, const char *instruct, int32_t **ids,
                              int *n);
 
+/* zero_shot's prompt text for the LM: normalized without segmentation
+ * (verbatim when it holds "<|"/"|>" special tokens), then tokenized. */
+cv_status cv_prompt_text_tokens(const bpe_tokenizer *tok, const char *text, int32_t **ids,
+                                int *n);
+
 #endif
