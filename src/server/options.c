@@ -36,7 +36,7 @@ void server_options_usage(FILE *out)
 "  --model-dir DIR           model directory, for engines that need one\n"
 "  --threads N               compute threads per call (default 1)\n"
 "  --engine-opt KEY=VALUE    engine-specific setting (repeatable); cosyvoice:\n"
-"                            first_hop, stream_scale, seed, fixed_tokens\n"
+"                            first_hop, stream_scale, seed, fixed_tokens, lm_int8\n"
 "  --list-speakers           print the engine's speaker ids and exit\n"
 "Limits:\n"
 "  --max-conc N              most calls synthesizing at once (default 4)\n"

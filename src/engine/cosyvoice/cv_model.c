@@ -47,10 +47,14 @@ cv_status cv_settings_parse(const char *const *params, size_t n, int n_threads,
             if (!parse_num(v, 1, 100000, &d))
                 return cv_error(CV_INVALID_ARGUMENT, "fixed_tokens must be >= 1");
             out->fixed_tokens = (int)d;
+        } else if (kl == 7 && !strncmp(kv, "lm_int8", kl)) {
+            if (!parse_num(v, 0, 1, &d))
+                return cv_error(CV_INVALID_ARGUMENT, "lm_int8 must be 0 or 1");
+            out->lm_int8 = d != 0;
         } else {
             return cv_error(CV_INVALID_ARGUMENT,
                             "unknown cosyvoice engine option '%.*s' (known: first_hop, "
-                            "stream_scale, seed, fixed_tokens)",
+                            "stream_scale, seed, fixed_tokens, lm_int8)",
                             (int)kl, kv);
         }
     }
@@ -109,6 +113,7 @@ cv_status cv_model_load(const char *dir, const cv_settings *set, cv_model **out)
         st = pt_load(path, &m->llm_sd);
     }
     if (cv_is_ok(&st)) st = llm_load(&m->llm_sd, &m->llm_cfg, &m->llm);
+    if (cv_is_ok(&st) && set->lm_int8) st = llm_quantize(m->llm);
     if (cv_is_ok(&st)) {
         snprintf(path, sizeof path, "%s/flow.pt", dir);
         st = pt_load(path, &m->flow_sd);

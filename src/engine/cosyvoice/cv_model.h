@@ -27,6 +27,7 @@ typedef struct cv_settings {
     uint64_t seed;
     int fixed_tokens;   /* fixed_tokens=N: exactly N speech tokens per segment, eos
                            ignored (benchmarks with random weights) */
+    bool lm_int8;       /* lm_int8=1: 8-bit LM weights for token decoding (llm_quantize) */
 } cv_settings;
 
 /* Parses "key=value" settings; unknown keys are CV_INVALID_ARGUMENT. */
