@@ -7,6 +7,7 @@
  * factors, overall real-time factor, and memory (resident after loading,
  * peak during the call). With random weights the LM would rarely stop, so
  * --tokens forces that many speech tokens (eos ignored). */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,12 +56,31 @@ static bool ns_cancelled(tts_sink *s)
     return false;
 }
 
+/* one call of --calls N, on its own thread */
+typedef struct job {
+    cv_model *m;
+    const cv_settings *set;
+    tts_request req;
+    cv_conditioning cond;
+    null_sink sink;
+    cv_call_stats stats;
+    cv_status st;
+} job;
+
+static void *run_job(void *arg)
+{
+    job *j = arg;
+    j->sink = (null_sink){{ns_write, ns_cancelled}, 0};
+    j->st = cv_call_run(j->m, j->set, &j->req, &j->cond, cv_now(), &j->sink.base, &j->stats);
+    return NULL;
+}
+
 int main(int argc, char **argv)
 {
     const char *dir = NULL;
     const char *text = "The quick brown fox jumps over the lazy dog near the quiet river bank, "
                        "while two small children watch from the old stone bridge and laugh.";
-    int threads = 2, tokens = 100, first_hop = 0, int8 = 0;
+    int threads = 2, tokens = 100, first_hop = 0, int8 = 0, calls = 1;
     bool stream = true;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--model-dir") && i + 1 < argc) dir = argv[++i];
@@ -70,9 +90,10 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--first-hop") && i + 1 < argc) first_hop = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--no-stream")) stream = false;
         else if (!strcmp(argv[i], "--int8")) int8 = 1;
+        else if (!strcmp(argv[i], "--calls") && i + 1 < argc) calls = atoi(argv[++i]);
         else {
             fprintf(stderr, "usage: cosyvoice-bench-neural --model-dir DIR [--threads N] "
-                            "[--tokens N] [--text TEXT] [--no-stream] [--first-hop N] [--int8]\n");
+                            "[--tokens N] [--text TEXT] [--no-stream] [--first-hop N] [--int8] [--calls N]\n");
             return 2;
         }
     }
@@ -117,19 +138,29 @@ int main(int argc, char **argv)
     tts_request req = {.mode = TTS_MODE_SFT, .tts_text = text, .spk_id = m->speaker_names[0],
                        .prompt_text = "", .instruct_text = "", .speed = 1.0f,
                        .stream = stream, .request_id = "bench"};
-    null_sink sink = {{ns_write, ns_cancelled}, 0};
-    cv_call_stats s;
+    if (calls < 1 || calls > 16) calls = 1;
+    job jobs[16];
+    pthread_t th[16];
     reset_peak();
-    st = cv_call_run(m, &set, &req, &cond, cv_now(), &sink.base, &s);
+    for (int i = 0; i < calls; i++) {
+        jobs[i] = (job){.m = m, .set = &set, .req = req, .cond = cond};
+        pthread_create(&th[i], NULL, run_job, &jobs[i]);
+    }
+    for (int i = 0; i < calls; i++) pthread_join(th[i], NULL);
     long hwm = status_kb("VmHWM:");
+    cv_call_stats s = jobs[0].stats;
+    for (int i = 1; i < calls && cv_is_ok(&jobs[0].st); i++)
+        if (!cv_is_ok(&jobs[i].st)) jobs[0].st = jobs[i].st;
+    st = jobs[0].st;
     if (!cv_is_ok(&st)) {
         fprintf(stderr, "cosyvoice-bench-neural: %s\n", st.message);
         cv_model_free(m);
         return 1;
     }
     double audio = (double)s.samples / m->sample_rate, total = s.t_end - s.t_start;
-    printf("mode                 %s, %d threads, %d speech tokens forced, %d segment(s)\n",
-           stream ? "streaming" : "non-streaming", threads, tokens, s.segments);
+    printf("mode                 %s, %d threads, %d speech tokens forced, %d segment(s), "
+           "%d concurrent call(s) (figures of the first)\n",
+           stream ? "streaming" : "non-streaming", threads, tokens, s.segments, calls);
     printf("load                 %.2f s\n", load);
     printf("first chunk          %.3f s (front end %.3f, LM first token %.3f, first hop ready "
            "%.3f, flow %.3f, vocoder %.3f)\n",
@@ -142,8 +173,9 @@ int main(int argc, char **argv)
     printf("flow RTF             %.3f\n", s.flow_seconds / audio);
     printf("vocoder RTF          %.3f\n", s.vocoder_seconds / audio);
     printf("overall RTF          %.3f (%.2f s for %.2f s of audio)\n", total / audio, total, audio);
-    printf("memory               %.0f MB resident after load, call peak +%.0f MB\n",
-           rss_loaded / 1024.0, (hwm - rss_loaded) / 1024.0);
+    printf("memory               %.0f MB resident after load, peak +%.0f MB during the "
+           "call(s), %d flow instance(s)\n",
+           rss_loaded / 1024.0, (hwm - rss_loaded) / 1024.0, flow_pool_size(m->flow));
     cv_model_free(m);
     return 0;
 }
