@@ -12,8 +12,7 @@
 #include "common/timeutil.h"
 #include "model/flow.h"
 #include "model/flow_random.h"
-
-void openblas_set_num_threads(int n);
+#include "nn/nn.h"
 
 /* Best of a few 1024^3 products: what OpenBLAS can sustain here. */
 static double sgemm_peak(void) {
@@ -65,7 +64,7 @@ int main(int argc, char **argv) {
         }
     }
     if (threads < 1 || tokens < 1 || reps < 1) return 2;
-    openblas_set_num_threads(threads);
+    nn_set_threads(threads);
     double peak = sgemm_peak();
 
     flow_config cfg = full_config();
