@@ -10,6 +10,7 @@
 #include "common/log.h"
 #include "nn/ops.h"
 #include "nn/parallel.h"
+#include "nn/vexp.h"
 #include "model/seg_ops.h"
 
 typedef struct { const float *w, *b; } lin_w;
@@ -343,7 +344,7 @@ static void xformer_forward(flow_estimator *e, const xformer_w *w, float *x, int
     seg_layer_norm(x, dim, N, w->norm3.w, w->norm3.b, ln);
     int ff = dim * e->cfg.ff_mult;
     seg_linear(ln, dim, N, w->ff1.w, w->ff1.b, ff, e->ffb);
-    par_act(nn_gelu, e->ffb, (size_t)ff * N);
+    par_act(nn_vgelu, e->ffb, (size_t)ff * N);
     for (int c = 0; c < dim; c++) {
         float *xr = x + (size_t)c * N;
         for (int n = 0; n < N; n++) xr[n] += w->ff2.b[c];
