@@ -88,6 +88,13 @@ static void test_checkpoint_checked(void **st)
     assert_int_equal(hift_samples_per_frame(m), 256);
     hift_free(m);
     pt_free(&w);
+
+    m = hift_open(golden, &s); /* owns its weights */
+    assert_non_null(m);
+    assert_int_equal(hift_get_config(m)->base_channels, c.base_channels);
+    hift_free(m);
+    assert_null(hift_open("/nonexistent", &s));
+    assert_int_not_equal(s.code, CV_OK);
 }
 
 /* hift_infer: the returned source starts with the cache; with a cache equal
