@@ -35,6 +35,7 @@
 
 #include "common/status.h"
 #include "model/pt_load.h"
+#include "nn/pool.h"
 
 typedef enum rel_enc_input {
     REL_ENC_INPUT_LINEAR = 0,    /* 'linear': Linear + LayerNorm */
@@ -83,15 +84,25 @@ typedef struct rel_encoder rel_encoder;
 cv_status rel_encoder_load(const pt_dict *sd, const char *prefix,
                            const rel_encoder_config *cfg, rel_encoder **out);
 void rel_encoder_free(rel_encoder *enc);
+/* Adds 8-bit copies (per-row scales) of every layer's attention and
+ * feed-forward weights, used from then on by one-frame steps (whole-sequence
+ * runs keep float32). Not thread-safe against concurrent use of enc. */
+cv_status rel_encoder_quantize(rel_encoder *enc);
 const rel_encoder_config *rel_encoder_cfg(const rel_encoder *enc);
 
 /* Whole sequence: x [T][input_size] -> y [T][output_size] (after the final
  * LayerNorm). T >= 1. */
 cv_status rel_encoder_forward(const rel_encoder *enc, const float *x, int T, float *y);
+/* Same with an explicit chunk size for the mask instead of the configured
+ * static_chunk_size (1 = causal, 0 = full). */
+cv_status rel_encoder_forward_chunked(const rel_encoder *enc, const float *x, int T, int chunk,
+                                      float *y);
 
-/* Incremental decoding state with room for max_len frames in all. */
+/* Incremental decoding state with room for max_len frames in all. One-frame
+ * steps split their matrix-vector products over `pool` (borrowed, may be
+ * NULL for the calling thread only). */
 typedef struct rel_encoder_state rel_encoder_state;
-rel_encoder_state *rel_encoder_state_new(const rel_encoder *enc, int max_len);
+rel_encoder_state *rel_encoder_state_new(const rel_encoder *enc, int max_len, nn_pool *pool);
 void rel_encoder_state_free(rel_encoder_state *st);
 /* Forgets all cached frames (keeps the buffers and linear_pos rows). */
 void rel_encoder_state_reset(rel_encoder_state *st);

@@ -4,12 +4,16 @@
 #define CV_MODEL_REL_ENCODER_INTERNAL_H
 
 #include "model/rel_encoder.h"
+#include "nn/matvec.h"
+#include "nn/pool.h"
 
-/* A Linear layer: weight [out][in] (PyTorch layout), bias [out] or NULL. */
+/* A Linear layer: weight [out][in] (PyTorch layout), bias [out] or NULL,
+ * and optionally an 8-bit copy used for one-row products. */
 typedef struct rel_lin {
     const float *w;
     const float *b;
     int in, out;
+    nn_q8 q8; /* q8.q == NULL: not quantized */
 } rel_lin;
 
 typedef struct rel_norm {
@@ -34,16 +38,20 @@ struct rel_encoder {
 
 struct rel_encoder_state {
     int n_layers;
+    int d;
     int max_len;
+    int cap;       /* frames the arrays below have room for (<= max_len) */
     int len;       /* frames consumed */
     int pos_rows;  /* linear_pos rows ready in pos[l] (relative distances 0..pos_rows-1) */
-    float **key;   /* per layer [max_len][d] */
-    float **value; /* per layer [max_len][d] */
-    float **pos;   /* per layer [max_len][d]: linear_pos(pe(r)) for r >= 0 */
+    float **key;   /* per layer [cap][d] */
+    float **value; /* per layer [cap][d] */
+    float **pos;   /* per layer [cap][d]: linear_pos(pe(r)) for r >= 0 */
+    nn_pool *pool; /* borrowed; NULL: the calling thread only */
 };
 
-/* y[n][out] = x W^T + b. */
-void rel_lin_apply(const rel_lin *l, const float *x, int n, float *y);
+/* y[n][out] = x W^T + b: a BLAS product for several rows, a streaming
+ * matrix-vector product (8-bit if quantized) split over `pool` for one. */
+void rel_lin_apply(const rel_lin *l, const float *x, int n, float *y, nn_pool *pool);
 
 /* pe(r) for relative positions r0, r0+1, ..., r0+n-1 into out[n][d]. */
 void rel_pos_sinusoids(const rel_encoder *enc, int r0, int n, float *out);
@@ -61,8 +69,14 @@ void rel_embed(const rel_encoder *enc, const float *x, int n, float *h);
 cv_status rel_attention(const rel_encoder *enc, const rel_layer *L, const float *q, int n,
                         int pos0, const float *k, const float *v, int Tk, const float *P,
                         int P_rows, int p_off, int chunk, float *ctx);
+/* The same for a single query (n == 1) that sees every key, without BLAS
+ * call overhead. */
+cv_status rel_attention_one(const rel_encoder *enc, const rel_layer *L, const float *q,
+                            int pos, const float *k, const float *v, int Tk, const float *P,
+                            float *ctx, nn_pool *pool);
 
 /* The feed-forward half of a layer, in place on h [n][d] (residual added). */
-cv_status rel_feed_forward(const rel_encoder *enc, const rel_layer *L, float *h, int n);
+cv_status rel_feed_forward(const rel_encoder *enc, const rel_layer *L, float *h, int n,
+                           nn_pool *pool);
 
 #endif

@@ -8,9 +8,11 @@
 #include "nn/matmul.h"
 #include "nn/ops.h"
 
-void rel_lin_apply(const rel_lin *l, const float *x, int n, float *y)
+void rel_lin_apply(const rel_lin *l, const float *x, int n, float *y, nn_pool *pool)
 {
-    nn_linear(x, n, l->in, l->w, l->b, l->out, y);
+    if (n == 1 && l->q8.q) nn_q8_matvec(pool, &l->q8, l->b, x, y);
+    else if (n == 1) nn_matvec(pool, l->w, l->b, l->out, l->in, x, y);
+    else nn_linear(x, n, l->in, l->w, l->b, l->out, y);
 }
 
 void rel_pos_sinusoids(const rel_encoder *enc, int r0, int n, float *out)
@@ -32,7 +34,7 @@ void rel_pos_sinusoids(const rel_encoder *enc, int r0, int n, float *out)
 void rel_embed(const rel_encoder *enc, const float *x, int n, float *h)
 {
     int d = enc->cfg.output_size;
-    rel_lin_apply(&enc->embed, x, n, h);
+    rel_lin_apply(&enc->embed, x, n, h, NULL);
     nn_layer_norm(h, h, n, d, enc->embed_norm.g, enc->embed_norm.b, 1e-5f);
     if (enc->cfg.input_layer == REL_ENC_INPUT_LINEAR_LEGACY) nn_relu(h, h, (size_t)n * d);
     nn_scale(h, sqrtf((float)d), (size_t)n * d);
@@ -92,7 +94,57 @@ cv_status rel_attention(const rel_encoder *enc, const rel_layer *L, const float 
     return cv_ok();
 }
 
-cv_status rel_feed_forward(const rel_encoder *enc, const rel_layer *L, float *h, int n)
+typedef struct one_job {
+    const rel_encoder *enc;
+    const rel_layer *L;
+    const float *q, *k, *v, *P;
+    int pos, Tk;
+    float *scratch; /* [heads][Tk + 2 * d_k] */
+    float *ctx;
+} one_job;
+
+/* Heads [h0, h1) of a single-query attention. */
+static void one_heads(void *arg, int h0, int h1)
+{
+    const one_job *j = arg;
+    int d = j->enc->cfg.output_size, dk = d / j->enc->cfg.attention_heads, Tk = j->Tk;
+    float sq = sqrtf((float)dk);
+    for (int h = h0; h < h1; h++) {
+        float *sc = j->scratch + (size_t)h * (Tk + 2 * dk), *qu = sc + Tk, *qv = qu + dk;
+        const float *qh = j->q + (size_t)h * dk;
+        for (int c = 0; c < dk; c++) {
+            qu[c] = qh[c] + j->L->bias_u[(size_t)h * dk + c];
+            qv[c] = qh[c] + j->L->bias_v[(size_t)h * dk + c];
+        }
+        for (int t = 0; t < Tk; t++) {
+            const float *kt = j->k + (size_t)t * d + (size_t)h * dk;
+            const float *pr = j->P + (size_t)(j->pos - t) * d + (size_t)h * dk;
+            sc[t] = (nn_dot(qu, kt, dk) + nn_dot(qv, pr, dk)) / sq;
+        }
+        nn_softmax_rows(sc, 1, Tk);
+        float *o = j->ctx + (size_t)h * dk;
+        memset(o, 0, (size_t)dk * sizeof(float));
+        for (int t = 0; t < Tk; t++) nn_axpy(o, sc[t], j->v + (size_t)t * d + (size_t)h * dk, (size_t)dk);
+    }
+}
+
+cv_status rel_attention_one(const rel_encoder *enc, const rel_layer *L, const float *q,
+                            int pos, const float *k, const float *v, int Tk, const float *P,
+                            float *ctx, nn_pool *pool)
+{
+    int H = enc->cfg.attention_heads, dk = enc->cfg.output_size / H;
+    one_job j = {.enc = enc, .L = L, .q = q, .k = k, .v = v, .P = P, .pos = pos, .Tk = Tk,
+                 .ctx = ctx};
+    j.scratch = malloc((size_t)H * (Tk + 2 * dk) * sizeof(float));
+    if (!j.scratch) return cv_error(CV_RESOURCE_EXHAUSTED, "out of memory in attention");
+    /* heads are independent; worth splitting once the cache is long */
+    nn_pool_for(Tk >= 64 ? pool : NULL, H, 1, one_heads, &j);
+    free(j.scratch);
+    return cv_ok();
+}
+
+cv_status rel_feed_forward(const rel_encoder *enc, const rel_layer *L, float *h, int n,
+                           nn_pool *pool)
 {
     int d = enc->cfg.output_size, F = enc->cfg.linear_units;
     float *xn = malloc((size_t)n * d * sizeof(float));
@@ -103,10 +155,10 @@ cv_status rel_feed_forward(const rel_encoder *enc, const rel_layer *L, float *h,
         return cv_error(CV_RESOURCE_EXHAUSTED, "out of memory in feed-forward");
     }
     nn_layer_norm(h, xn, n, d, L->norm_ff.g, L->norm_ff.b, 1e-12f);
-    rel_lin_apply(&L->w1, xn, n, mid);
+    rel_lin_apply(&L->w1, xn, n, mid, pool);
     if (enc->cfg.activation == REL_ENC_ACT_SWISH) nn_silu(mid, mid, (size_t)n * F);
     else nn_relu(mid, mid, (size_t)n * F);
-    rel_lin_apply(&L->w2, mid, n, o);
+    rel_lin_apply(&L->w2, mid, n, o, pool);
     nn_add(h, o, (size_t)n * d);
     free(xn), free(mid), free(o);
     return cv_ok();

@@ -167,9 +167,32 @@ cv_status rel_encoder_load(const pt_dict *sd, const char *prefix,
     return cv_ok();
 }
 
+static rel_lin *layer_lin(rel_layer *L, int i)
+{
+    rel_lin *all[] = {&L->q, &L->k, &L->v, &L->o, &L->w1, &L->w2};
+    return i < 6 ? all[i] : NULL;
+}
+
+cv_status rel_encoder_quantize(rel_encoder *enc)
+{
+    for (int l = 0; l < enc->cfg.num_blocks; l++) {
+        rel_lin *lin;
+        for (int i = 0; (lin = layer_lin(&enc->layers[l], i)) != NULL; i++) {
+            if (lin->q8.q) continue;
+            if (!nn_q8_quantize(lin->w, lin->out, lin->in, &lin->q8))
+                return cv_error(CV_RESOURCE_EXHAUSTED, "out of memory quantizing weights");
+        }
+    }
+    return cv_ok();
+}
+
 void rel_encoder_free(rel_encoder *enc)
 {
     if (!enc) return;
+    for (int l = 0; enc->layers && l < enc->cfg.num_blocks; l++) {
+        rel_lin *lin;
+        for (int i = 0; (lin = layer_lin(&enc->layers[l], i)) != NULL; i++) nn_q8_free(&lin->q8);
+    }
     free(enc->layers);
     free(enc->div_term);
     free(enc);
