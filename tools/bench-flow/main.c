@@ -139,6 +139,8 @@ int main(int argc, char **argv) {
                100.0 * est_flop / est_best / 1e9 / peak);
         printf("estimator x%d steps      : %.3f s (%.0f%% of the flow)\n", cfg.cfm.n_timesteps,
                est_best * cfg.cfm.n_timesteps, 100.0 * est_best * cfg.cfm.n_timesteps / best);
+        printf("estimator FLOP / CPU time: %.1f GFLOP per CPU-second (10 steps / whole flow)\n",
+               est_flop * cfg.cfm.n_timesteps / best_cpu / 1e9);
         printf("arithmetic limit at peak : RTF %.2f\n",
                est_flop * cfg.cfm.n_timesteps / (peak * 1e9) / audio);
     }
