@@ -9,6 +9,8 @@
 
 #include "common/log.h"
 #include "nn/ops.h"
+#include "nn/parallel.h"
+#include "nn/vexp.h"
 #include "model/seg_ops.h"
 
 typedef struct { const float *w, *b; } lin_w;
@@ -254,12 +256,32 @@ static int ensure_scratch(flow_estimator *e, int B, int T) {
     return 1;
 }
 
+/* Element-wise activation in place, split over the BLAS thread count for
+ * big tensors (GELU on the feed-forward width is the largest serial step). */
+typedef struct {
+    void (*fn)(const float *, float *, size_t);
+    float *x;
+} act_job;
+
+static void act_range(void *ctx, int begin, int end) {
+    act_job *j = ctx;
+    /* ranges are in units of 1024 floats */
+    j->fn(j->x + (size_t)begin * 1024, j->x + (size_t)begin * 1024, (size_t)(end - begin) * 1024);
+}
+
+static void par_act(void (*fn)(const float *, float *, size_t), float *x, size_t n) {
+    size_t blocks = n / 1024;
+    act_job j = {fn, x};
+    if (blocks > 0) nn_parallel_for((int)blocks, 64, act_range, &j);
+    if (blocks * 1024 < n) fn(x + blocks * 1024, x + blocks * 1024, n - blocks * 1024);
+}
+
 /* Block1D: y = mask * mish(groupnorm(conv3(x))); x must already be masked. */
 static void block1d(flow_estimator *e, const float *x, int din, int dout, int B, int T,
                     lin_w conv, lin_w gn, const float *mask, float *y) {
     seg_conv1d(x, din, B, T, conv.w, conv.b, dout, 3, 1, 1, y, e->work, 0);
     seg_group_norm(y, dout, B, T, e->cfg.groups, gn.w, gn.b);
-    nn_mish(y, y, (size_t)dout * B * T);
+    par_act(nn_mish, y, (size_t)dout * B * T);
     seg_mul_mask(y, dout, B * T, mask);
 }
 
@@ -322,7 +344,7 @@ static void xformer_forward(flow_estimator *e, const xformer_w *w, float *x, int
     seg_layer_norm(x, dim, N, w->norm3.w, w->norm3.b, ln);
     int ff = dim * e->cfg.ff_mult;
     seg_linear(ln, dim, N, w->ff1.w, w->ff1.b, ff, e->ffb);
-    nn_gelu(e->ffb, e->ffb, (size_t)ff * N);
+    par_act(nn_vgelu, e->ffb, (size_t)ff * N);
     for (int c = 0; c < dim; c++) {
         float *xr = x + (size_t)c * N;
         for (int n = 0; n < N; n++) xr[n] += w->ff2.b[c];

@@ -99,30 +99,48 @@ done:
  * matrix product, amortising the weight reads over many steps. */
 #define POS_BLOCK 64
 
+/* The cache starts at this many frames and doubles as needed (up to
+ * max_len), so a generous max_len costs nothing until it is used. */
+#define CACHE_START 256
+
 rel_encoder_state *rel_encoder_state_new(const rel_encoder *enc, int max_len, nn_pool *pool)
 {
     if (max_len < 1) return NULL;
     int nl = enc->cfg.num_blocks;
-    size_t row = (size_t)enc->cfg.output_size * sizeof(float);
     rel_encoder_state *st = calloc(1, sizeof *st);
     if (!st) return NULL;
     st->max_len = max_len;
+    st->d = enc->cfg.output_size;
     st->pool = pool;
     st->key = calloc((size_t)nl, sizeof(float *));
     st->value = calloc((size_t)nl, sizeof(float *));
     st->pos = calloc((size_t)nl, sizeof(float *));
     st->n_layers = nl;
-    if (!st->key || !st->value || !st->pos) goto fail;
-    for (int l = 0; l < nl; l++) {
-        st->key[l] = malloc((size_t)max_len * row);
-        st->value[l] = malloc((size_t)max_len * row);
-        st->pos[l] = malloc((size_t)max_len * row);
-        if (!st->key[l] || !st->value[l] || !st->pos[l]) goto fail;
+    if (!st->key || !st->value || !st->pos) {
+        rel_encoder_state_free(st);
+        return NULL;
     }
     return st;
-fail:
-    rel_encoder_state_free(st);
-    return NULL;
+}
+
+/* Room for `need` frames in every layer's key, value and linear_pos rows. */
+static cv_status ensure_capacity(rel_encoder_state *st, int need)
+{
+    if (need <= st->cap) return cv_ok();
+    long cap = st->cap > 0 ? 2L * st->cap : CACHE_START;
+    if (cap < need) cap = need;
+    if (cap > st->max_len) cap = st->max_len;
+    size_t bytes = (size_t)cap * st->d * sizeof(float);
+    for (int l = 0; l < st->n_layers; l++) {
+        float **arr[3] = {&st->key[l], &st->value[l], &st->pos[l]};
+        for (int a = 0; a < 3; a++) {
+            float *p = realloc(*arr[a], bytes);
+            if (!p) return cv_error(CV_RESOURCE_EXHAUSTED, "out of memory for the encoder cache");
+            *arr[a] = p;
+        }
+    }
+    st->cap = (int)cap;
+    return cv_ok();
 }
 
 void rel_encoder_state_free(rel_encoder_state *st)
@@ -147,7 +165,7 @@ static cv_status ensure_pos_rows(const rel_encoder *enc, rel_encoder_state *st, 
     if (need <= st->pos_rows) return cv_ok();
     int d = enc->cfg.output_size;
     int upto = ((need + POS_BLOCK - 1) / POS_BLOCK) * POS_BLOCK;
-    if (upto > st->max_len) upto = st->max_len;
+    if (upto > st->cap) upto = st->cap;
     int n = upto - st->pos_rows;
     float *pe = malloc((size_t)n * d * sizeof(float));
     if (!pe) return cv_error(CV_RESOURCE_EXHAUSTED, "out of memory");
@@ -168,7 +186,8 @@ cv_status rel_encoder_step(const rel_encoder *enc, rel_encoder_state *st, const 
         return cv_error(CV_RESOURCE_EXHAUSTED, "encoder cache full (%d frames)", st->max_len);
     const rel_encoder_config *c = &enc->cfg;
     int d = c->output_size, pos0 = st->len, Tk = pos0 + n;
-    cv_status s = ensure_pos_rows(enc, st, Tk);
+    cv_status s = ensure_capacity(st, Tk);
+    if (cv_is_ok(&s)) s = ensure_pos_rows(enc, st, Tk);
     if (!cv_is_ok(&s)) return s;
     rel_embed(enc, x, n, y);
     for (int l = 0; l < c->num_blocks && cv_is_ok(&s); l++) {

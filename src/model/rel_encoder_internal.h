@@ -38,12 +38,14 @@ struct rel_encoder {
 
 struct rel_encoder_state {
     int n_layers;
+    int d;
     int max_len;
+    int cap;       /* frames the arrays below have room for (<= max_len) */
     int len;       /* frames consumed */
     int pos_rows;  /* linear_pos rows ready in pos[l] (relative distances 0..pos_rows-1) */
-    float **key;   /* per layer [max_len][d] */
-    float **value; /* per layer [max_len][d] */
-    float **pos;   /* per layer [max_len][d]: linear_pos(pe(r)) for r >= 0 */
+    float **key;   /* per layer [cap][d] */
+    float **value; /* per layer [cap][d] */
+    float **pos;   /* per layer [cap][d]: linear_pos(pe(r)) for r >= 0 */
     nn_pool *pool; /* borrowed; NULL: the calling thread only */
 };
 

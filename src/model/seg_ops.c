@@ -53,7 +53,8 @@ void seg_conv1d(const float *X, int cin, int B, int T, const float *W, const flo
         cols = work;
     }
     float beta = 1.0f;
-    if (!accumulate) fill_bias(Y, cout, N, bias);
+    if (!accumulate && !bias) beta = 0.0f;
+    else if (!accumulate) fill_bias(Y, cout, N, bias);
     else if (bias) {
         for (int c = 0; c < cout; c++) {
             float *y = Y + (size_t)c * N;
@@ -91,9 +92,9 @@ void seg_conv_transpose1d(const float *X, int cin, int B, int T, const float *W,
 
 void seg_linear(const float *X, int cin, int N, const float *W, const float *bias,
                 int cout, float *Y) {
-    fill_bias(Y, cout, N, bias);
+    if (bias) fill_bias(Y, cout, N, bias);
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, cout, N, cin, 1.0f, W, cin, X, N,
-                1.0f, Y, N);
+                bias ? 1.0f : 0.0f, Y, N);
 }
 
 void seg_group_norm(float *X, int C, int B, int T, int groups, const float *gamma,

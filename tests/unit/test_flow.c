@@ -292,6 +292,23 @@ static void test_inference_checks_and_determinism(void **st) {
     assert_int_equal(flow_inference(m, &in, noise, &b).code, CV_OK);
     assert_true(max_diff(a.mel, b.mel, (size_t)8 * a.mel_frames) > 1e-4);
     flow_output_free(&b);
+    /* no prompt, and a short chunk (<= 40 tokens: stretched in one piece) */
+    in.n_prompt_tokens = 0;
+    in.n_prompt_frames = 0;
+    in.n_tokens = 30;
+    assert_int_equal(flow_inference(m, &in, noise, &b).code, CV_OK);
+    assert_int_equal(b.mel_frames, (int)(30 / 50.0 * 22050 / 256));
+    assert_int_equal(b.cache_frames, FLOW_CACHE_TAIL);
+    double energy = 0.0;
+    for (size_t i = 0; i < (size_t)8 * b.mel_frames; i++) {
+        assert_false(isnan(b.mel[i]));
+        energy += fabs(b.mel[i]);
+    }
+    assert_true(energy > 0.0);
+    flow_output_free(&b);
+    in.n_prompt_tokens = 6;
+    in.n_prompt_frames = 10;
+    in.n_tokens = 45;
     /* bad inputs */
     tok[3] = 50;
     assert_int_equal(flow_inference(m, &in, noise, &b).code, CV_INVALID_ARGUMENT);

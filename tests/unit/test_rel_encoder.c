@@ -244,8 +244,9 @@ static void test_incremental_matches_full(void **state)
     assert_int_equal(rw_add_rel_encoder(&sd, "llm.", &c, &rng).code, CV_OK);
     rel_encoder *enc = NULL;
     assert_int_equal(rel_encoder_load(&sd, "llm.", &c, &enc).code, CV_OK);
-    /* longer than the linear_pos block so the cache grows mid-decoding */
-    const int T = 150, prefix = 7, d = c.output_size;
+    /* longer than the first cache allocation and several linear_pos blocks,
+     * so both grow mid-decoding */
+    const int T = 300, prefix = 7, d = c.output_size;
     float *x = malloc(sizeof(float) * T * c.input_size);
     float *full = malloc(sizeof(float) * T * d), *inc = malloc(sizeof(float) * T * d);
     random_input(x, T * c.input_size, 5);
