@@ -589,6 +589,55 @@ static void test_unsqueeze_squeeze(void **state)
     oxb_free(b);
 }
 
+/* Range -> Sin/Cos -> Max; Tile; Split into unequal parts; Flatten. */
+static void test_more_ops(void **state)
+{
+    (void)state;
+    oxb *b = oxb_new(17);
+    oxb_input(b, "x"); /* [2,3] */
+    float start = 0.5f, limit = 3.0f, delta = 0.5f;
+    oxb_init_f(b, "s", 0, NULL, &start);
+    oxb_init_f(b, "l", 0, NULL, &limit);
+    oxb_init_f(b, "d", 0, NULL, &delta);
+    oxb_add(b, "Range", "s,l,d", "r"); /* 0.5 1 1.5 2 2.5 */
+    oxb_add(b, "Sin", "r", "rs");
+    oxb_add(b, "Cos", "r", "rc");
+    oxb_add(b, "Max", "rs,rc", "mx");
+    oxb_output(b, "mx");
+    int64_t reps[2] = {2, 1}, sizes[2] = {1, 2};
+    oxb_const_i64(b, "reps", 2, reps);
+    oxb_const_i64(b, "sizes", 2, sizes);
+    oxb_add(b, "Tile", "x,reps", "t"); /* [4,3] */
+    oxb_output(b, "t");
+    oxb_node *n = oxb_add(b, "Split", "x,sizes", "p0,p1");
+    oxb_attr_i(b, n, "axis", 1);
+    oxb_output(b, "p1");
+    oxb_add(b, "Flatten", "t", "f"); /* axis 1: [4,3] */
+    oxb_output(b, "f");
+    int64_t sx[2] = {2, 3};
+    ox_tensor *x = rand_tensor(2, sx);
+    ox_model *m = load(b);
+    const ox_tensor *in[1] = {x};
+    ox_tensor *out[4];
+    cv_status st = ox_run(m, in, out);
+    if (!cv_is_ok(&st)) fail_msg("%s", st.message);
+    float ref[5];
+    for (int i = 0; i < 5; i++) ref[i] = fmaxf(sinf(0.5f + 0.5f * i), cosf(0.5f + 0.5f * i));
+    expect_close(out[0], ref, 5, 1e-6f);
+    int64_t st4[2] = {4, 3};
+    expect_shape(out[1], 2, st4);
+    for (int i = 0; i < 12; i++) assert_true(ox_f(out[1])[i] == ox_f(x)[i % 6]);
+    int64_t sp1[2] = {2, 2};
+    expect_shape(out[2], 2, sp1);
+    for (int r = 0; r < 2; r++)
+        for (int c = 0; c < 2; c++) assert_true(ox_f(out[2])[r * 2 + c] == ox_f(x)[r * 3 + 1 + c]);
+    expect_shape(out[3], 2, st4);
+    for (int j = 0; j < 4; j++) ox_tensor_free(out[j]);
+    ox_tensor_free(x);
+    ox_model_free(m);
+    oxb_free(b);
+}
+
 /* ---- malformed models ------------------------------------------------------------ */
 
 static void expect_load_error(const uint8_t *buf, size_t len, cv_code code, const char *needle)
@@ -739,7 +788,7 @@ int main(void)
         cmocka_unit_test(test_avgpool_ceil),       cmocka_unit_test(test_pad_modes),
         cmocka_unit_test(test_norms),              cmocka_unit_test(test_reductions),
         cmocka_unit_test(test_softmax_argmax),     cmocka_unit_test(test_shape_chain),
-        cmocka_unit_test(test_unsqueeze_squeeze),  cmocka_unit_test(test_truncated),
+        cmocka_unit_test(test_unsqueeze_squeeze),  cmocka_unit_test(test_more_ops),  cmocka_unit_test(test_truncated),
         cmocka_unit_test(test_unsupported_op),     cmocka_unit_test(test_external_data),
         cmocka_unit_test(test_bad_types_and_graphs), cmocka_unit_test(test_standin_files_load),
     };
