@@ -11,7 +11,6 @@ shift 3
 here=$(cd "$(dirname "$0")" && pwd)
 "$here/build_fuzzers.sh" "$out" "$target"
 case $target in
-pt_load) corpus=pt ;;
 *) corpus=$target ;;
 esac
 scratch=$(mktemp -d)
