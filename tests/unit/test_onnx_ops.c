@@ -465,13 +465,16 @@ static void test_softmax_argmax(void **state)
     oxb_node *a = oxb_add(b, "ArgMax", "x", "i");
     oxb_attr_i(b, a, "axis", 1);
     oxb_attr_i(b, a, "keepdims", 0);
+    oxb_node *s0 = oxb_add(b, "Softmax", "x", "p0"); /* over the leading axis: strided path */
+    oxb_attr_i(b, s0, "axis", 0);
     oxb_output(b, "p");
     oxb_output(b, "i");
+    oxb_output(b, "p0");
     int64_t sx[2] = {3, 7};
     ox_tensor *x = rand_tensor(2, sx);
     ox_model *m = load(b);
     const ox_tensor *in[1] = {x};
-    ox_tensor *out[2];
+    ox_tensor *out[3];
     cv_status st = ox_run(m, in, out);
     assert_int_equal(st.code, CV_OK);
     float ref[21];
@@ -489,8 +492,15 @@ static void test_softmax_argmax(void **state)
         assert_int_equal(ox_i64(out[1])[r], best);
     }
     expect_close(out[0], ref, 21, 1e-6f);
+    for (int j = 0; j < 7; j++) {
+        double sum = 0;
+        for (int r = 0; r < 3; r++) sum += exp(ox_f(x)[r * 7 + j]);
+        for (int r = 0; r < 3; r++) ref[r * 7 + j] = (float)(exp(ox_f(x)[r * 7 + j]) / sum);
+    }
+    expect_close(out[2], ref, 21, 1e-6f);
     ox_tensor_free(out[0]);
     ox_tensor_free(out[1]);
+    ox_tensor_free(out[2]);
     ox_tensor_free(x);
     ox_model_free(m);
     oxb_free(b);
