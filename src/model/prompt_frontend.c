@@ -71,13 +71,20 @@ prompt_frontend *prompt_frontend_load_files(const char *campplus_onnx, const cha
     if (cv_is_ok(st)) {
         if (ox_model_n_inputs(pf->campplus) != 1 || ox_model_n_outputs(pf->campplus) < 1)
             *st = cv_error(CV_INVALID_ARGUMENT, "%s: expected one input and an output", campplus_onnx);
+        /* by name when the export kept CosyVoice's names, else by position
+         * (frontend.py also binds them positionally: features, then length) */
         pf->tok_feats = ox_model_input_index(pf->tokenizer, "feats");
         pf->tok_len = ox_model_input_index(pf->tokenizer, "feats_length");
         pf->tok_indices = ox_model_output_index(pf->tokenizer, "indices");
-        if (cv_is_ok(st) && (pf->tok_feats < 0 || pf->tok_len < 0 || pf->tok_indices < 0 ||
-                             ox_model_n_inputs(pf->tokenizer) != 2))
+        if (pf->tok_feats < 0 || pf->tok_len < 0) {
+            pf->tok_feats = 0;
+            pf->tok_len = 1;
+        }
+        if (pf->tok_indices < 0) pf->tok_indices = 0;
+        if (cv_is_ok(st) && (ox_model_n_inputs(pf->tokenizer) != 2 ||
+                             ox_model_n_outputs(pf->tokenizer) < 1))
             *st = cv_error(CV_INVALID_ARGUMENT,
-                           "%s: expected inputs feats, feats_length and output indices",
+                           "%s: expected two inputs (features, length) and an output",
                            tokenizer_onnx);
     }
     if (cv_is_ok(st)) pf->feats = fe_feats_new(&cfg, st);

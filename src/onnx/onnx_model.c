@@ -373,6 +373,7 @@ cv_status ox_run_ex(const ox_model *m, const ox_tensor *const *inputs, ox_tensor
         for (int k = 0; k < n->n_in; k++) {
             in[k] = n->in[k] >= 0 ? vals[n->in[k]] : NULL;
             if (n->in[k] >= 0 && !in[k]) st = ox_err(n, "input %d has no value", k);
+            if (n->in[k] < 0 && k < n->op->min_in) st = ox_err(n, "required input %d is omitted", k);
         }
         if (!cv_is_ok(&st)) break;
         double t0 = m->profile ? now_s() : 0;

@@ -5,6 +5,16 @@
 
 #define OX_MAX_ELEMS ((uint64_t)1 << 40)
 
+/* process-wide cap on elements per tensor (ox_set_element_limit) */
+static _Atomic uint64_t element_limit = OX_MAX_ELEMS;
+
+void ox_set_element_limit(size_t n)
+{
+    element_limit = n && n < OX_MAX_ELEMS ? (uint64_t)n : OX_MAX_ELEMS;
+}
+
+size_t ox_element_limit(void) { return (size_t)element_limit; }
+
 size_t ox_dtype_size(ox_dtype dt)
 {
     switch (dt) {
@@ -33,11 +43,16 @@ const char *ox_dtype_name(int dt)
 ox_tensor *ox_tensor_new(ox_dtype dt, int ndim, const int64_t *shape)
 {
     if (ndim < 0 || ndim > OX_MAX_DIMS || !ox_dtype_size(dt)) return NULL;
+    const uint64_t limit = element_limit;
     uint64_t n = 1;
     for (int i = 0; i < ndim; i++) {
-        if (shape[i] < 0 || (uint64_t)shape[i] > OX_MAX_ELEMS) return NULL;
+        if (shape[i] < 0) return NULL;
+        if (shape[i] == 0) n = 0;
+    }
+    for (int i = 0; i < ndim && n; i++) {
+        if ((uint64_t)shape[i] > limit) return NULL;
         n *= (uint64_t)shape[i];
-        if (n > OX_MAX_ELEMS) return NULL;
+        if (n > limit) return NULL;
     }
     ox_tensor *t = calloc(1, sizeof *t);
     if (!t) return NULL;

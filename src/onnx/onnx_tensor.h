@@ -29,6 +29,11 @@ typedef struct ox_tensor {
 /* Zero-filled tensor; NULL on allocation failure or an invalid shape
  * (negative extents, ndim outside 0..OX_MAX_DIMS, more than 2^40 elements). */
 ox_tensor *ox_tensor_new(ox_dtype dt, int ndim, const int64_t *shape);
+/* Lowers the 2^40 cap on elements per tensor (and per scratch buffer) for the
+ * whole process, e.g. to fuzz graphs without exhausting memory; 0 restores
+ * the default. Exceeding it is reported as out of memory. */
+void ox_set_element_limit(size_t n);
+size_t ox_element_limit(void);
 void ox_tensor_free(ox_tensor *t);
 ox_tensor *ox_tensor_clone(const ox_tensor *t);
 size_t ox_dtype_size(ox_dtype dt);

@@ -1,4 +1,5 @@
-/* Elementwise operators with numpy broadcasting: arithmetic, comparisons,
+/* Elementwise operators with numpy broadcasting: arithmetic, Max/Min (two
+ * inputs), comparisons,
  * logic, Where, unary maths, Cast, Clip, Identity. Float tensors take a fast
  * path; integer and bool tensors (shape arithmetic, masks) go through
  * double, which is exact for the magnitudes shapes have. */
@@ -7,7 +8,7 @@
 
 #include "onnx/onnx_internal.h"
 
-typedef enum { B_ADD, B_SUB, B_MUL, B_DIV, B_POW, B_EQ, B_LT, B_GT, B_GE, B_LE, B_AND, B_OR,
+typedef enum { B_ADD, B_SUB, B_MUL, B_DIV, B_POW, B_MAX, B_MIN, B_EQ, B_LT, B_GT, B_GE, B_LE, B_AND, B_OR,
                B_XOR } binop;
 
 static double apply_d(binop op, double a, double b, bool integer)
@@ -20,6 +21,8 @@ static double apply_d(binop op, double a, double b, bool integer)
         if (integer) return b == 0 ? 0 : trunc(a / b);
         return a / b;
     case B_POW: return pow(a, b);
+    case B_MAX: return a > b || isnan(a) ? a : b;
+    case B_MIN: return a < b || isnan(a) ? a : b;
     case B_EQ: return a == b;
     case B_LT: return a < b;
     case B_GT: return a > b;
@@ -40,6 +43,8 @@ static inline float apply_f(binop op, float a, float b)
     case B_MUL: return a * b;
     case B_DIV: return a / b;
     case B_POW: return b == 2.0f ? a * a : (b == 0.5f ? sqrtf(a) : powf(a, b));
+    case B_MAX: return a > b || isnan(a) ? a : b;
+    case B_MIN: return a < b || isnan(a) ? a : b;
     default: return 0;
     }
 }
@@ -117,6 +122,8 @@ BINARY(op_sub, B_SUB)
 BINARY(op_mul, B_MUL)
 BINARY(op_div, B_DIV)
 BINARY(op_pow, B_POW)
+BINARY(op_max, B_MAX)
+BINARY(op_min, B_MIN)
 BINARY(op_equal, B_EQ)
 BINARY(op_less, B_LT)
 BINARY(op_greater, B_GT)
@@ -158,7 +165,7 @@ static cv_status op_where(const ox_node *n, const ox_tensor *const *in, ox_tenso
 }
 
 typedef enum { U_RELU, U_SIGMOID, U_TANH, U_NEG, U_SQRT, U_ERF, U_EXP, U_LOG, U_ABS,
-               U_RECIP, U_NOT } unop;
+               U_RECIP, U_SIN, U_COS, U_FLOOR, U_CEIL, U_LEAKY, U_NOT } unop;
 
 static cv_status unary(const ox_node *n, const ox_tensor *const *in, ox_tensor **out, unop op)
 {
@@ -188,6 +195,15 @@ static cv_status unary(const ox_node *n, const ox_tensor *const *in, ox_tensor *
     case U_LOG: for (size_t i = 0; i < c; i++) p[i] = logf(p[i]); break;
     case U_ABS: for (size_t i = 0; i < c; i++) p[i] = fabsf(p[i]); break;
     case U_RECIP: for (size_t i = 0; i < c; i++) p[i] = 1.0f / p[i]; break;
+    case U_SIN: for (size_t i = 0; i < c; i++) p[i] = sinf(p[i]); break;
+    case U_COS: for (size_t i = 0; i < c; i++) p[i] = cosf(p[i]); break;
+    case U_FLOOR: for (size_t i = 0; i < c; i++) p[i] = floorf(p[i]); break;
+    case U_CEIL: for (size_t i = 0; i < c; i++) p[i] = ceilf(p[i]); break;
+    case U_LEAKY: {
+        const float a = ox_attr_float(n, "alpha", 0.01f);
+        for (size_t i = 0; i < c; i++) p[i] = p[i] >= 0 ? p[i] : a * p[i];
+        break;
+    }
     case U_NOT: break;
     }
     out[0] = y;
@@ -210,6 +226,11 @@ UNARY(op_log, U_LOG)
 UNARY(op_abs, U_ABS)
 UNARY(op_reciprocal, U_RECIP)
 UNARY(op_not, U_NOT)
+UNARY(op_sin, U_SIN)
+UNARY(op_cos, U_COS)
+UNARY(op_floor, U_FLOOR)
+UNARY(op_ceil, U_CEIL)
+UNARY(op_leaky_relu, U_LEAKY)
 
 static cv_status op_identity(const ox_node *n, const ox_tensor *const *in, ox_tensor **out)
 {
@@ -263,6 +284,8 @@ const ox_op ox_ops_elementwise[] = {
     {"Mul", op_mul, 2, 2},
     {"Div", op_div, 2, 2},
     {"Pow", op_pow, 2, 2},
+    {"Max", op_max, 2, 2},
+    {"Min", op_min, 2, 2},
     {"Equal", op_equal, 2, 2},
     {"Less", op_less, 2, 2},
     {"Greater", op_greater, 2, 2},
@@ -283,6 +306,11 @@ const ox_op ox_ops_elementwise[] = {
     {"Abs", op_abs, 1, 1},
     {"Reciprocal", op_reciprocal, 1, 1},
     {"Not", op_not, 1, 1},
+    {"Sin", op_sin, 1, 1},
+    {"Cos", op_cos, 1, 1},
+    {"Floor", op_floor, 1, 1},
+    {"Ceil", op_ceil, 1, 1},
+    {"LeakyRelu", op_leaky_relu, 1, 1},
     {"Identity", op_identity, 1, 1},
     {"Cast", op_cast, 1, 1},
     {"Clip", op_clip, 1, 3},

@@ -27,8 +27,10 @@ static cv_status conv2d(const ox_node *n, const ox_tensor *x, const ox_tensor *w
     if (OH <= 0 || OW <= 0) return ox_err(n, "input smaller than the kernel");
     if (Cg * groups != C || F % groups) return ox_err(n, "channels do not match groups");
     int64_t shape[4] = {N, F, OH, OW};
-    ox_tensor *y = ox_tensor_new(OX_FLOAT, 4, shape);
     const int64_t rows = Cg * KH * KW, cols = OH * OW, Fg = F / groups;
+    const int64_t limit = (int64_t)ox_element_limit();
+    if (cols > limit || rows > limit / (cols ? cols : 1)) return ox_oom(n); /* im2col buffer */
+    ox_tensor *y = ox_tensor_new(OX_FLOAT, 4, shape);
     float *col = malloc(sizeof(float) * (size_t)(rows * cols > 0 ? rows * cols : 1));
     if (!y || !col) {
         ox_tensor_free(y);

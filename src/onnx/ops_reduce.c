@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nn/ops.h"
 #include "onnx/onnx_internal.h"
 
 typedef enum { R_SUM, R_MEAN, R_PROD, R_L2, R_MAX } reduce_kind;
@@ -157,6 +158,11 @@ static cv_status op_softmax(const ox_node *n, const ox_tensor *const *in, ox_ten
     for (int d = 0; d < a; d++) outer *= (size_t)x->shape[d];
     for (int d = a + 1; d < x->ndim; d++) inner *= (size_t)x->shape[d];
     float *p = ox_f(y);
+    if (inner == 1 && outer <= INT32_MAX && ext <= INT32_MAX) { /* last axis: the tensor core's */
+        nn_softmax_rows(p, (int)outer, (int)ext);
+        out[0] = y;
+        return cv_ok();
+    }
     for (size_t o = 0; o < outer; o++)
         for (size_t i = 0; i < inner; i++) {
             float *b = p + o * ext * inner + i;

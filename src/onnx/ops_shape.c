@@ -1,5 +1,7 @@
 /* Shape and data-movement operators: Shape, Reshape, Unsqueeze, Squeeze,
- * Concat, Gather, Slice, Expand, Transpose, ConstantOfShape, Constant. */
+ * Concat, Gather, Slice, Expand, Transpose, ConstantOfShape, Constant,
+ * Flatten, Range, Tile, Split. */
+#include <math.h>
 #include <string.h>
 
 #include "onnx/onnx_internal.h"
@@ -369,6 +371,127 @@ static cv_status op_constant_of_shape(const ox_node *n, const ox_tensor *const *
     return cv_ok();
 }
 
+static cv_status op_flatten(const ox_node *n, const ox_tensor *const *in, ox_tensor **out)
+{
+    const ox_tensor *x = in[0];
+    int64_t a = ox_attr_int(n, "axis", 1);
+    if (a < 0) a += x->ndim;
+    if (a < 0 || a > x->ndim) return ox_err(n, "bad axis");
+    int64_t shape[2] = {1, 1};
+    for (int d = 0; d < x->ndim; d++) shape[d < a ? 0 : 1] *= x->shape[d];
+    out[0] = reshaped_copy(x, 2, shape);
+    return out[0] ? cv_ok() : ox_oom(n);
+}
+
+/* Range(start, limit, delta): ceil((limit - start) / delta) values */
+static cv_status op_range(const ox_node *n, const ox_tensor *const *in, ox_tensor **out)
+{
+    for (int k = 0; k < 3; k++)
+        if (in[k]->count != 1 || in[k]->dtype != in[0]->dtype || in[k]->dtype == OX_BOOL)
+            return ox_err(n, "inputs must be scalars of one numeric type");
+    const double s = ox_get_f64(in[0], 0), l = ox_get_f64(in[1], 0), d = ox_get_f64(in[2], 0);
+    if (d == 0 || !isfinite(s) || !isfinite(l) || !isfinite(d)) return ox_err(n, "bad range");
+    double cnt = ceil((l - s) / d);
+    if (cnt < 0) cnt = 0;
+    if (cnt > 1e9) return ox_err(n, "range too long");
+    int64_t len = (int64_t)cnt;
+    ox_tensor *y = ox_tensor_new(in[0]->dtype, 1, &len);
+    if (!y) return ox_oom(n);
+    for (int64_t i = 0; i < len; i++) {
+        if (y->dtype == OX_FLOAT) ox_f(y)[i] = (float)(s + (double)i * d);
+        else ox_set_f64(y, (size_t)i, s + (double)i * d);
+    }
+    out[0] = y;
+    return cv_ok();
+}
+
+static cv_status op_tile(const ox_node *n, const ox_tensor *const *in, ox_tensor **out)
+{
+    const ox_tensor *x = in[0];
+    int64_t rep[OX_MAX_DIMS];
+    int nr;
+    if (!read_ints(in[1], rep, &nr) || nr != x->ndim) return ox_err(n, "bad repeats");
+    int64_t shape[OX_MAX_DIMS];
+    for (int d = 0; d < x->ndim; d++) {
+        if (rep[d] < 0) return ox_err(n, "negative repeat");
+        shape[d] = x->shape[d] * rep[d];
+    }
+    ox_tensor *y = ox_tensor_new(x->dtype, x->ndim, shape);
+    if (!y) return ox_oom(n);
+    const size_t item = ox_dtype_size(x->dtype);
+    int64_t xs[OX_MAX_DIMS], idx[OX_MAX_DIMS] = {0}, s = 1;
+    for (int d = x->ndim - 1; d >= 0; d--) {
+        xs[d] = s;
+        s *= x->shape[d];
+    }
+    for (size_t o = 0; o < y->count; o++) {
+        int64_t src = 0;
+        for (int d = 0; d < x->ndim; d++) src += (idx[d] % x->shape[d]) * xs[d];
+        memcpy((char *)y->data + o * item, (const char *)x->data + (size_t)src * item, item);
+        for (int d = x->ndim - 1; d >= 0; d--) {
+            if (++idx[d] < shape[d]) break;
+            idx[d] = 0;
+        }
+    }
+    out[0] = y;
+    return cv_ok();
+}
+
+/* Split(x, split?) along axis into the node's outputs (equal parts, the
+ * last smaller, when no sizes are given) */
+static cv_status op_split(const ox_node *n, const ox_tensor *const *in, ox_tensor **out)
+{
+    const ox_tensor *x = in[0];
+    int a;
+    if (!ox_axis(ox_attr_int(n, "axis", 0), x->ndim, &a)) return ox_err(n, "bad axis");
+    const int parts = n->n_out;
+    int64_t sizes[64];
+    if (parts > 64) return ox_err(n, "too many outputs");
+    const ox_tensor *sp = n->n_in > 1 ? in[1] : NULL;
+    size_t na;
+    const int64_t *attr = ox_attr_ints(n, "split", &na);
+    int64_t total = 0;
+    for (int k = 0; k < parts; k++) {
+        if (sp) {
+            if (sp->count != (size_t)parts || sp->dtype == OX_FLOAT) return ox_err(n, "bad split");
+            sizes[k] = ox_get_i64(sp, (size_t)k);
+        } else if (na) {
+            if (na != (size_t)parts) return ox_err(n, "bad split");
+            sizes[k] = attr[k];
+        } else {
+            const int64_t chunk = (x->shape[a] + parts - 1) / parts;
+            sizes[k] = x->shape[a] - total < chunk ? x->shape[a] - total : chunk;
+        }
+        if (sizes[k] < 0) return ox_err(n, "bad split");
+        total += sizes[k];
+    }
+    if (total != x->shape[a]) return ox_err(n, "split sizes do not add up");
+    size_t outer = 1, inner = ox_dtype_size(x->dtype);
+    for (int d = 0; d < a; d++) outer *= (size_t)x->shape[d];
+    for (int d = a + 1; d < x->ndim; d++) inner *= (size_t)x->shape[d];
+    int64_t off = 0;
+    for (int k = 0; k < parts; k++) {
+        int64_t shape[OX_MAX_DIMS];
+        memcpy(shape, x->shape, sizeof shape);
+        shape[a] = sizes[k];
+        out[k] = ox_tensor_new(x->dtype, x->ndim, shape);
+        if (!out[k]) {
+            for (int j = 0; j < k; j++) {
+                ox_tensor_free(out[j]);
+                out[j] = NULL;
+            }
+            return ox_oom(n);
+        }
+        const size_t chunk = (size_t)sizes[k] * inner, row = (size_t)x->shape[a] * inner;
+        for (size_t o = 0; o < outer; o++)
+            if (chunk)
+                memcpy((char *)out[k]->data + o * chunk, (const char *)x->data + o * row + (size_t)off * inner,
+                       chunk);
+        off += sizes[k];
+    }
+    return cv_ok();
+}
+
 /* Constants are evaluated at load time (onnx_model.c); never run. */
 static cv_status op_constant(const ox_node *n, const ox_tensor *const *in, ox_tensor **out)
 {
@@ -388,6 +511,10 @@ const ox_op ox_ops_shape[] = {
     {"Expand", op_expand, 2, 2},
     {"Transpose", op_transpose, 1, 1},
     {"ConstantOfShape", op_constant_of_shape, 1, 1},
+    {"Flatten", op_flatten, 1, 1},
+    {"Range", op_range, 3, 3},
+    {"Tile", op_tile, 2, 2},
+    {"Split", op_split, 1, 2},
     {"Constant", op_constant, 0, 0},
     {NULL, NULL, 0, 0},
 };

@@ -465,13 +465,16 @@ static void test_softmax_argmax(void **state)
     oxb_node *a = oxb_add(b, "ArgMax", "x", "i");
     oxb_attr_i(b, a, "axis", 1);
     oxb_attr_i(b, a, "keepdims", 0);
+    oxb_node *s0 = oxb_add(b, "Softmax", "x", "p0"); /* over the leading axis: strided path */
+    oxb_attr_i(b, s0, "axis", 0);
     oxb_output(b, "p");
     oxb_output(b, "i");
+    oxb_output(b, "p0");
     int64_t sx[2] = {3, 7};
     ox_tensor *x = rand_tensor(2, sx);
     ox_model *m = load(b);
     const ox_tensor *in[1] = {x};
-    ox_tensor *out[2];
+    ox_tensor *out[3];
     cv_status st = ox_run(m, in, out);
     assert_int_equal(st.code, CV_OK);
     float ref[21];
@@ -489,8 +492,15 @@ static void test_softmax_argmax(void **state)
         assert_int_equal(ox_i64(out[1])[r], best);
     }
     expect_close(out[0], ref, 21, 1e-6f);
+    for (int j = 0; j < 7; j++) {
+        double sum = 0;
+        for (int r = 0; r < 3; r++) sum += exp(ox_f(x)[r * 7 + j]);
+        for (int r = 0; r < 3; r++) ref[r * 7 + j] = (float)(exp(ox_f(x)[r * 7 + j]) / sum);
+    }
+    expect_close(out[2], ref, 21, 1e-6f);
     ox_tensor_free(out[0]);
     ox_tensor_free(out[1]);
+    ox_tensor_free(out[2]);
     ox_tensor_free(x);
     ox_model_free(m);
     oxb_free(b);
@@ -584,6 +594,55 @@ static void test_unsqueeze_squeeze(void **state)
     expect_close(out[1], ox_f(x), 6, 0);
     ox_tensor_free(out[0]);
     ox_tensor_free(out[1]);
+    ox_tensor_free(x);
+    ox_model_free(m);
+    oxb_free(b);
+}
+
+/* Range -> Sin/Cos -> Max; Tile; Split into unequal parts; Flatten. */
+static void test_more_ops(void **state)
+{
+    (void)state;
+    oxb *b = oxb_new(17);
+    oxb_input(b, "x"); /* [2,3] */
+    float start = 0.5f, limit = 3.0f, delta = 0.5f;
+    oxb_init_f(b, "s", 0, NULL, &start);
+    oxb_init_f(b, "l", 0, NULL, &limit);
+    oxb_init_f(b, "d", 0, NULL, &delta);
+    oxb_add(b, "Range", "s,l,d", "r"); /* 0.5 1 1.5 2 2.5 */
+    oxb_add(b, "Sin", "r", "rs");
+    oxb_add(b, "Cos", "r", "rc");
+    oxb_add(b, "Max", "rs,rc", "mx");
+    oxb_output(b, "mx");
+    int64_t reps[2] = {2, 1}, sizes[2] = {1, 2};
+    oxb_const_i64(b, "reps", 2, reps);
+    oxb_const_i64(b, "sizes", 2, sizes);
+    oxb_add(b, "Tile", "x,reps", "t"); /* [4,3] */
+    oxb_output(b, "t");
+    oxb_node *n = oxb_add(b, "Split", "x,sizes", "p0,p1");
+    oxb_attr_i(b, n, "axis", 1);
+    oxb_output(b, "p1");
+    oxb_add(b, "Flatten", "t", "f"); /* axis 1: [4,3] */
+    oxb_output(b, "f");
+    int64_t sx[2] = {2, 3};
+    ox_tensor *x = rand_tensor(2, sx);
+    ox_model *m = load(b);
+    const ox_tensor *in[1] = {x};
+    ox_tensor *out[4];
+    cv_status st = ox_run(m, in, out);
+    if (!cv_is_ok(&st)) fail_msg("%s", st.message);
+    float ref[5];
+    for (int i = 0; i < 5; i++) ref[i] = fmaxf(sinf(0.5f + 0.5f * i), cosf(0.5f + 0.5f * i));
+    expect_close(out[0], ref, 5, 1e-6f);
+    int64_t st4[2] = {4, 3};
+    expect_shape(out[1], 2, st4);
+    for (int i = 0; i < 12; i++) assert_true(ox_f(out[1])[i] == ox_f(x)[i % 6]);
+    int64_t sp1[2] = {2, 2};
+    expect_shape(out[2], 2, sp1);
+    for (int r = 0; r < 2; r++)
+        for (int c = 0; c < 2; c++) assert_true(ox_f(out[2])[r * 2 + c] == ox_f(x)[r * 3 + 1 + c]);
+    expect_shape(out[3], 2, st4);
+    for (int j = 0; j < 4; j++) ox_tensor_free(out[j]);
     ox_tensor_free(x);
     ox_model_free(m);
     oxb_free(b);
@@ -739,7 +798,7 @@ int main(void)
         cmocka_unit_test(test_avgpool_ceil),       cmocka_unit_test(test_pad_modes),
         cmocka_unit_test(test_norms),              cmocka_unit_test(test_reductions),
         cmocka_unit_test(test_softmax_argmax),     cmocka_unit_test(test_shape_chain),
-        cmocka_unit_test(test_unsqueeze_squeeze),  cmocka_unit_test(test_truncated),
+        cmocka_unit_test(test_unsqueeze_squeeze),  cmocka_unit_test(test_more_ops),  cmocka_unit_test(test_truncated),
         cmocka_unit_test(test_unsupported_op),     cmocka_unit_test(test_external_data),
         cmocka_unit_test(test_bad_types_and_graphs), cmocka_unit_test(test_standin_files_load),
     };

@@ -90,7 +90,11 @@ static void check_tokenizer_hidden(parity_ctx *ctx, const char *tok_path)
         int64_t fs[3] = {1, mel.shape[1], mel.shape[2]}, ls[1] = {1};
         ox_tensor *f = ox_tensor_new(OX_FLOAT, 3, fs), *len = ox_tensor_new(OX_INT32, 1, ls);
         ox_tensor *outs[8] = {0}, *hidden = NULL;
-        const int fi = ox_model_input_index(m, "feats"), li = ox_model_input_index(m, "feats_length");
+        int fi = ox_model_input_index(m, "feats"), li = ox_model_input_index(m, "feats_length");
+        if (fi < 0 || li < 0) { /* positional, as frontend.py binds them */
+            fi = 0;
+            li = 1;
+        }
         if (f && len && fi >= 0 && li >= 0 && ox_model_n_inputs(m) == 2 && ox_model_n_outputs(m) <= 8) {
             memcpy(f->data, mel.data, sizeof(float) * mel.count);
             ox_i32(len)[0] = (int32_t)mel.shape[2];
