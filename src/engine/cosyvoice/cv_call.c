@@ -194,9 +194,9 @@ cv_status cv_call_run(const cv_model *m, const cv_settings *set, const tts_reque
             stats->t_first_chunk = ss.t_first_chunk;
             stats->first_flow = ss.first.flow;
             stats->first_vocoder = ss.first.vocoder;
+            int need = m->t2w.first_hop + m->t2w.token_overlap;
             if (cv_is_ok(&st) && ss.chunks > 0)
-                log_first_chunk(req, stats,
-                                req->stream ? m->t2w.first_hop + m->t2w.token_overlap : ss.tokens);
+                log_first_chunk(req, stats, req->stream && ss.tokens >= need ? need : ss.tokens);
         }
         stats->chunks += ss.chunks;
         stats->tokens += ss.tokens;
