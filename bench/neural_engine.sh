@@ -8,7 +8,8 @@
 # emit eos, so the speech token count is forced (--tokens = fixed_tokens).
 # Usage: bench/neural_engine.sh [build-dir]
 # Reference PyTorch on this machine: LM 3.1 tokens/s, flow RTF 8.2,
-# vocoder RTF 0.54, overall RTF 24.7 for 2 s of audio.
+# vocoder RTF 0.54, overall RTF 24.7 for 2 s of audio. Ratios are
+# reference time / our time (> 1: faster than the reference).
 set -eu
 BUILD=${1:-build}
 BIN="$BUILD/cosyvoice-bench-neural"
@@ -24,6 +25,7 @@ run() {
     rm -f /tmp/cv_bench_neural.$$
     echo "$out" | awk '
         /^LM /          { lm = $2 }
+        /^CPU seconds/  { cpu = $0 }
         /^flow RTF/     { flow = $3 }
         /^vocoder RTF/  { voc = $3 }
         /^overall RTF/  { all = $3 }
@@ -36,3 +38,9 @@ run --tokens 100 --no-stream
 echo
 echo "== streaming, 250 speech tokens (reference hops: 100 + 20 overlap first)"
 run --tokens 250
+echo
+echo "== memory per call: 2 concurrent streaming calls of 130 speech tokens"
+"$BIN" --model-dir "$MODEL" --threads 2 --tokens 130 --calls 2 2>/dev/null | grep -E "^(mode|memory)"
+echo
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores (wall-clock figures"
+echo "grow with other load; the CPU-second figures of the non-streaming run do not)"

@@ -24,7 +24,7 @@ static cv_status chunk(t2w_state *s, token_queue *q, int from, int n, bool final
     token_queue_copy(q, from, n, tok);
     float *pcm = NULL;
     int n_pcm = 0;
-    t2w_timing t = {0, 0};
+    t2w_timing t = {0};
     cv_status st = t2w_step(s, tok, n, final, speed, &pcm, &n_pcm, &t);
     free(tok);
     if (cv_is_ok(&st)) {
@@ -35,6 +35,8 @@ static cv_status chunk(t2w_state *s, token_queue *q, int from, int n, bool final
         stats->chunks++;
         stats->total.flow += t.flow;
         stats->total.vocoder += t.vocoder;
+        stats->total.flow_cpu += t.flow_cpu;
+        stats->total.vocoder_cpu += t.vocoder_cpu;
         if (!emit(user, pcm, n_pcm)) st = cv_error(CV_CANCELLED, "cancelled");
     }
     free(pcm);

@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/timeutil.h"
 #include "model/length_regulator.h"
@@ -26,6 +27,13 @@ struct t2w_state {
     float *cache_mel, *cache_source, *cache_speech;
     bool have_hift_cache;
 };
+
+double t2w_process_cpu(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
 
 t2w_params t2w_params_default(int frame_rate, int sample_rate, int samples_per_frame)
 {
@@ -202,12 +210,12 @@ cv_status t2w_step(t2w_state *s, const int32_t *tokens, int n, bool finalize, fl
         return cv_error(CV_INVALID_ARGUMENT, "speed change only works without streaming");
     if (speed != 1.0f && s->have_hift_cache)
         return cv_error(CV_INVALID_ARGUMENT, "speed change only works without streaming");
-    double t0 = cv_now();
+    double t0 = cv_now(), c0 = t2w_process_cpu();
     float *fmel = NULL, *mel = NULL, *wav = NULL, *src = NULL;
     int F = 0;
     cv_status st = run_flow(s, tokens, n, &fmel, &F);
     if (!cv_is_ok(&st)) return st;
-    double t1 = cv_now();
+    double t1 = cv_now(), c1 = t2w_process_cpu();
 
     if (s->have_overlap) {
         int k = F < p->mel_overlap ? F : p->mel_overlap;
@@ -288,6 +296,8 @@ done:
     if (timing) {
         timing->flow += t1 - t0;
         timing->vocoder += cv_now() - t1;
+        timing->flow_cpu += c1 - c0;
+        timing->vocoder_cpu += t2w_process_cpu() - c1;
     }
     free(fmel);
     free(mel);

@@ -52,10 +52,16 @@ typedef struct t2w_prompt {
     const float *embedding; /* speaker x-vector [spk_embed_dim] */
 } t2w_prompt;
 
-/* Seconds spent per stage (accumulated over chunks). */
+/* Seconds spent per stage (accumulated over chunks): wall clock, and the
+ * process's CPU time over the same interval (all threads; includes other
+ * work of the process running meanwhile, e.g. the LM when streaming). */
 typedef struct t2w_timing {
     double flow, vocoder;
+    double flow_cpu, vocoder_cpu;
 } t2w_timing;
+
+/* CPU seconds used by the process so far. */
+double t2w_process_cpu(void);
 
 typedef struct t2w_state t2w_state;
 

@@ -173,6 +173,12 @@ int main(int argc, char **argv)
     printf("flow RTF             %.3f\n", s.flow_seconds / audio);
     printf("vocoder RTF          %.3f\n", s.vocoder_seconds / audio);
     printf("overall RTF          %.3f (%.2f s for %.2f s of audio)\n", total / audio, total, audio);
+    if (!stream)
+        printf("CPU seconds          LM %.2f, flow %.2f, vocoder %.2f (best case with %d free "
+               "cores, CPU / cores: LM %.2f tokens/s, flow RTF %.3f, vocoder RTF %.3f)\n",
+               s.lm_cpu, s.flow_cpu, s.vocoder_cpu, threads,
+               s.lm_cpu > 0 ? s.tokens / (s.lm_cpu / threads) : 0.0,
+               s.flow_cpu / threads / audio, s.vocoder_cpu / threads / audio);
     printf("memory               %.0f MB resident after load, peak +%.0f MB during the "
            "call(s), %d flow instance(s)\n",
            rss_loaded / 1024.0, (hwm - rss_loaded) / 1024.0, flow_pool_size(m->flow));

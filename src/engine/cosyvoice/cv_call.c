@@ -26,6 +26,7 @@ typedef struct lm_job {
     int cur;              /* segment being decoded */
     bool sink_cancelled;  /* seen by on_token */
     double busy;          /* seconds in llm_generate */
+    double busy_cpu;      /* process CPU seconds meanwhile */
 } lm_job;
 
 static bool on_token(void *user, int32_t token)
@@ -73,9 +74,10 @@ static void *lm_thread(void *arg)
         j->cur = k;
         int32_t *tokens = NULL;
         int n = 0;
-        double t0 = cv_now();
+        double t0 = cv_now(), c0 = t2w_process_cpu();
         cv_status st = llm_generate(j->m->llm, &in, &o, &tokens, &n);
         j->busy += cv_now() - t0;
+        j->busy_cpu += t2w_process_cpu() - c0;
         free(tokens);
         if (cv_is_ok(&st) && (j->sink_cancelled || atomic_load(&j->cancel)))
             st = cv_error(CV_CANCELLED, "cancelled");
@@ -202,10 +204,13 @@ cv_status cv_call_run(const cv_model *m, const cv_settings *set, const tts_reque
         stats->tokens += ss.tokens;
         stats->flow_seconds += ss.total.flow;
         stats->vocoder_seconds += ss.total.vocoder;
+        stats->flow_cpu += ss.total.flow_cpu;
+        stats->vocoder_cpu += ss.total.vocoder_cpu;
     }
     if (!cv_is_ok(&st)) atomic_store(&job.cancel, true);
     pthread_join(th, NULL);
     stats->lm_seconds = job.busy;
+    stats->lm_cpu = job.busy_cpu;
     stats->samples = ec.samples;
     stats->t_end = cv_now();
     if (cv_is_ok(&st) && sink->cancelled(sink)) st = cv_error(CV_CANCELLED, "cancelled");

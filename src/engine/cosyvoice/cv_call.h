@@ -36,6 +36,9 @@ typedef struct cv_call_stats {
     double first_flow, first_vocoder; /* the first chunk's stages */
     double lm_seconds;                /* LM thread busy time */
     double flow_seconds, vocoder_seconds;
+    /* process CPU seconds over the same intervals (stages overlap when
+     * streaming; without streaming they run one after the other) */
+    double lm_cpu, flow_cpu, vocoder_cpu;
 } cv_call_stats;
 
 /* Runs the call: segments are made from req->tts_text here (the front end
