@@ -128,7 +128,7 @@ def test_instruct_streams(make_server):
 def test_cancel_stops_lm_and_frees_slot(make_server):
     srv = make_server(*engine("seed=4"), "--max-conc", "1", "--max-queue", "0")
     _, s = stub(srv.target)
-    text = " ".join(["This sentence keeps the language model busy for a good while."] * 60)
+    text = " ".join(["This sentence keeps the language model busy for a good while."] * 120)
     call = s.Inference(sft(text, spk="英文女"), timeout=300)
     next(call)
     call.cancel()

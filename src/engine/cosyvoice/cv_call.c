@@ -49,8 +49,13 @@ static void *lm_thread(void *arg)
     cv_status failed = cv_ok();
     for (int k = 0; k < j->segs->count; k++) {
         token_queue *q = &j->queues[k];
-        if (!cv_is_ok(&failed) || atomic_load(&j->cancel)) {
-            token_queue_finish(q, cv_is_ok(&failed) ? cv_error(CV_CANCELLED, "cancelled") : failed);
+        if (cv_is_ok(&failed) && (atomic_load(&j->cancel) || j->sink->cancelled(j->sink))) {
+            failed = cv_error(CV_CANCELLED, "cancelled");
+            LOG_INFO("[%s] LM stopped (CANCELLED) before segment %d/%d", j->request_id, k + 1,
+                     j->segs->count);
+        }
+        if (!cv_is_ok(&failed)) {
+            token_queue_finish(q, failed);
             continue;
         }
         const cv_text_segment *seg = &j->segs->items[k];
