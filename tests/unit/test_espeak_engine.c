@@ -11,6 +11,7 @@
 #include <math.h>
 #include <pthread.h>
 
+#include "audio/resample.h"
 #include "engine/engine.h"
 #include "engine/espeak/prompt_analysis.h"
 
@@ -275,6 +276,136 @@ static void test_all_modes(void **state)
     free(pcm);
 }
 
+static voice_analysis analyse(const rec_sink *r)
+{
+    voice_analysis a;
+    assert_int_equal(voice_analyze(r->pcm, r->len, 22050, &a), 0);
+    return a;
+}
+
+/* The instruction targets: slow >= +20% duration, fast <= -20%, high/low
+ * pitch moves the median F0 by >= 10%, soft/whisper lowers the level by
+ * >= 6 dB; for an espeak-ng voice (Mandarin) and a flite one (English). */
+static void test_instruct_targets(void **state)
+{
+    (void)state;
+    const char *spk[] = {"中文女", "英文男"};
+    const char *text[] = {"我们明天早上八点在学校门口见面，然后一起去北京。",
+                          "We will meet at the school gate tomorrow morning at eight."};
+    for (int v = 0; v < 2; v++) {
+        tts_request req = sft(spk[v], text[v]);
+        req.mode = TTS_MODE_INSTRUCT;
+        req.instruct_text = "";
+        rec_sink base = rec_new();
+        assert_int_equal(run(&req, &base), CV_OK);
+        voice_analysis b = analyse(&base);
+        const char *slow[] = {"speak slowly", "请慢一点说"}, *fast[] = {"fast", "说快一点"};
+        for (int i = 0; i < 2; i++) {
+            rec_sink r = rec_new();
+            req.instruct_text = slow[i];
+            assert_int_equal(run(&req, &r), CV_OK);
+            assert_true((double)r.len >= 1.2 * (double)base.len);
+            free(r.pcm);
+            r = rec_new();
+            req.instruct_text = fast[i];
+            assert_int_equal(run(&req, &r), CV_OK);
+            assert_true((double)r.len <= 0.8 * (double)base.len);
+            free(r.pcm);
+        }
+        const char *high[] = {"high pitch", "用高音说"}, *low[] = {"low pitch", "用低沉的声音"};
+        for (int i = 0; i < 2; i++) {
+            rec_sink r = rec_new();
+            req.instruct_text = high[i];
+            assert_int_equal(run(&req, &r), CV_OK);
+            assert_true(analyse(&r).f0_median_hz >= 1.1f * b.f0_median_hz);
+            free(r.pcm);
+            r = rec_new();
+            req.instruct_text = low[i];
+            assert_int_equal(run(&req, &r), CV_OK);
+            assert_true(analyse(&r).f0_median_hz <= 0.9f * b.f0_median_hz);
+            free(r.pcm);
+        }
+        const char *soft[] = {"speak softly", "whisper", "小声说", "轻声"};
+        for (int i = 0; i < 4; i++) {
+            rec_sink r = rec_new();
+            req.instruct_text = soft[i];
+            assert_int_equal(run(&req, &r), CV_OK);
+            assert_true(analyse(&r).rms_dbfs <= b.rms_dbfs - 6.0f);
+            free(r.pcm);
+        }
+        free(base.pcm);
+    }
+}
+
+/* Synthesizes with a preset speaker and returns it as a 16 kHz prompt,
+ * scaled by gain. */
+static int16_t *make_prompt(const char *spk, const char *text, float speed, float gain,
+                            size_t *n)
+{
+    tts_request req = sft(spk, text);
+    req.speed = speed;
+    rec_sink r = rec_new();
+    assert_int_equal(run(&req, &r), CV_OK);
+    for (size_t i = 0; i < r.len; i++)
+        r.pcm[i] = (int16_t)(r.pcm[i] * gain);
+    int16_t *p = resample_s16(r.pcm, r.len, 22050, 16000, n);
+    free(r.pcm);
+    return p;
+}
+
+static rec_sink clone_voice(tts_mode mode, const int16_t *pcm, size_t n, const char *prompt_text,
+                            const char *text)
+{
+    tts_request req = sft("", text);
+    req.mode = mode;
+    req.prompt_pcm = pcm;
+    req.prompt_samples = n;
+    req.prompt_text = prompt_text;
+    rec_sink r = rec_new();
+    assert_int_equal(run(&req, &r), CV_OK);
+    return r;
+}
+
+/* zero_shot and cross_lingual follow the prompt's pitch, level and rate. */
+static void test_voice_prompt_is_matched(void **state)
+{
+    (void)state;
+    const char *ptext = "我们明天早上八点在学校门口见面，然后一起坐车去北京看展览。";
+    const char *text = "今天天气很好，我们一起去公园散步吧。";
+    const char *en = "The weather is lovely today, so we are going for a walk in the park.";
+    size_t nm, nf, nq, ns;
+    int16_t *male = make_prompt("中文男", ptext, 1.0f, 1.0f, &nm);
+    int16_t *female = make_prompt("韩语女", ptext, 1.0f, 1.0f, &nf);
+    int16_t *quiet = make_prompt("中文男", ptext, 1.0f, 0.25f, &nq);
+    int16_t *slow = make_prompt("中文男", ptext, 0.6f, 1.0f, &ns);
+    voice_analysis pm, pf;
+    assert_int_equal(voice_analyze(male, nm, 16000, &pm), 0);
+    assert_int_equal(voice_analyze(female, nf, 16000, &pf), 0);
+    for (int m = 0; m < 2; m++) {
+        tts_mode mode = m ? TTS_MODE_CROSS_LINGUAL : TTS_MODE_ZERO_SHOT;
+        const char *pt = m ? "" : ptext;
+        const char *t = m ? en : text;
+        rec_sink rm = clone_voice(mode, male, nm, pt, t);
+        rec_sink rf = clone_voice(mode, female, nf, pt, t);
+        rec_sink rq = clone_voice(mode, quiet, nq, pt, t);
+        rec_sink rs = clone_voice(mode, slow, ns, pt, t);
+        voice_analysis am = analyse(&rm), af = analyse(&rf), aq = analyse(&rq);
+        assert_true(fabsf(am.f0_median_hz / pm.f0_median_hz - 1.0f) < 0.15f);
+        assert_true(fabsf(af.f0_median_hz / pf.f0_median_hz - 1.0f) < 0.15f);
+        assert_true(fabsf(am.rms_dbfs - pm.rms_dbfs) < 3.0f);
+        assert_true(aq.rms_dbfs < am.rms_dbfs - 9.0f);
+        assert_true((double)rs.len > 1.25 * (double)rm.len);
+        free(rm.pcm);
+        free(rf.pcm);
+        free(rq.pcm);
+        free(rs.pcm);
+    }
+    free(male);
+    free(female);
+    free(quiet);
+    free(slow);
+}
+
 typedef struct job {
     const char *spk, *text;
     rec_sink sink;
@@ -330,6 +461,8 @@ int main(void)
         cmocka_unit_test(test_speed_changes_duration),
         cmocka_unit_test(test_all_modes),
         cmocka_unit_test(test_concurrent_calls),
+        cmocka_unit_test(test_instruct_targets),
+        cmocka_unit_test(test_voice_prompt_is_matched),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

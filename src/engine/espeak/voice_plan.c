@@ -33,6 +33,9 @@ cv_status voice_plan_build(const tts_request *req, voice_plan *plan)
         plan->default_lang = LANG_UNKNOWN;
     float speed = req->speed > 0 ? req->speed : 1.0f;
     plan->base.rate *= speed;
+    if ((req->mode == TTS_MODE_ZERO_SHOT || req->mode == TTS_MODE_CROSS_LINGUAL) &&
+        voice_match_init(&plan->match, req, &plan->base))
+        return cv_error(CV_RESOURCE_EXHAUSTED, "out of memory analysing the prompt");
     return cv_ok();
 }
 
@@ -96,8 +99,30 @@ static int render_text(const char *voice, const prosody *p, const char *text, pc
     return espeak_backend_synth(voice, p, text, out);
 }
 
+/* Voice matching on the first segment with enough speech: measure it
+ * against the prompt, re-render it with corrected pitch and rate when it is
+ * off, then fix the call's timbre filter and gain from it. */
+static int retune_first(voice_plan *plan, const text_segment *seg, const char *voice,
+                        pcm_buf *out, size_t text_start)
+{
+    float f0f, ratef;
+    if (voice_match_measure(&plan->match, out->data + text_start, out->len - text_start,
+                            seg->text, &f0f, &ratef)) {
+        plan->base.f0_hz *= f0f;
+        plan->base.rate *= ratef;
+        out->len = text_start;
+        prosody p = segment_prosody(plan, seg);
+        p.rate *= lang_base_rate(voice);
+        if (render_text(voice, &p, seg->text, out))
+            return -1;
+    }
+    voice_match_tune(&plan->match, out->data + text_start, out->len - text_start);
+    return 0;
+}
+
 int voice_plan_render(voice_plan *plan, const text_segment *seg, pcm_buf *out)
 {
+    size_t start = out->len;
     prosody p = segment_prosody(plan, seg);
     const char *voice = espeak_voice_for(seg->lang, plan->default_lang);
     p.rate *= lang_base_rate(voice);
@@ -124,7 +149,15 @@ int voice_plan_render(voice_plan *plan, const text_segment *seg, pcm_buf *out)
     case TEXT_EVENT_NONE:
         break;
     }
-    if (!seg->text || !seg->text[0])
-        return 0;
-    return render_text(voice, &p, seg->text, out);
+    if (seg->text && seg->text[0]) {
+        size_t text_start = out->len;
+        if (render_text(voice, &p, seg->text, out))
+            return -1;
+        if (plan->match.enabled && !plan->match.tuned &&
+            retune_first(plan, seg, voice, out, text_start))
+            return -1;
+    }
+    if (plan->match.enabled)
+        voice_match_post(&plan->match, out->data + start, out->len - start);
+    return 0;
 }
