@@ -13,7 +13,9 @@
 
 #include "audio/resample.h"
 #include "engine/engine.h"
+#include "engine/espeak/espeak_backend.h"
 #include "engine/espeak/prompt_analysis.h"
+#include "engine/espeak/voices.h"
 
 /* A sink that records every write; optionally cancels after `cancel_after`
  * writes (0: never). */
@@ -214,6 +216,32 @@ static void test_language_follows_segment(void **state)
     assert_true(ratio > 0.8 && ratio < 1.25);
     free(ra.pcm);
     free(rb.pcm);
+}
+
+/* Han text under the Cantonese speaker is read in Cantonese: the output
+ * is what espeak-ng's Cantonese voice makes of it (same length), which
+ * differs clearly from its Mandarin reading. */
+static void test_cantonese_speaker_reads_cantonese(void **state)
+{
+    (void)state;
+    const char *t = "我们明天早上八点在学校门口见面。";
+    tts_request req = sft("粤语女", t);
+    rec_sink r = rec_new();
+    assert_int_equal(run(&req, &r), CV_OK);
+    prosody p = speaker_prosody(speaker_find("粤语女"));
+    prosody py = p, pc = p;
+    py.rate *= lang_base_rate("yue");
+    pc.rate *= lang_base_rate("cmn");
+    pcm_buf yue = {0}, cmn = {0};
+    assert_int_equal(espeak_backend_synth("yue", &py, t, &yue), 0);
+    assert_int_equal(espeak_backend_synth("cmn", &pc, t, &cmn), 0);
+    double dy = fabs((double)r.len - (double)yue.len) / (double)yue.len;
+    double dc = fabs((double)r.len - (double)cmn.len) / (double)cmn.len;
+    assert_true(dy < 0.02);
+    assert_true(dc > 0.1);
+    pcm_buf_free(&yue);
+    pcm_buf_free(&cmn);
+    free(r.pcm);
 }
 
 /* Kanji in Japanese text are read in Japanese (as kana), not spelled out
@@ -457,6 +485,7 @@ int main(void)
         cmocka_unit_test(test_unknown_speaker_rejected),
         cmocka_unit_test(test_each_language_speaks),
         cmocka_unit_test(test_language_follows_segment),
+        cmocka_unit_test(test_cantonese_speaker_reads_cantonese),
         cmocka_unit_test(test_japanese_kanji_read_as_kana),
         cmocka_unit_test(test_speed_changes_duration),
         cmocka_unit_test(test_all_modes),

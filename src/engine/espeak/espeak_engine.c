@@ -33,6 +33,17 @@ static cv_status e_open(const engine_options *opt, engine **out)
         return cv_error(CV_FAILED_PRECONDITION, "%s", err);
     if (flite_backend_init())
         return cv_error(CV_FAILED_PRECONDITION, "flite voices failed to load");
+    /* Measure each preset speaker's pitch calibration now rather than on
+     * its first request, so first-audio latency stays low. English speakers
+     * use flite (F0 targets in Hz) for English, espeak-ng's Mandarin for
+     * Chinese text, the commonest mix. */
+    for (size_t i = 0; i < speaker_count(); i++) {
+        const speaker *s = speaker_at(i);
+        prosody p = speaker_prosody(s);
+        float lo, hi;
+        espeak_backend_f0_span(espeak_voice_for(s->lang == LANG_EN ? LANG_ZH : s->lang, LANG_ZH),
+                               &p, &lo, &hi);
+    }
     espeak_engine *e = calloc(1, sizeof *e);
     if (!e)
         return cv_error(CV_RESOURCE_EXHAUSTED, "out of memory");
