@@ -3,7 +3,8 @@
  * and the synthetic voice is set up to resemble it. The first segment with
  * enough speech is measured against the prompt and, when it is off,
  * re-rendered with corrected pitch and rate; its spectrum and level then
- * fix a timbre filter and gain applied to every segment of the call. */
+ * fix a timbre filter and gain applied to every segment of the call. Later
+ * segments get the pitch check too. */
 #ifndef CV_ESPEAK_VOICE_MATCH_H
 #define CV_ESPEAK_VOICE_MATCH_H
 
@@ -36,10 +37,9 @@ typedef struct voice_match {
  * Returns 0, or -1 when out of memory. */
 int voice_match_init(voice_match *m, const tts_request *req, prosody *base);
 
-/* Compares a rendered segment (22050 Hz) of `text` with the prompt. Returns
- * true and the factors to apply to the base F0 and rate when a re-render is
- * worthwhile; false when the segment is close enough or too short to
- * judge. */
+/* Compares a rendered segment (22050 Hz) of `text` with the prompt: the
+ * factors by which its F0 and rate should change to match. Returns false
+ * when the segment holds too little speech to judge. */
 bool voice_match_measure(const voice_match *m, const int16_t *pcm, size_t n, const char *text,
                          float *f0_factor, float *rate_factor);
 

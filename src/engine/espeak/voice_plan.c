@@ -99,24 +99,35 @@ static int render_text(const char *voice, const prosody *p, const char *text, pc
     return espeak_backend_synth(voice, p, text, out);
 }
 
-/* Voice matching on the first segment with enough speech: measure it
- * against the prompt, re-render it with corrected pitch and rate when it is
- * off, then fix the call's timbre filter and gain from it. */
-static int retune_first(voice_plan *plan, const text_segment *seg, const char *voice,
-                        pcm_buf *out, size_t text_start)
+/* Voice matching, per segment: the segment is measured against the prompt
+ * and re-rendered when its median F0 is off (espeak-ng's Mandarin median
+ * moves with the tones of the text, so a per-voice calibration is not
+ * enough). The first segment with enough speech also fixes the call's
+ * rate correction, timbre filter and gain. */
+static int match_segment(voice_plan *plan, const text_segment *seg, const char *voice,
+                         pcm_buf *out, size_t text_start)
 {
     float f0f, ratef;
-    if (voice_match_measure(&plan->match, out->data + text_start, out->len - text_start,
-                            seg->text, &f0f, &ratef)) {
-        plan->base.f0_hz *= f0f;
+    bool first = !plan->match.tuned;
+    if (!voice_match_measure(&plan->match, out->data + text_start, out->len - text_start,
+                             seg->text, &f0f, &ratef))
+        return 0; /* too little speech to judge */
+    if (seg->emphasis || seg->laughing)
+        f0f = 1.0f; /* their raised pitch is intended */
+    if (first)
         plan->base.rate *= ratef;
+    else
+        ratef = 1.0f;
+    if (fabsf(logf(f0f)) > 0.05f || fabsf(logf(ratef)) > 0.08f) {
         out->len = text_start;
         prosody p = segment_prosody(plan, seg);
         p.rate *= lang_base_rate(voice);
+        p.f0_hz *= f0f;
         if (render_text(voice, &p, seg->text, out))
             return -1;
     }
-    voice_match_tune(&plan->match, out->data + text_start, out->len - text_start);
+    if (first)
+        voice_match_tune(&plan->match, out->data + text_start, out->len - text_start);
     return 0;
 }
 
@@ -153,8 +164,7 @@ int voice_plan_render(voice_plan *plan, const text_segment *seg, pcm_buf *out)
         size_t text_start = out->len;
         if (render_text(voice, &p, seg->text, out))
             return -1;
-        if (plan->match.enabled && !plan->match.tuned &&
-            retune_first(plan, seg, voice, out, text_start))
+        if (plan->match.enabled && match_segment(plan, seg, voice, out, text_start))
             return -1;
     }
     if (plan->match.enabled)
