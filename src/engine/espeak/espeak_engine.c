@@ -75,6 +75,8 @@ static const char *e_speaker_name(const engine *e, size_t i)
 
 static cv_status e_check(engine *e, const tts_request *req)
 {
+    if ((unsigned)req->mode >= TTS_MODE_COUNT)
+        return cv_error(CV_INVALID_ARGUMENT, "unsupported mode");
     if ((req->mode == TTS_MODE_SFT || req->mode == TTS_MODE_INSTRUCT) &&
         !engine_has_speaker(e, req->spk_id)) {
         char list[256];
@@ -86,8 +88,6 @@ static cv_status e_check(engine *e, const tts_request *req)
         (!req->prompt_pcm || !req->prompt_samples))
         return cv_error(CV_INVALID_ARGUMENT, "%s needs a prompt recording",
                         tts_mode_name(req->mode));
-    if ((unsigned)req->mode >= TTS_MODE_COUNT)
-        return cv_error(CV_INVALID_ARGUMENT, "unsupported mode");
     return cv_ok();
 }
 
