@@ -61,6 +61,18 @@ static bool skippable(uint32_t c)
     return ts_is_marker(c) || script_of(c) == SC_SPACE;
 }
 
+/* Commas and stops: meaningless at the start of a segment ("：请..." after
+ * a </strong>). */
+static bool is_separator_punct(uint32_t c)
+{
+    switch (c) {
+    case ',': case '.': case ':': case ';': case '!': case '?':
+    case 0xFF0C: case 0x3001: case 0xFF1A: case 0xFF1B: case 0x3002: case 0xFF01: case 0xFF1F:
+        return true;
+    default: return false;
+    }
+}
+
 static bool ends_sentence(const tstream *s, size_t lo, size_t hi)
 {
     for (size_t i = hi; i > lo; i--) {
@@ -126,7 +138,7 @@ static bool emit_unit(builder *b, const tstream *s, const markup_attrs *attrs,
     bool first = true;
     for (size_t r = 0; ok && r < nr; r++) {
         size_t rl = runs[r].lo, rh = runs[r].hi;
-        while (rl < rh && skippable(s->cp[rl])) rl++;
+        while (rl < rh && (skippable(s->cp[rl]) || is_separator_punct(s->cp[rl]))) rl++;
         while (rh > rl && skippable(s->cp[rh - 1])) rh--;
         if (rl == rh) continue;
         text_segment x = seg;
@@ -144,6 +156,19 @@ static bool emit_unit(builder *b, const tstream *s, const markup_attrs *attrs,
     return ok;
 }
 
+/* Clean-up, normalization, and clean-up again: blanks around the Chinese
+ * words normalization wrote go too ("3 + 4" -> "三加四"). */
+static bool prepare(const tstream *raw, const markup_attrs *attrs, text_lang default_lang,
+                    tstream *out)
+{
+    tstream clean = {0}, norm = {0};
+    bool ok = textclean_run(raw, &clean) && text_normalize(&clean, attrs, default_lang, &norm) &&
+              textclean_run(&norm, out);
+    ts_free(&clean);
+    ts_free(&norm);
+    return ok;
+}
+
 cv_status text_frontend_run(const char *text, const text_frontend_options *opt,
                             text_segments *out)
 {
@@ -157,7 +182,7 @@ cv_status text_frontend_run(const char *text, const text_frontend_options *opt,
     if (opt) o = *opt;
 
     markup_attrs *attrs = malloc(sizeof *attrs);
-    tstream raw = {0}, clean = {0}, norm = {0};
+    tstream raw = {0}, clean = {0};
     seg_units units = {0};
     bool *kana = NULL;
     builder b = {out, 0};
@@ -165,21 +190,22 @@ cv_status text_frontend_run(const char *text, const text_frontend_options *opt,
     if (!attrs) return cv_error(CV_RESOURCE_EXHAUSTED, "out of memory");
     st = markup_parse(text, len, &raw, attrs);
     if (!cv_is_ok(&st)) goto done;
-    if (!textclean_run(&raw, &clean) || !text_normalize(&clean, attrs, o.default_lang, &norm) ||
-        !segment_stream(&norm, o.max_segment_chars, &units)) {
+    if (!prepare(&raw, attrs, o.default_lang, &clean) ||
+        !segment_stream(&clean, o.max_segment_chars, &units)) {
         st = cv_error(CV_RESOURCE_EXHAUSTED, "out of memory");
         goto done;
     }
+    const tstream *fin = &clean;
     text_lang fallback = o.default_lang;
-    if (fallback == LANG_UNKNOWN) fallback = lang_guess(norm.cp, norm.n);
+    if (fallback == LANG_UNKNOWN) fallback = lang_guess(fin->cp, fin->n);
     if (fallback == LANG_UNKNOWN) fallback = LANG_ZH;
-    kana = kana_sentences(norm.cp, norm.n);
-    if (norm.n > 0 && !kana) {
+    kana = kana_sentences(fin->cp, fin->n);
+    if (fin->n > 0 && !kana) {
         st = cv_error(CV_RESOURCE_EXHAUSTED, "out of memory");
         goto done;
     }
     for (size_t i = 0; i < units.count; i++) {
-        if (!emit_unit(&b, &norm, attrs, kana, &units.items[i], o.default_lang, fallback)) {
+        if (!emit_unit(&b, fin, attrs, kana, &units.items[i], o.default_lang, fallback)) {
             st = cv_error(CV_RESOURCE_EXHAUSTED, "out of memory");
             break;
         }
@@ -190,7 +216,6 @@ done:
     seg_units_free(&units);
     ts_free(&raw);
     ts_free(&clean);
-    ts_free(&norm);
     free(attrs);
     return st;
 }
@@ -205,12 +230,12 @@ cv_status text_frontend_normalize(const char *text, const text_frontend_options 
     if (!utf8_valid(text, len)) return cv_error(CV_INVALID_ARGUMENT, "text is not valid UTF-8");
     markup_attrs *attrs = malloc(sizeof *attrs);
     if (!attrs) return cv_error(CV_RESOURCE_EXHAUSTED, "out of memory");
-    tstream raw = {0}, clean = {0}, norm = {0}, plain = {0};
+    tstream raw = {0}, clean = {0}, plain = {0};
     cv_status st = markup_parse(text, len, &raw, attrs);
-    bool ok = cv_is_ok(&st) && textclean_run(&raw, &clean) &&
-              text_normalize(&clean, attrs, opt ? opt->default_lang : LANG_UNKNOWN, &norm);
-    for (size_t i = 0; ok && i < norm.n; i++) { /* markers are not text: a blank */
-        uint32_t c = ts_is_marker(norm.cp[i]) ? ' ' : norm.cp[i];
+    bool ok = cv_is_ok(&st) &&
+              prepare(&raw, attrs, opt ? opt->default_lang : LANG_UNKNOWN, &clean);
+    for (size_t i = 0; ok && i < clean.n; i++) { /* markers are not text: a blank */
+        uint32_t c = ts_is_marker(clean.cp[i]) ? ' ' : clean.cp[i];
         if (c != ' ' || (plain.n > 0 && plain.cp[plain.n - 1] != ' ')) ok = ts_push(&plain, c, 0);
     }
     if (ok) {
@@ -222,7 +247,6 @@ cv_status text_frontend_normalize(const char *text, const text_frontend_options 
     if (!ok && cv_is_ok(&st)) st = cv_error(CV_RESOURCE_EXHAUSTED, "out of memory");
     ts_free(&raw);
     ts_free(&clean);
-    ts_free(&norm);
     ts_free(&plain);
     free(attrs);
     return st;

@@ -46,8 +46,11 @@ static bool period_ends_sentence(const uint32_t *cp, size_t n, size_t i)
     while (w > 0 && is_ascii_alpha(cp[w - 1])) w--;
     if (w < i) {
         if (is_title_abbrev(cp, w, i)) return false;
-        /* initials and dotted abbreviations: "J. Smith", "e.g.", "U.S." */
-        if (i - w == 1 && (w == 0 || cp[w - 1] == '.' || cp[w - 1] == ' ') &&
+        /* initials and dotted abbreviations: "J. Smith", "e.g.", "U.S.";
+         * but not the last of letters spelt out one by one ("P M.") */
+        bool spelt = w >= 2 && cp[w - 1] == ' ' && is_ascii_alpha(cp[w - 2]) &&
+                     (w == 2 || !is_ascii_alpha(cp[w - 3]));
+        if (i - w == 1 && !spelt && (w == 0 || cp[w - 1] == '.' || cp[w - 1] == ' ') &&
             (cp[w] < 'a' || (w > 0 && cp[w - 1] == '.')))
             return false;
     }

@@ -71,6 +71,10 @@ static void test_abbreviations_and_numbers(void **state)
          "en:E:He moved to the U.S. and stayed there. / en:E:It was fine."},
         {"Cats, dogs, etc. are pets here. Birds too maybe.", 0, 0,
          "en:E:Cats, dogs, etc. are pets here. / en:E:Birds too maybe."},
+        {"J. K. Rowling wrote it. George W. Bush read it.", 0, 0,
+         "en:E:J. K. Rowling wrote it. / en:E:George W. Bush read it."},
+        {"We meet at 3:45 PM. Then we eat.", 0, 0,
+         "en:E:We meet at three forty-five P M. / en:E:Then we eat."},
         {"Visit example.com today. It is good.", 0, 0,
          "en:E:Visit example.com today. / en:E:It is good."},
     };
@@ -192,7 +196,9 @@ static void test_markup(void **state)
          "en::This is / en:S:very / en:E:important."},
         {"<strong>是</strong>的", 0, 0, "zh:S:是 / zh:E:的"},
         {"在他讲述那个荒诞故事的过程中，他突然<laughter>停下来</laughter>，因为他自己也被逗笑了。", 0, 0,
-         "zh::在他讲述那个荒诞故事的过程中，他突然 / zh:L:停下来 / zh:E:，因为他自己也被逗笑了。"},
+         "zh::在他讲述那个荒诞故事的过程中，他突然 / zh:L:停下来 / zh:E:因为他自己也被逗笑了。"},
+        /* a segment does not start with a comma or colon */
+        {"<strong>注意</strong>：请在三点前完成。", 0, 0, "zh:S:注意 / zh:E:请在三点前完成。"},
         /* not markup: left as text */
         {"a < b and [x1] and <|bad tag|>.", 0, 0, "en:E:a < b and [x one] and <|bad tag|>."},
     };
