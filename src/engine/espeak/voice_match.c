@@ -7,6 +7,7 @@
 
 #include "common/log.h"
 #include "engine/espeak/espeak_backend.h"
+#include "text/frontend.h"
 
 #define GENDER_SPLIT_HZ 160.0f  /* median F0 above: a female variant */
 #define ENGINE_SPREAD_ST 6.0f   /* p10..p90 F0 spread of the voices at range 1 */
@@ -37,7 +38,12 @@ int voice_match_init(voice_match *m, const tts_request *req, prosody *base)
         }
     }
     if (m->text_rate && a->active_seconds > 0.3f) {
-        size_t syl = text_syllable_count(req->prompt_text);
+        /* Count what is spoken: markup dropped, numbers as words. */
+        text_frontend_options fo = {0};
+        char *spoken = NULL;
+        cv_status st = text_frontend_normalize(req->prompt_text, &fo, &spoken);
+        size_t syl = text_syllable_count(cv_is_ok(&st) && spoken ? spoken : req->prompt_text);
+        free(spoken);
         m->prompt_rate = (float)syl / a->active_seconds;
         if (m->prompt_rate > 0)
             base->rate *= clampf(m->prompt_rate / NOMINAL_SYLLABLE_RATE, 0.6f, 1.6f);
