@@ -434,6 +434,37 @@ static void test_voice_prompt_is_matched(void **state)
     free(slow);
 }
 
+/* A cross-lingual call mixing espeak-ng (Chinese) and flite (English)
+ * segments: each back end's segments are brought to the prompt's level. */
+static void test_mixed_backends_match_prompt_level(void **state)
+{
+    (void)state;
+    size_t n;
+    int16_t *prompt = make_prompt("中文男", "我们明天早上八点在学校门口见面，然后一起坐车去北京看展览。",
+                                  1.0f, 0.5f, &n);
+    voice_analysis pa;
+    assert_int_equal(voice_analyze(prompt, n, 16000, &pa), 0);
+    tts_request req = sft("", "今天天气很好，我们一起去公园散步吧。"
+                              "The weather is lovely today, so we are going for a walk. "
+                              "然后我们去附近的饭馆吃一顿午饭。");
+    req.mode = TTS_MODE_CROSS_LINGUAL;
+    req.prompt_pcm = prompt;
+    req.prompt_samples = n;
+    req.stream = false;
+    rec_sink r = rec_new();
+    assert_int_equal(run(&req, &r), CV_OK);
+    assert_true(r.writes >= 3);
+    size_t off = 0;
+    for (size_t i = 0; i < r.writes; i++) {
+        voice_analysis a;
+        assert_int_equal(voice_analyze(r.pcm + off, r.sizes[i], 22050, &a), 0);
+        assert_true(fabsf(a.rms_dbfs - pa.rms_dbfs) < 3.0f);
+        off += r.sizes[i];
+    }
+    free(r.pcm);
+    free(prompt);
+}
+
 typedef struct job {
     const char *spk, *text;
     rec_sink sink;
@@ -492,6 +523,7 @@ int main(void)
         cmocka_unit_test(test_concurrent_calls),
         cmocka_unit_test(test_instruct_targets),
         cmocka_unit_test(test_voice_prompt_is_matched),
+        cmocka_unit_test(test_mixed_backends_match_prompt_level),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -7,6 +7,7 @@
 
 #include "common/log.h"
 #include "engine/espeak/espeak_backend.h"
+#include "engine/espeak/pcm_buf.h"
 #include "text/frontend.h"
 
 #define GENDER_SPLIT_HZ 160.0f  /* median F0 above: a female variant */
@@ -82,12 +83,13 @@ bool voice_match_measure(const voice_match *m, const int16_t *pcm, size_t n, con
     return true;
 }
 
-void voice_match_tune(voice_match *m, const int16_t *pcm, size_t n)
+void voice_match_tune(voice_match *m, int backend, const int16_t *pcm, size_t n)
 {
+    timbre_filter *filter = &m->post[backend].filter;
     ltas out;
     if (ltas_compute(pcm, n, ESPEAK_SAMPLE_RATE, &out))
         return;
-    timbre_filter_design(&m->filter, &m->prompt_ltas, &out, MATCH_MAX_TIMBRE_DB,
+    timbre_filter_design(filter, &m->prompt_ltas, &out, MATCH_MAX_TIMBRE_DB,
                          ESPEAK_SAMPLE_RATE);
     /* The level is measured after the timbre filter (on a copy, with a
      * copy of the filter so its history stays clean). */
@@ -95,38 +97,28 @@ void voice_match_tune(voice_match *m, const int16_t *pcm, size_t n)
     if (!copy)
         return;
     memcpy(copy, pcm, n * sizeof *copy);
-    timbre_filter scratch = m->filter;
+    timbre_filter scratch = *filter;
     timbre_filter_apply(&scratch, copy, n);
     voice_analysis o;
     int rc = voice_analyze(copy, n, ESPEAK_SAMPLE_RATE, &o);
-    int peak = 1;
-    for (size_t i = 0; i < n; i++) {
-        int v = copy[i] < 0 ? -copy[i] : copy[i];
-        if (v > peak)
-            peak = v;
-    }
     free(copy);
     if (rc || o.voiced_seconds < MIN_JUDGE_VOICED_S)
         return;
+    /* Boosts pass through a soft limiter, so no headroom check is needed. */
     float gain = clampf(m->prompt.rms_dbfs - o.rms_dbfs, -MATCH_MAX_GAIN_DB, MATCH_MAX_GAIN_DB);
-    /* Leave headroom: the segment's peak must not clip after the gain. */
-    float max_gain = 20.0f * log10f(29000.0f / (float)peak);
-    m->gain_db = gain < max_gain ? gain : max_gain;
-    m->tuned = true;
-    const float *g = m->filter.band_gain_db;
-    LOG_DEBUG("voice match: gain %+.1f dB, timbre bands %+.1f %+.1f %+.1f %+.1f %+.1f %+.1f "
-              "%+.1f %+.1f dB",
-              m->gain_db, g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7]);
+    m->post[backend].gain_db = gain;
+    m->post[backend].tuned = true;
+    const float *g = filter->band_gain_db;
+    LOG_DEBUG("voice match (%s): gain %+.1f dB, timbre bands %+.1f %+.1f %+.1f %+.1f %+.1f "
+              "%+.1f %+.1f %+.1f dB",
+              backend ? "flite" : "espeak-ng", gain, g[0], g[1], g[2], g[3], g[4], g[5], g[6],
+              g[7]);
 }
 
-void voice_match_post(voice_match *m, int16_t *pcm, size_t n)
+void voice_match_post(voice_match *m, int backend, int16_t *pcm, size_t n)
 {
-    if (!m->tuned)
+    if (!m->post[backend].tuned)
         return;
-    timbre_filter_apply(&m->filter, pcm, n);
-    float k = powf(10.0f, m->gain_db / 20.0f);
-    for (size_t i = 0; i < n; i++) {
-        float v = pcm[i] * k;
-        pcm[i] = (int16_t)(v > 32767.f ? 32767 : v < -32768.f ? -32768 : lrintf(v));
-    }
+    timbre_filter_apply(&m->post[backend].filter, pcm, n);
+    pcm_apply_gain(pcm, n, m->post[backend].gain_db);
 }

@@ -83,10 +83,20 @@ static int append_breath(pcm_buf *out)
 }
 
 /* English goes to flite (more natural than espeak-ng's English); every
- * other language to espeak-ng. */
+ * other language, and whispered English (flite cannot whisper, espeak-ng
+ * has whisper variants), to espeak-ng. */
+static bool uses_flite(const char *voice, const prosody *p)
+{
+    return strcmp(voice, "en-us") == 0 && p->breathiness < 0.5f;
+}
+
 static int render_text(const char *voice, const prosody *p, const char *text, pcm_buf *out)
 {
-    if (strcmp(voice, "en-us") == 0)
+    bool flite = uses_flite(voice, p);
+    prosody q = *p;
+    q.gain_db += backend_level_offset_db(voice, p->gender, flite);
+    p = &q;
+    if (flite)
         return flite_backend_synth(p, text, out);
     if (strcmp(voice, "ja") == 0 && text_has_han(text)) {
         char *kana = kana_reading(text);
@@ -108,16 +118,18 @@ static int match_segment(voice_plan *plan, const text_segment *seg, const char *
                          pcm_buf *out, size_t text_start)
 {
     float f0f, ratef;
-    bool first = !plan->match.tuned;
+    bool first = !plan->match.rate_tuned;
     if (!voice_match_measure(&plan->match, out->data + text_start, out->len - text_start,
                              seg->text, &f0f, &ratef))
         return 0; /* too little speech to judge */
     if (seg->emphasis || seg->laughing)
         f0f = 1.0f; /* their raised pitch is intended */
-    if (first)
+    if (first) {
         plan->base.rate *= ratef;
-    else
+        plan->match.rate_tuned = true;
+    } else {
         ratef = 1.0f;
+    }
     if (fabsf(logf(f0f)) > 0.05f || fabsf(logf(ratef)) > 0.08f) {
         out->len = text_start;
         prosody p = segment_prosody(plan, seg);
@@ -126,8 +138,9 @@ static int match_segment(voice_plan *plan, const text_segment *seg, const char *
         if (render_text(voice, &p, seg->text, out))
             return -1;
     }
-    if (first)
-        voice_match_tune(&plan->match, out->data + text_start, out->len - text_start);
+    int backend = uses_flite(voice, &plan->base);
+    if (!plan->match.post[backend].tuned)
+        voice_match_tune(&plan->match, backend, out->data + text_start, out->len - text_start);
     return 0;
 }
 
@@ -168,6 +181,7 @@ int voice_plan_render(voice_plan *plan, const text_segment *seg, pcm_buf *out)
             return -1;
     }
     if (plan->match.enabled)
-        voice_match_post(&plan->match, out->data + start, out->len - start);
+        voice_match_post(&plan->match, uses_flite(voice, &p), out->data + start,
+                         out->len - start);
     return 0;
 }
