@@ -465,6 +465,29 @@ static void test_mixed_backends_match_prompt_level(void **state)
     free(prompt);
 }
 
+/* A prompt with no speech in it (noise) is accepted and leaves the level
+ * and timbre alone. */
+static void test_noise_prompt_keeps_default_voice(void **state)
+{
+    (void)state;
+    size_t n = 16000;
+    int16_t *noise = malloc(n * sizeof *noise);
+    unsigned seed = 9;
+    for (size_t i = 0; i < n; i++) {
+        seed = seed * 1103515245u + 12345u;
+        noise[i] = (int16_t)(((int)((seed >> 8) & 0xFFFF) - 32768) / 8);
+    }
+    const char *text = "今天天气很好，我们一起去公园散步吧。";
+    rec_sink c = clone_voice(TTS_MODE_CROSS_LINGUAL, noise, n, "", text);
+    tts_request req = sft("中文女", text);
+    rec_sink d = rec_new();
+    assert_int_equal(run(&req, &d), CV_OK);
+    assert_true(fabsf(analyse(&c).rms_dbfs - analyse(&d).rms_dbfs) < 3.0f);
+    free(c.pcm);
+    free(d.pcm);
+    free(noise);
+}
+
 typedef struct job {
     const char *spk, *text;
     rec_sink sink;
@@ -524,6 +547,7 @@ int main(void)
         cmocka_unit_test(test_instruct_targets),
         cmocka_unit_test(test_voice_prompt_is_matched),
         cmocka_unit_test(test_mixed_backends_match_prompt_level),
+        cmocka_unit_test(test_noise_prompt_keeps_default_voice),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -89,7 +89,10 @@ void voice_match_tune(voice_match *m, int backend, const int16_t *pcm, size_t n)
     ltas out;
     if (ltas_compute(pcm, n, ESPEAK_SAMPLE_RATE, &out))
         return;
-    timbre_filter_design(filter, &m->prompt_ltas, &out, MATCH_MAX_TIMBRE_DB,
+    /* A prompt without speech (noise, hum) sets neither timbre nor level. */
+    bool speech = m->prompt.voiced_seconds >= MIN_JUDGE_VOICED_S / 2;
+    ltas none = {.valid = false};
+    timbre_filter_design(filter, speech ? &m->prompt_ltas : &none, &out, MATCH_MAX_TIMBRE_DB,
                          ESPEAK_SAMPLE_RATE);
     /* The level is measured after the timbre filter (on a copy, with a
      * copy of the filter so its history stays clean). */
@@ -105,7 +108,9 @@ void voice_match_tune(voice_match *m, int backend, const int16_t *pcm, size_t n)
     if (rc || o.voiced_seconds < MIN_JUDGE_VOICED_S)
         return;
     /* Boosts pass through a soft limiter, so no headroom check is needed. */
-    float gain = clampf(m->prompt.rms_dbfs - o.rms_dbfs, -MATCH_MAX_GAIN_DB, MATCH_MAX_GAIN_DB);
+    float gain = speech ? clampf(m->prompt.rms_dbfs - o.rms_dbfs, -MATCH_MAX_GAIN_DB,
+                                 MATCH_MAX_GAIN_DB)
+                        : 0.0f;
     m->post[backend].gain_db = gain;
     m->post[backend].tuned = true;
     const float *g = filter->band_gain_db;
