@@ -152,9 +152,26 @@ static cv_status check_ref(const pt_tensor_ref *r, const char *name, int64_t *nu
     return cv_ok();
 }
 
+static bool is_contiguous(const pt_tensor_ref *r)
+{
+    int64_t expect = 1;
+    for (int k = r->ndim - 1; k >= 0; k--) {
+        if (r->shape[k] != 1 && r->stride[k] != expect) return false;
+        expect *= r->shape[k];
+    }
+    return true;
+}
+
 /* Copies one view out of its storage in C order. */
 static void copy_view(const pt_tensor_ref *r, const uint8_t *storage, int64_t numel, float *f, int64_t *iv)
 {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    /* the common case, float32 weights laid out in order: a plain copy */
+    if (r->dtype == PT_F32 && is_contiguous(r)) {
+        memcpy(f, storage + (size_t)r->offset * 4, (size_t)numel * 4);
+        return;
+    }
+#endif
     int64_t idx[PT_MAX_DIMS] = {0};
     int64_t src = r->offset;
     int64_t dummy;

@@ -19,6 +19,9 @@
 /* Dicts nest a few levels in real checkpoints (spk2info: 2). */
 #define MAX_NEST 32
 #define MAX_NAME 1024
+/* A real state dict needs ~30 objects per tensor; this allows ~60k tensors
+ * and keeps a hostile pickle's VM memory near 200 MB. */
+#define MAX_OBJECTS 2000000
 
 typedef enum okind {
     O_NONE, O_BOOL, O_INT, O_FLOAT, O_STR, O_TUPLE, O_LIST, O_DICT, O_GLOBAL, O_STORAGE, O_TENSOR
@@ -29,27 +32,23 @@ typedef enum gkind { G_ORDERED_DICT, G_REBUILD_TENSOR_V2, G_REBUILD_PARAMETER, G
 typedef struct pobj pobj;
 struct pobj {
     okind kind;
+    gkind g;                /* O_GLOBAL */
+    pt_dtype dtype;         /* O_GLOBAL (G_STORAGE), O_STORAGE */
     pobj *next_alloc;
-    int64_t i;              /* O_INT, O_BOOL */
+    int64_t i;              /* O_INT, O_BOOL; element count of an O_STORAGE */
     double f;               /* O_FLOAT */
-    char *s;                /* O_STR; storage key */
+    char *s;                /* O_STR; the key of an O_STORAGE (not owned) */
     size_t slen;
     pobj **items;           /* O_TUPLE, O_LIST; O_DICT as key,value pairs */
-    size_t n, cap;          /* items used (pairs count 2 each) */
-    gkind g;                /* O_GLOBAL */
-    pt_dtype dtype;         /* O_GLOBAL (G_STORAGE), O_STORAGE, O_TENSOR */
-    int64_t numel;          /* O_STORAGE */
-    pobj *storage;          /* O_TENSOR */
-    int64_t offset;         /* O_TENSOR */
-    int ndim;
-    int64_t shape[PT_MAX_DIMS], stride[PT_MAX_DIMS];
+    size_t n, cap;
+    pt_tensor_ref *view;    /* O_TENSOR (name NULL, storage_key not owned) */
 };
 
 typedef struct vm {
     const uint8_t *p;
     size_t len, pos;
-    const char *name;
     pobj *all;
+    size_t nobjs;
     pobj **stack;
     size_t sp, scap;
     size_t *marks;
@@ -75,6 +74,10 @@ static bool fail(vm *m, const char *fmt, ...)
 
 static pobj *new_obj(vm *m, okind k)
 {
+    if (m->nobjs >= MAX_OBJECTS) {
+        fail(m, "pickle has more than %d objects at offset %zu", MAX_OBJECTS, m->pos);
+        return NULL;
+    }
     pobj *o = calloc(1, sizeof *o);
     if (!o) {
         fail(m, "out of memory");
@@ -83,6 +86,11 @@ static pobj *new_obj(vm *m, okind k)
     o->kind = k;
     o->next_alloc = m->all;
     m->all = o;
+    m->nobjs++;
+    if (k == O_TENSOR && !(o->view = calloc(1, sizeof *o->view))) {
+        fail(m, "out of memory");
+        return NULL;
+    }
     return o;
 }
 
@@ -101,6 +109,7 @@ static bool grow(vm *m, void **arr, size_t *cap, size_t need, size_t elsize)
 static bool push(vm *m, pobj *o)
 {
     if (!o) return false;
+    if (m->sp >= MAX_OBJECTS) return fail(m, "pickle stack deeper than %d at offset %zu", MAX_OBJECTS, m->pos);
     if (!grow(m, (void **)&m->stack, &m->scap, m->sp + 1, sizeof *m->stack)) return false;
     m->stack[m->sp++] = o;
     return true;
@@ -253,7 +262,7 @@ static bool op_persid(vm *m)
     if (!s) return false;
     s->dtype = cls->dtype;
     s->s = key->s; /* owned by the key object, which lives as long */
-    s->numel = num->i;
+    s->i = num->i;
     return push(m, s);
 }
 
@@ -291,15 +300,17 @@ static bool op_reduce(vm *m)
         if (off->kind != O_INT || off->i < 0) return fail(m, "bad tensor offset at offset %zu", m->pos);
         pobj *t = new_obj(m, O_TENSOR);
         if (!t) return false;
+        pt_tensor_ref *v = t->view;
         int nd = 0, ns = 0;
-        if (!int_tuple(m, args->items[2], t->shape, &nd, "size") ||
-            !int_tuple(m, args->items[3], t->stride, &ns, "stride"))
+        if (!int_tuple(m, args->items[2], v->shape, &nd, "size") ||
+            !int_tuple(m, args->items[3], v->stride, &ns, "stride"))
             return false;
         if (nd != ns) return fail(m, "tensor size and stride differ in length at offset %zu", m->pos);
-        t->ndim = nd;
-        t->storage = st;
-        t->dtype = st->dtype;
-        t->offset = off->i;
+        v->ndim = nd;
+        v->dtype = st->dtype;
+        v->storage_key = st->s;
+        v->storage_numel = st->i;
+        v->offset = off->i;
         return push(m, t);
     }
     case G_REBUILD_PARAMETER:
@@ -319,7 +330,8 @@ static bool memo_put(vm *m, size_t idx)
     if (!o) return false;
     /* torch numbers memo slots 0,1,2,...; an index past the pickle's
      * length cannot be legitimate and would only waste memory. */
-    if (idx >= m->len) return fail(m, "pickle memo index %zu out of range at offset %zu", idx, m->pos);
+    if (idx >= m->len || idx >= MAX_OBJECTS)
+        return fail(m, "pickle memo index %zu out of range at offset %zu", idx, m->pos);
     if (idx >= m->memo_cap) {
         size_t old = m->memo_cap;
         if (!grow(m, (void **)&m->memo, &m->memo_cap, idx + 1, sizeof *m->memo)) return false;
@@ -364,6 +376,10 @@ static pobj *run(vm *m)
         case ']': push(m, new_obj(m, O_LIST)); break;
         case ')': push(m, new_obj(m, O_TUPLE)); break;
         case '(':
+            if (m->mp >= MAX_OBJECTS) {
+                fail(m, "pickle has more than %d open MARKs", MAX_OBJECTS);
+                break;
+            }
             if (grow(m, (void **)&m->marks, &m->mcap, m->mp + 1, sizeof *m->marks)) m->marks[m->mp++] = m->sp;
             break;
         case 't':
@@ -536,20 +552,14 @@ static bool emit(flat *f, const char *name, const pobj *t)
     vm *m = f->m;
     if (!grow(m, (void **)&f->out->items, &f->cap, f->out->count + 1, sizeof *f->out->items)) return false;
     pt_tensor_ref *r = &f->out->items[f->out->count];
-    memset(r, 0, sizeof *r);
-    size_t nl = strlen(name), kl = strlen(t->storage->s);
+    *r = *t->view;
+    size_t nl = strlen(name), kl = strlen(t->view->storage_key);
     r->name = malloc(nl + 1);
     r->storage_key = malloc(kl + 1);
     f->out->count++;
     if (!r->name || !r->storage_key) return fail(m, "out of memory");
     memcpy(r->name, name, nl + 1);
-    memcpy(r->storage_key, t->storage->s, kl + 1);
-    r->dtype = t->dtype;
-    r->storage_numel = t->storage->numel;
-    r->offset = t->offset;
-    r->ndim = t->ndim;
-    memcpy(r->shape, t->shape, sizeof r->shape);
-    memcpy(r->stride, t->stride, sizeof r->stride);
+    memcpy(r->storage_key, t->view->storage_key, kl + 1);
     return true;
 }
 
@@ -641,7 +651,7 @@ cv_status pt_pickle_parse(const uint8_t *pkl, size_t len, const char *name, pt_t
 {
     out->items = NULL;
     out->count = 0;
-    vm m = {.p = pkl, .len = len, .name = name};
+    vm m = {.p = pkl, .len = len};
     pobj *root = run(&m);
     if (root) {
         char path[MAX_NAME];
@@ -655,6 +665,7 @@ cv_status pt_pickle_parse(const uint8_t *pkl, size_t len, const char *name, pt_t
         next = o->next_alloc;
         if (o->kind == O_STR) free(o->s);
         free(o->items);
+        free(o->view);
         free(o);
     }
     free(m.stack);

@@ -18,7 +18,7 @@
 
 /* data.pkl of a real checkpoint is a few hundred KiB; anything past this
  * is not a torch state dict. */
-#define PT_MAX_PICKLE_BYTES (256u << 20)
+#define PT_MAX_PICKLE_BYTES (32u << 20)
 
 struct pt_archive {
     zip_t *zip;

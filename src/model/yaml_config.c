@@ -16,6 +16,9 @@
 #define MAX_YAML_BYTES (16u << 20)
 /* !ref chains (a ref to a ref ...) deeper than this are treated as cycles. */
 #define MAX_REF_DEPTH 64
+/* Interpolated !ref text of the whole file (nested references can grow it
+ * geometrically; real configs use none or a few paths). */
+#define MAX_INTERP_BYTES (1u << 20)
 
 struct yaml_config {
     yaml_document_t doc;
@@ -23,6 +26,7 @@ struct yaml_config {
     int nnodes;
     int *target;      /* per node: the node a !ref stands for; 0 unresolved, -1 being resolved */
     char **text;      /* per node: interpolated text of a !ref with surrounding text */
+    size_t interp_bytes; /* total interpolated text so far */
     cv_status err;    /* first resolution error */
 };
 
@@ -170,7 +174,7 @@ static int resolve(yaml_config *c, int id, int depth)
             }
             if (o + piece + sublen + 1 > cap) {
                 cap = (o + piece + sublen + 1) * 2;
-                if (cap > MAX_YAML_BYTES) {
+                if (c->interp_bytes + cap > MAX_INTERP_BYTES) {
                     ref_error(c, n, "interpolated text too long", "");
                     break;
                 }
@@ -187,6 +191,7 @@ static int resolve(yaml_config *c, int id, int depth)
         if (out && cv_is_ok(&c->err)) {
             out[o] = '\0';
             c->text[id - 1] = out;
+            c->interp_bytes += cap;
             result = id;
         } else {
             free(out);

@@ -551,6 +551,23 @@ static void test_bad_pickles(void **state)
     expect_pickle_error("dag", &pk, "too many objects");
     b_free(&pk);
 
+    /* object, MARK and stack counts are capped, not just the pickle's size */
+    const uint8_t floods[] = {')', '(', 'h'};
+    for (int k = 0; k < 3; k++) {
+        pk_proto(&pk);
+        b_op(&pk, '}');
+        b_op(&pk, 'q');
+        b_op(&pk, 0);
+        for (int j = 0; j < 2000001; j++) {
+            b_op(&pk, floods[k]);
+            if (floods[k] == 'h') b_op(&pk, 0);
+        }
+        static const char *const needles[] = {"more than 2000000 objects", "more than 2000000 open MARKs",
+                                              "stack deeper than 2000000"};
+        expect_pickle_error(k == 0 ? "flood_objects" : k == 1 ? "flood_marks" : "flood_stack", &pk, needles[k]);
+        b_free(&pk);
+    }
+
     /* two keys flattening to one name */
     pk_proto(&pk);
     b_op(&pk, '}');
@@ -662,14 +679,31 @@ static void test_weight_norm_errors(void **state)
     }
 }
 
-/* ---- the golden tiny CosyVoice checkpoints ---- */
+/* ---- files in tests/data: ZIP64 and the golden tiny CosyVoice checkpoints ---- */
 
-static char *golden(const char *file)
+static char *data_file(const char *dir, const char *file)
 {
     const char *root = getenv("CV_SOURCE_DIR");
     static char path[1024];
-    snprintf(path, sizeof path, "%s/tests/data/golden/cosyvoice-v1-tiny/%s", root ? root : ".", file);
+    snprintf(path, sizeof path, "%s/tests/data/%s/%s", root ? root : ".", dir, file);
     return path;
+}
+
+static char *golden(const char *file) { return data_file("golden/cosyvoice-v1-tiny", file); }
+
+/* Entries with ZIP64 extra fields in their local headers (written by
+ * Python's zipfile with force_zip64; the golden files carry ZIP64 end
+ * records, as torch always writes them). */
+static void test_zip64(void **state)
+{
+    (void)state;
+    pt_dict d;
+    cv_status s = pt_load(data_file("pt", "zip64_forced.pt"), &d);
+    assert_int_equal(s.code, CV_OK);
+    const pt_tensor *t = pt_find(&d, "w");
+    assert_non_null(t);
+    for (int k = 0; k < 6; k++) assert_true(t->data[k] == V6[k]);
+    pt_free(&d);
 }
 
 static int64_t total_numel(const pt_dict *d)
@@ -778,6 +812,7 @@ int main(void)
         cmocka_unit_test(test_bad_pickles),
         cmocka_unit_test(test_bad_tensors),
         cmocka_unit_test(test_weight_norm_errors),
+        cmocka_unit_test(test_zip64),
         cmocka_unit_test(test_golden_llm_flow),
         cmocka_unit_test(test_golden_hift),
         cmocka_unit_test(test_golden_spk2info),

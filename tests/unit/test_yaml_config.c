@@ -130,6 +130,13 @@ static void test_errors(void **state)
     assert_non_null(strstr(s.message, "expected <key>"));
     s = load_error("m: {x: 1}\na: !ref <m>/x\n");
     assert_non_null(strstr(s.message, "not a scalar"));
+    /* each level quadruples the text: refused once it passes the cap */
+    char big[1024];
+    size_t o = (size_t)snprintf(big, sizeof big, "k0: xxxxxxxxxxxxxxxx\n");
+    for (int k = 1; k <= 12; k++)
+        o += (size_t)snprintf(big + o, sizeof big - o, "k%d: !ref <k%d><k%d><k%d><k%d>\n", k, k - 1, k - 1, k - 1, k - 1);
+    s = load_error(big);
+    assert_non_null(strstr(s.message, "interpolated text too long"));
     s = load_error("- 1\n- 2\n");
     assert_non_null(strstr(s.message, "not a mapping"));
     s = load_error("");
