@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/yaml_config.h"
 #include "nn/nn.h"
 
 #define MAX_F0_CONVS 16
@@ -43,7 +44,9 @@ struct hift_model {
     nn_stft *stft;
     float **random; /* weights made by hift_new_random */
     int n_random;
+    pt_dict *owned; /* weights loaded by hift_open */
 };
+
 
 /* ---- loading -------------------------------------------------------------- */
 
@@ -242,6 +245,33 @@ hift_model *hift_load(const hift_config *cfg, pt_dict *weights, cv_status *st)
     return build(cfg, &ws, st);
 }
 
+hift_model *hift_open(const char *model_dir, cv_status *st)
+{
+    char path[4096];
+    yaml_config *y = NULL;
+    snprintf(path, sizeof path, "%s/cosyvoice.yaml", model_dir);
+    *st = yaml_config_load(path, &y);
+    hift_config cfg;
+    if (cv_is_ok(st)) *st = hift_config_from_yaml(y, &cfg);
+    yaml_config_free(y);
+    if (!cv_is_ok(st)) return NULL;
+    pt_dict *w = calloc(1, sizeof *w);
+    if (!w) {
+        *st = cv_error(CV_RESOURCE_EXHAUSTED, "hift: out of memory");
+        return NULL;
+    }
+    snprintf(path, sizeof path, "%s/hift.pt", model_dir);
+    *st = pt_load(path, w);
+    hift_model *m = cv_is_ok(st) ? hift_load(&cfg, w, st) : NULL;
+    if (!m) {
+        pt_free(w);
+        free(w);
+        return NULL;
+    }
+    m->owned = w;
+    return m;
+}
+
 hift_model *hift_new_random(const hift_config *cfg, uint64_t seed, cv_status *st)
 {
     weight_src ws = {.dict = NULL, .rng = seed * 2862933555777941757ull + 3037000493ull};
@@ -283,6 +313,10 @@ void hift_free(hift_model *m)
     nn_stft_free(m->stft);
     for (int i = 0; i < m->n_random; i++) free(m->random[i]);
     free(m->random);
+    if (m->owned) {
+        pt_free(m->owned);
+        free(m->owned);
+    }
     free(m);
 }
 

@@ -52,6 +52,9 @@ cv_status hift_config_from_yaml(const yaml_config *y, hift_config *cfg);
  * the model. Every tensor's shape is checked against cfg. NULL on error
  * (reason in *st). */
 hift_model *hift_load(const hift_config *cfg, pt_dict *weights, cv_status *st);
+/* Convenience: cosyvoice.yaml + hift.pt of a model directory; the model
+ * owns the weights. */
+hift_model *hift_open(const char *model_dir, cv_status *st);
 /* Same architecture with random weights (deterministic for a seed), for
  * benchmarks at sizes no checkpoint is at hand for. */
 hift_model *hift_new_random(const hift_config *cfg, uint64_t seed, cv_status *st);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "nn/matmul.h"
+#include "nn/parallel.h"
 #include "nn/scratch.h"
 
 /* Input spectra of at most this many floats are held at once (blocks are
@@ -69,6 +70,113 @@ static void destroy_plans(fftwf_plan *fwd, fftwf_plan *inv)
     *fwd = *inv = NULL;
 }
 
+/* Shared state of one call, for the per-channel loops run in parallel. */
+typedef struct fft_job {
+    const nn_conv1d_params *p;
+    const float *x, *b;
+    float *y;
+    int T, Tout, N, B, bins, bstride;
+    int b0, nbc; /* current chunk of blocks */
+    fftwf_plan fwd, inv;
+    fftwf_complex *Xc, *Yc, *Wc;
+    bool failed;
+} fft_job;
+
+/* Bins [f0, f1): Yc[f] = Wc[f] Xc[f] (complex, 3M method). */
+static void mix_bins(void *ctx, int f0, int f1)
+{
+    const fft_job *j = ctx;
+    const int Cin = j->p->cin, Cout = j->p->cout, nbc = j->nbc;
+    const size_t CC = (size_t)Cout * Cin;
+    const float one[2] = {1.0f, 0.0f}, zero[2] = {0.0f, 0.0f};
+    for (int f = f0; f < f1; f++)
+        cblas_cgemm3m(CblasRowMajor, CblasNoTrans, CblasNoTrans, Cout, nbc, Cin, one,
+                      j->Wc + (size_t)f * CC, Cin, j->Xc + (size_t)f * Cin * nbc, nbc, zero,
+                      j->Yc + (size_t)f * Cout * nbc, nbc);
+}
+
+/* Input channels [c0, c1): transform the chunk's blocks, store Xc[bin][ci][block]. */
+static void forward_channels(void *ctx, int c0, int c1)
+{
+    fft_job *j = ctx;
+    const int N = j->N, B = j->B, bins = j->bins, bs = j->bstride, nbc = j->nbc, T = j->T;
+    const int len = (nbc - 1) * B + N, start = j->b0 * B - j->p->pad_left;
+    float *xp = fftwf_malloc(sizeof(float) * len);
+    fftwf_complex *spec = fftwf_malloc(sizeof(fftwf_complex) * (size_t)bs * nbc);
+    if (!xp || !spec) {
+        j->failed = true;
+        c1 = c0;
+    }
+    for (int ci = c0; ci < c1; ci++) {
+        const float *xr = j->x + (size_t)ci * T;
+        int lo = start < 0 ? -start : 0, hi = T - start < len ? T - start : len;
+        if (hi < lo) hi = lo;
+        if (lo > len) lo = hi = len;
+        memset(xp, 0, sizeof(float) * lo); /* zero padding around the signal */
+        if (hi > lo) memcpy(xp + lo, xr + start + lo, sizeof(float) * (hi - lo));
+        memset(xp + hi, 0, sizeof(float) * (len - hi));
+        fftwf_execute_dft_r2c(j->fwd, xp, spec);
+        /* [block][bin] -> Xc[bin][ci][block], 8 bins (a cache line) at a time */
+        const size_t rs = (size_t)j->p->cin * nbc;
+        for (int f0 = 0; f0 < bins; f0 += 8) {
+            const int f1 = f0 + 8 < bins ? f0 + 8 : bins;
+            fftwf_complex *dst = j->Xc + (size_t)f0 * rs + (size_t)ci * nbc;
+            for (int bb = 0; bb < nbc; bb++) {
+                const fftwf_complex *src = spec + (size_t)bb * bs;
+                for (int f = f0; f < f1; f++) {
+                    dst[(size_t)(f - f0) * rs + bb][0] = src[f][0];
+                    dst[(size_t)(f - f0) * rs + bb][1] = src[f][1];
+                }
+            }
+        }
+    }
+    fftwf_free(xp);
+    fftwf_free(spec);
+}
+
+/* Output channels [c0, c1): inverse transforms of Yc, valid samples to y. */
+static void inverse_channels(void *ctx, int c0, int c1)
+{
+    fft_job *j = ctx;
+    const int N = j->N, B = j->B, bins = j->bins, bs = j->bstride, nbc = j->nbc;
+    const float inv_n = 1.0f / (float)N;
+    float *frames = fftwf_malloc(sizeof(float) * (size_t)N * nbc);
+    fftwf_complex *spec = fftwf_malloc(sizeof(fftwf_complex) * (size_t)bs * nbc);
+    if (!frames || !spec) {
+        j->failed = true;
+        c1 = c0;
+    }
+    for (int co = c0; co < c1; co++) {
+        /* Yc[bin][co][block] -> [block][bin], 8 bins at a time */
+        const size_t rs = (size_t)j->p->cout * nbc;
+        for (int f0 = 0; f0 < bins; f0 += 8) {
+            const int f1 = f0 + 8 < bins ? f0 + 8 : bins;
+            const fftwf_complex *src = j->Yc + (size_t)f0 * rs + (size_t)co * nbc;
+            for (int bb = 0; bb < nbc; bb++) {
+                fftwf_complex *dst = spec + (size_t)bb * bs;
+                for (int f = f0; f < f1; f++) {
+                    dst[f][0] = src[(size_t)(f - f0) * rs + bb][0];
+                    dst[f][1] = src[(size_t)(f - f0) * rs + bb][1];
+                }
+            }
+        }
+        for (int bb = 0; bb < nbc; bb++) { /* real signal: DC and Nyquist are real */
+            spec[(size_t)bb * bs][1] = 0.0f;
+            spec[(size_t)bb * bs + bins - 1][1] = 0.0f;
+        }
+        fftwf_execute_dft_c2r(j->inv, spec, frames);
+        float *yr = j->y + (size_t)co * j->Tout;
+        const float bias = j->b ? j->b[co] : 0.0f;
+        for (int bb = 0; bb < nbc; bb++) { /* the first B samples of a block are valid */
+            int t0 = (j->b0 + bb) * B, n = j->Tout - t0 < B ? j->Tout - t0 : B;
+            const float *fr = frames + (size_t)bb * N;
+            for (int t = 0; t < n; t++) yr[t0 + t] = fr[t] * inv_n + bias;
+        }
+    }
+    fftwf_free(frames);
+    fftwf_free(spec);
+}
+
 bool nn_conv1d_fft(const nn_conv1d_params *p, const float *x, int T, const float *w,
                    const float *b, float *y, int N)
 {
@@ -86,18 +194,21 @@ bool nn_conv1d_fft(const nn_conv1d_params *p, const float *x, int T, const float
     if (nbc_max > nb_total) nbc_max = nb_total;
 
     const size_t CC = (size_t)Cout * Cin;
-    const size_t xp_n = (size_t)(nbc_max - 1) * B + N; /* one padded channel chunk */
     float *E = malloc(sizeof(float) * 2 * bins * K);
     float *Wt = nn_scratch(NN_SCRATCH_FFT_W, 4 * bins * CC);
     float *Xf = nn_scratch(NN_SCRATCH_FFT_X, (size_t)2 * bins * Cin * nbc_max);
     float *Yf = nn_scratch(NN_SCRATCH_FFT_Y, (size_t)2 * bins * Cout * nbc_max);
-    float *xp = fftwf_malloc(sizeof(float) * xp_n);
+    /* planning buffers: the threads' own buffers come from fftwf_malloc
+     * too, so they have the alignment the plans were made for */
+    float *xp = fftwf_malloc(sizeof(float) * ((size_t)(nbc_max - 1) * B + N));
     float *frames = fftwf_malloc(sizeof(float) * (size_t)N * nbc_max);
     fftwf_complex *spec = fftwf_malloc(sizeof(fftwf_complex) * (size_t)bstride * nbc_max);
     bool ok = E && Wt && Xf && Yf && xp && frames && spec;
+    fft_job job = {.p = p, .x = x, .b = b, .y = y, .T = T, .Tout = Tout, .N = N, .B = B,
+                   .bins = bins, .bstride = bstride,
+                   .Xc = (fftwf_complex *)Xf,  /* [bins][Cin][nbc] */
+                   .Yc = (fftwf_complex *)Yf}; /* [bins][Cout][nbc] */
     fftwf_complex *Wc = (fftwf_complex *)(Wt + 2 * bins * CC); /* [bins][Cout][Cin] */
-    fftwf_complex *Xc = (fftwf_complex *)Xf;                   /* [bins][Cin][nbc] */
-    fftwf_complex *Yc = (fftwf_complex *)Yf;                   /* [bins][Cout][nbc] */
     if (ok) {
         /* Filter spectra W = conj(FFT(h)) (correlation, not convolution), h
          * the kernel with its taps at multiples of the dilation:
@@ -116,68 +227,26 @@ bool nn_conv1d_fft(const nn_conv1d_params *p, const float *x, int T, const float
             for (size_t q = 0; q < CC; q++) dst[q][0] = re[q], dst[q][1] = im[q];
         }
     }
-    const float inv_n = 1.0f / (float)N;
-    const float one[2] = {1.0f, 0.0f}, zero[2] = {0.0f, 0.0f};
-    fftwf_plan fwd = NULL, inv = NULL;
-    int planned_nbc = 0;
     for (int b0 = 0; ok && b0 < nb_total; b0 += nbc_max) {
         const int nbc = nb_total - b0 < nbc_max ? nb_total - b0 : nbc_max;
-        if (nbc != planned_nbc) { /* strides depend on the chunk's block count */
-            destroy_plans(&fwd, &inv);
-            make_plans(N, B, nbc, bstride, xp, spec, frames, &fwd, &inv);
-            planned_nbc = nbc;
-            if (!fwd || !inv) {
+        if (nbc != job.nbc) { /* plans depend on the chunk's block count */
+            destroy_plans(&job.fwd, &job.inv);
+            make_plans(N, B, nbc, bstride, xp, spec, frames, &job.fwd, &job.inv);
+            if (!job.fwd || !job.inv) {
                 ok = false;
                 break;
             }
         }
-        const int start = b0 * B - p->pad_left; /* x index of xp[0] */
-        const int len = (nbc - 1) * B + N;
-        for (int ci = 0; ci < Cin; ci++) { /* zero-padded window of the channel */
-            const float *xr = x + (size_t)ci * T;
-            int lo = start < 0 ? -start : 0, hi = T - start < len ? T - start : len;
-            if (hi < lo) hi = lo;
-            if (lo > len) lo = hi = len;
-            memset(xp, 0, sizeof(float) * lo);
-            if (hi > lo) memcpy(xp + lo, xr + start + lo, sizeof(float) * (hi - lo));
-            memset(xp + hi, 0, sizeof(float) * (len - hi));
-            fftwf_execute_dft_r2c(fwd, xp, spec);
-            for (int f = 0; f < bins; f++) { /* [block][bin] -> Xc[bin][ci][block] */
-                fftwf_complex *dst = Xc + ((size_t)f * Cin + ci) * nbc;
-                for (int bb = 0; bb < nbc; bb++) {
-                    dst[bb][0] = spec[(size_t)bb * bstride + f][0];
-                    dst[bb][1] = spec[(size_t)bb * bstride + f][1];
-                }
-            }
-        }
-        /* channel mixing, one complex GEMM per bin */
-        for (int f = 0; f < bins; f++)
-            cblas_cgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Cout, nbc, Cin, one,
-                        Wc + (size_t)f * CC, Cin, Xc + (size_t)f * Cin * nbc, nbc, zero,
-                        Yc + (size_t)f * Cout * nbc, nbc);
-        for (int co = 0; co < Cout; co++) {
-            for (int f = 0; f < bins; f++) { /* Yc[bin][co][block] -> [block][bin] */
-                const fftwf_complex *src = Yc + ((size_t)f * Cout + co) * nbc;
-                for (int bb = 0; bb < nbc; bb++) {
-                    spec[(size_t)bb * bstride + f][0] = src[bb][0];
-                    spec[(size_t)bb * bstride + f][1] = src[bb][1];
-                }
-            }
-            for (int bb = 0; bb < nbc; bb++) { /* real signal: DC and Nyquist are real */
-                spec[(size_t)bb * bstride][1] = 0.0f;
-                spec[(size_t)bb * bstride + bins - 1][1] = 0.0f;
-            }
-            fftwf_execute_dft_c2r(inv, spec, frames);
-            float *yr = y + (size_t)co * Tout;
-            const float bias = b ? b[co] : 0.0f;
-            for (int bb = 0; bb < nbc; bb++) { /* the first B samples of a block are valid */
-                int t0 = (b0 + bb) * B, n = Tout - t0 < B ? Tout - t0 : B;
-                const float *fr = frames + (size_t)bb * N;
-                for (int t = 0; t < n; t++) yr[t0 + t] = fr[t] * inv_n + bias;
-            }
-        }
+        job.b0 = b0;
+        job.nbc = nbc;
+        nn_parallel_for(Cin, 8, forward_channels, &job);
+        /* channel mixing, one complex GEMM per bin, bins split over threads */
+        job.Wc = Wc;
+        nn_parallel_for(bins, 1, mix_bins, &job);
+        nn_parallel_for(Cout, 8, inverse_channels, &job);
+        ok = !job.failed;
     }
-    destroy_plans(&fwd, &inv);
+    destroy_plans(&job.fwd, &job.inv);
     free(E);
     fftwf_free(xp);
     fftwf_free(frames);

@@ -1,4 +1,6 @@
 #include "nn/ops.h"
+#include "nn/parallel.h"
+#include "nn/vmath.h"
 
 #include <math.h>
 #include <string.h>
@@ -40,10 +42,7 @@ void nn_exp(float *y, size_t n)
 {
     for (size_t i = 0; i < n; i++) y[i] = expf(y[i]);
 }
-void nn_sin(float *y, size_t n)
-{
-    for (size_t i = 0; i < n; i++) y[i] = sinf(y[i]);
-}
+void nn_sin(float *y, size_t n) { nn_vsin(y, y, n); }
 void nn_abs(float *y, size_t n)
 {
     for (size_t i = 0; i < n; i++) y[i] = fabsf(y[i]);
@@ -115,17 +114,39 @@ void nn_gelu_tanh(const float *x, float *y, size_t n)
         y[i] = 0.5f * v * (1.0f + tanhf(k * (v + 0.044715f * v * v * v)));
     }
 }
-void nn_snake(const float *x, float *y, int C, int T, const float *alpha)
+typedef struct snake_job {
+    const float *x, *alpha;
+    float *y;
+    int T;
+} snake_job;
+
+static void snake_channels(void *ctx, int c0, int c1)
 {
-    for (int c = 0; c < C; c++) {
+    const snake_job *j = ctx;
+    const float *x = j->x, *alpha = j->alpha;
+    float *y = j->y;
+    const int T = j->T;
+    enum { CHUNK = 512 }; /* sines computed a vector at a time */
+    float s[CHUNK];
+    for (int c = c0; c < c1; c++) {
         const float a = alpha[c], inv = 1.0f / (a + 1e-9f);
         const float *xr = x + (size_t)c * T;
         float *yr = y + (size_t)c * T;
-        for (int t = 0; t < T; t++) {
-            float s = sinf(xr[t] * a);
-            yr[t] = xr[t] + inv * (s * s);
+        for (int t0 = 0; t0 < T; t0 += CHUNK) {
+            int n = T - t0 < CHUNK ? T - t0 : CHUNK;
+            for (int t = 0; t < n; t++) s[t] = xr[t0 + t] * a;
+            nn_vsin(s, s, (size_t)n);
+            for (int t = 0; t < n; t++) yr[t0 + t] = xr[t0 + t] + inv * (s[t] * s[t]);
         }
     }
+}
+
+void nn_snake(const float *x, float *y, int C, int T, const float *alpha)
+{
+    snake_job j = {x, alpha, y, T};
+    /* split over channels only when each thread gets real work */
+    int min_ch = T > 0 ? (1 << 16) / T + 1 : C;
+    nn_parallel_for(C, min_ch, snake_channels, &j);
 }
 
 /* ---- normalisation ------------------------------------------------------ */

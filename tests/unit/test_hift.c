@@ -88,6 +88,13 @@ static void test_checkpoint_checked(void **st)
     assert_int_equal(hift_samples_per_frame(m), 256);
     hift_free(m);
     pt_free(&w);
+
+    m = hift_open(golden, &s); /* owns its weights */
+    assert_non_null(m);
+    assert_int_equal(hift_get_config(m)->base_channels, c.base_channels);
+    hift_free(m);
+    assert_null(hift_open("/nonexistent", &s));
+    assert_int_not_equal(s.code, CV_OK);
 }
 
 /* hift_infer: the returned source starts with the cache; with a cache equal
@@ -195,6 +202,8 @@ static void test_concurrent_calls(void **st)
     job j0 = {m, mel, T, ref, cv_ok()};
     run_job(&j0);
     assert_int_equal(j0.st.code, CV_OK);
+    /* with the pool on, concurrent callers share it (or run inline) */
+    nn_set_threads(2);
     enum { N = 3 };
     job jobs[N];
     pthread_t th[N];
@@ -208,6 +217,7 @@ static void test_concurrent_calls(void **st)
         assert_memory_equal(jobs[i].out, ref, sizeof(float) * L);
         free(jobs[i].out);
     }
+    nn_set_threads(1);
     free(mel), free(ref);
     hift_free(m);
 }

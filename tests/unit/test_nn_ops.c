@@ -4,12 +4,15 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
 #include "nn/conv_fft.h"
 #include "nn/nn.h"
+#include "nn/parallel.h"
+#include "nn/vmath.h"
 
 static uint64_t rng_state = 0x1234567887654321ull;
 static double urand(void) /* [0,1) */
@@ -358,6 +361,52 @@ static void test_elementwise(void **st)
     free(a), free(b), free(y), free(m), free(mt);
 }
 
+static void test_vsin(void **st)
+{
+    (void)st;
+    size_t n = 1000 + (size_t)irand(0, 40); /* vector body and scalar tail */
+    float *x = rand_vec(n, 100), *y = malloc(n * sizeof(float));
+    double *ref = malloc(n * sizeof(double));
+    for (size_t i = 0; i < n; i++) ref[i] = sin((double)x[i]);
+    nn_vsin(x, y, n);
+    assert_true(max_abs_diff(y, ref, n) < 2e-6);
+    nn_vsin(x, x, n); /* in place */
+    assert_memory_equal(x, y, n * sizeof(float));
+    free(x), free(y), free(ref);
+}
+
+typedef struct cover_ctx {
+    int *hits;
+    pthread_mutex_t lock;
+    int calls;
+} cover_ctx;
+
+static void mark_range(void *p, int begin, int end)
+{
+    cover_ctx *c = p;
+    for (int i = begin; i < end; i++) c->hits[i]++;
+    pthread_mutex_lock(&c->lock);
+    c->calls++;
+    pthread_mutex_unlock(&c->lock);
+}
+
+static void test_parallel_for(void **st)
+{
+    (void)st;
+    int hits[1000] = {0};
+    cover_ctx c = {hits, PTHREAD_MUTEX_INITIALIZER, 0};
+    nn_set_threads(2);
+    nn_parallel_for(1000, 1, mark_range, &c);
+    for (int i = 0; i < 1000; i++) assert_int_equal(hits[i], 1); /* each index once */
+    assert_int_equal(c.calls, 2);
+    c.calls = 0;
+    nn_parallel_for(10, 8, mark_range, &c); /* too small to split */
+    assert_int_equal(c.calls, 1);
+    nn_parallel_for(0, 1, mark_range, &c);
+    assert_int_equal(c.calls, 1);
+    nn_set_threads(1);
+}
+
 /* ---- normalisation / softmax --------------------------------------------- */
 static void test_layer_norm(void **st)
 {
@@ -568,6 +617,7 @@ int main(void)
         cmocka_unit_test(test_layer_norm),   cmocka_unit_test(test_group_norm),
         cmocka_unit_test(test_softmax),      cmocka_unit_test(test_resample),
         cmocka_unit_test(test_stft_forward), cmocka_unit_test(test_noise),
+        cmocka_unit_test(test_vsin),         cmocka_unit_test(test_parallel_for),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
