@@ -78,9 +78,22 @@ typedef struct fft_job {
     int T, Tout, N, B, bins, bstride;
     int b0, nbc; /* current chunk of blocks */
     fftwf_plan fwd, inv;
-    fftwf_complex *Xc, *Yc;
+    fftwf_complex *Xc, *Yc, *Wc;
     bool failed;
 } fft_job;
+
+/* Bins [f0, f1): Yc[f] = Wc[f] Xc[f] (complex, 3M method). */
+static void mix_bins(void *ctx, int f0, int f1)
+{
+    const fft_job *j = ctx;
+    const int Cin = j->p->cin, Cout = j->p->cout, nbc = j->nbc;
+    const size_t CC = (size_t)Cout * Cin;
+    const float one[2] = {1.0f, 0.0f}, zero[2] = {0.0f, 0.0f};
+    for (int f = f0; f < f1; f++)
+        cblas_cgemm3m(CblasRowMajor, CblasNoTrans, CblasNoTrans, Cout, nbc, Cin, one,
+                      j->Wc + (size_t)f * CC, Cin, j->Xc + (size_t)f * Cin * nbc, nbc, zero,
+                      j->Yc + (size_t)f * Cout * nbc, nbc);
+}
 
 /* Input channels [c0, c1): transform the chunk's blocks, store Xc[bin][ci][block]. */
 static void forward_channels(void *ctx, int c0, int c1)
@@ -214,7 +227,6 @@ bool nn_conv1d_fft(const nn_conv1d_params *p, const float *x, int T, const float
             for (size_t q = 0; q < CC; q++) dst[q][0] = re[q], dst[q][1] = im[q];
         }
     }
-    const float one[2] = {1.0f, 0.0f}, zero[2] = {0.0f, 0.0f};
     for (int b0 = 0; ok && b0 < nb_total; b0 += nbc_max) {
         const int nbc = nb_total - b0 < nbc_max ? nb_total - b0 : nbc_max;
         if (nbc != job.nbc) { /* plans depend on the chunk's block count */
@@ -228,11 +240,9 @@ bool nn_conv1d_fft(const nn_conv1d_params *p, const float *x, int T, const float
         job.b0 = b0;
         job.nbc = nbc;
         nn_parallel_for(Cin, 8, forward_channels, &job);
-        /* channel mixing, one complex GEMM per bin */
-        for (int f = 0; f < bins; f++)
-            cblas_cgemm3m(CblasRowMajor, CblasNoTrans, CblasNoTrans, Cout, nbc, Cin, one,
-                        Wc + (size_t)f * CC, Cin, job.Xc + (size_t)f * Cin * nbc, nbc, zero,
-                        job.Yc + (size_t)f * Cout * nbc, nbc);
+        /* channel mixing, one complex GEMM per bin, bins split over threads */
+        job.Wc = Wc;
+        nn_parallel_for(bins, 1, mix_bins, &job);
         nn_parallel_for(Cout, 8, inverse_channels, &job);
         ok = !job.failed;
     }

@@ -4,11 +4,45 @@
 #include <stdlib.h>
 
 #include "nn/ops.h"
+#include "nn/parallel.h"
 #include "nn/scratch.h"
 
-void nn_set_threads(int n) { openblas_set_num_threads(n < 1 ? 1 : n); }
+void nn_set_threads(int n)
+{
+    /* nn splits the work itself (src/nn/parallel.h); OpenBLAS stays serial */
+    openblas_set_num_threads(1);
+    nn_parallel_set_threads(n);
+}
 
-int nn_get_threads(void) { return openblas_get_num_threads(); }
+int nn_get_threads(void) { return nn_parallel_threads(); }
+
+/* Products below this many multiply-adds are not worth splitting. */
+#define GEMM_SPLIT_MACS (1L << 21)
+
+typedef struct gemm_job {
+    bool ta, tb;
+    int M, N, K, lda, ldb, ldc;
+    float alpha, beta;
+    const float *A, *B;
+    float *C;
+    bool split_rows;
+} gemm_job;
+
+static void gemm_part(void *ctx, int begin, int end)
+{
+    const gemm_job *g = ctx;
+    const CBLAS_TRANSPOSE ta = g->ta ? CblasTrans : CblasNoTrans;
+    const CBLAS_TRANSPOSE tb = g->tb ? CblasTrans : CblasNoTrans;
+    if (g->split_rows) { /* rows begin..end of op(A) and C */
+        const float *A = g->ta ? g->A + begin : g->A + (size_t)begin * g->lda;
+        cblas_sgemm(CblasRowMajor, ta, tb, end - begin, g->N, g->K, g->alpha, A, g->lda, g->B,
+                    g->ldb, g->beta, g->C + (size_t)begin * g->ldc, g->ldc);
+    } else { /* columns begin..end of op(B) and C */
+        const float *B = g->tb ? g->B + (size_t)begin * g->ldb : g->B + begin;
+        cblas_sgemm(CblasRowMajor, ta, tb, g->M, end - begin, g->K, g->alpha, g->A, g->lda, B,
+                    g->ldb, g->beta, g->C + begin, g->ldc);
+    }
+}
 
 void nn_gemm(bool trans_a, bool trans_b, int M, int N, int K, float alpha,
              const float *A, int lda, const float *B, int ldb, float beta, float *C,
@@ -20,9 +54,13 @@ void nn_gemm(bool trans_a, bool trans_b, int M, int N, int K, float alpha,
             for (int j = 0; j < N; j++) C[(size_t)i * ldc + j] *= beta;
         return;
     }
-    cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
-                trans_b ? CblasTrans : CblasNoTrans, M, N, K, alpha, A, lda, B, ldb, beta,
-                C, ldc);
+    gemm_job g = {trans_a, trans_b, M, N, K, lda, ldb, ldc, alpha, beta, A, B, C, N < M};
+    if ((long)M * N * K < GEMM_SPLIT_MACS) {
+        gemm_part(&g, 0, g.split_rows ? M : N);
+        return;
+    }
+    /* split the larger side in pieces of at least 64 (whole kernel tiles) */
+    nn_parallel_for(g.split_rows ? M : N, 64, gemm_part, &g);
 }
 
 void nn_gemm_batched(int batch, bool trans_a, bool trans_b, int M, int N, int K,

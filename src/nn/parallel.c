@@ -2,47 +2,112 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 
-#include "nn/matmul.h"
+/* A small persistent pool: nn owns all parallelism (OpenBLAS runs
+ * single-threaded, see nn_set_threads), so each op splits its own loops and
+ * OpenBLAS never spin-waits for helper threads between the thousands of
+ * medium-sized products of a vocoder call. One parallel region runs at a
+ * time; a caller that finds the pool busy (another request's thread) runs
+ * its loop inline, since the cores are busy anyway. */
 
 #define MAX_THREADS 64
 
-typedef struct range_job {
-    void (*fn)(void *ctx, int begin, int end);
+static struct {
+    pthread_mutex_t lock; /* protects everything below */
+    pthread_cond_t wake, done;
+    pthread_mutex_t region; /* held by the thread running a parallel region */
+    int started;          /* worker threads alive */
+    int wanted;           /* threads (including the caller) per region */
+    unsigned generation;  /* bumped for every region */
+    int pending;          /* workers still running the current region */
+    void (*fn)(void *, int, int);
     void *ctx;
-    int begin, end;
-} range_job;
+    int n, parts;
+} pool = {.lock = PTHREAD_MUTEX_INITIALIZER,
+          .wake = PTHREAD_COND_INITIALIZER,
+          .done = PTHREAD_COND_INITIALIZER,
+          .region = PTHREAD_MUTEX_INITIALIZER,
+          .wanted = 1};
 
-static void *run_range(void *p)
+static void run_part(int part)
 {
-    range_job *j = p;
-    j->fn(j->ctx, j->begin, j->end);
+    int b = (int)((long)pool.n * part / pool.parts), e = (int)((long)pool.n * (part + 1) / pool.parts);
+    if (e > b) pool.fn(pool.ctx, b, e);
+}
+
+static void *worker(void *arg)
+{
+    /* id 1 .. MAX_THREADS-1 (the caller is part 0) and the generation when
+     * created: a region posted before this thread first takes the lock must
+     * still count as new for it */
+    const int id = (int)((uintptr_t)arg & 0xff);
+    unsigned seen = (unsigned)((uintptr_t)arg >> 8);
+    pthread_mutex_lock(&pool.lock);
+    for (;;) {
+        while (pool.generation == seen) pthread_cond_wait(&pool.wake, &pool.lock);
+        seen = pool.generation;
+        if (id >= pool.parts) continue; /* not needed this time */
+        pthread_mutex_unlock(&pool.lock);
+        run_part(id);
+        pthread_mutex_lock(&pool.lock);
+        if (--pool.pending == 0) pthread_cond_signal(&pool.done);
+    }
     return NULL;
+}
+
+void nn_parallel_set_threads(int n)
+{
+    if (n < 1) n = 1;
+    if (n > MAX_THREADS) n = MAX_THREADS;
+    pthread_mutex_lock(&pool.lock);
+    pool.wanted = n;
+    /* workers are started lazily and kept (they sleep when idle) */
+    while (pool.started < n - 1) {
+        pthread_t t;
+        pthread_attr_t attr;
+        pthread_attr_init(&attr);
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        uintptr_t arg = (uintptr_t)(pool.started + 1) | ((uintptr_t)pool.generation << 8);
+        int rc = pthread_create(&t, &attr, worker, (void *)arg);
+        pthread_attr_destroy(&attr);
+        if (rc != 0) break;
+        pool.started++;
+    }
+    pthread_mutex_unlock(&pool.lock);
+}
+
+int nn_parallel_threads(void)
+{
+    pthread_mutex_lock(&pool.lock);
+    int n = pool.wanted < pool.started + 1 ? pool.wanted : pool.started + 1;
+    pthread_mutex_unlock(&pool.lock);
+    return n;
 }
 
 void nn_parallel_for(int n, int min_chunk, void (*fn)(void *ctx, int begin, int end),
                      void *ctx)
 {
     if (n <= 0) return;
-    int threads = nn_get_threads();
     if (min_chunk < 1) min_chunk = 1;
-    if (threads > n / min_chunk) threads = n / min_chunk;
-    if (threads > MAX_THREADS) threads = MAX_THREADS;
-    if (threads <= 1) {
+    int parts = nn_parallel_threads();
+    if (parts > n / min_chunk) parts = n / min_chunk;
+    if (parts <= 1 || pthread_mutex_trylock(&pool.region) != 0) {
         fn(ctx, 0, n);
         return;
     }
-    range_job jobs[MAX_THREADS];
-    pthread_t tid[MAX_THREADS];
-    bool started[MAX_THREADS] = {false};
-    for (int i = 0; i < threads; i++)
-        jobs[i] = (range_job){fn, ctx, (int)((long)n * i / threads),
-                              (int)((long)n * (i + 1) / threads)};
-    for (int i = 1; i < threads; i++)
-        started[i] = pthread_create(&tid[i], NULL, run_range, &jobs[i]) == 0;
-    run_range(&jobs[0]);
-    for (int i = 1; i < threads; i++) {
-        if (started[i]) pthread_join(tid[i], NULL);
-        else run_range(&jobs[i]); /* could not start a thread: do it here */
-    }
+    pthread_mutex_lock(&pool.lock);
+    pool.fn = fn;
+    pool.ctx = ctx;
+    pool.n = n;
+    pool.parts = parts;
+    pool.pending = parts - 1;
+    pool.generation++;
+    pthread_cond_broadcast(&pool.wake);
+    pthread_mutex_unlock(&pool.lock);
+    run_part(0);
+    pthread_mutex_lock(&pool.lock);
+    while (pool.pending > 0) pthread_cond_wait(&pool.done, &pool.lock);
+    pthread_mutex_unlock(&pool.lock);
+    pthread_mutex_unlock(&pool.region);
 }
