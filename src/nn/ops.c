@@ -1,4 +1,5 @@
 #include "nn/ops.h"
+#include "nn/vexp.h"
 #include "nn/parallel.h"
 #include "nn/vmath.h"
 
@@ -97,9 +98,16 @@ void nn_silu(const float *x, float *y, size_t n)
 void nn_mish(const float *x, float *y, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        /* softplus with PyTorch's threshold 20 (linear above it) */
-        float sp = x[i] > 20.0f ? x[i] : log1pf(expf(x[i]));
-        y[i] = x[i] * tanhf(sp);
+        /* tanh(softplus(x)) = ((1+e^x)^2 - 1) / ((1+e^x)^2 + 1) = m / (m + 2)
+         * with m = e^x (e^x + 2): one exp instead of exp, log1p and tanh.
+         * Above PyTorch's softplus threshold 20 the factor is 1 in float. */
+        float v = x[i];
+        if (v > 20.0f) {
+            y[i] = v;
+            continue;
+        }
+        float e = expf(v), m = e * (e + 2.0f);
+        y[i] = v * (m / (m + 2.0f));
     }
 }
 void nn_gelu(const float *x, float *y, size_t n)
@@ -211,13 +219,18 @@ void nn_softmax_rows(float *x, int n, int d)
             memset(r, 0, (size_t)d * sizeof(float));
             continue;
         }
+        for (int j = 0; j < d; j++) r[j] -= m;
+        nn_vexp(r, r, (size_t)d); /* vectorised: attention rows are long */
+        /* eight partial sums: vectorisable and accurate enough for d terms in (0, 1] */
+        float part[8] = {0};
+        int j = 0;
+        for (; j + 8 <= d; j += 8)
+            for (int k = 0; k < 8; k++) part[k] += r[j + k];
         double sum = 0.0;
-        for (int j = 0; j < d; j++) {
-            r[j] = expf(r[j] - m);
-            sum += r[j];
-        }
+        for (int k = 0; k < 8; k++) sum += part[k];
+        for (; j < d; j++) sum += r[j];
         float inv = (float)(1.0 / sum);
-        for (int j = 0; j < d; j++) r[j] *= inv;
+        for (j = 0; j < d; j++) r[j] *= inv;
     }
 }
 

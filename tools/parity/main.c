@@ -12,6 +12,7 @@
 /* Add new groups here (and their check_<group>.c). */
 static const parity_group *const GROUPS[] = {
     &parity_group_hift,
+    &parity_group_flow,
     &parity_group_llm,
 };
 #define N_GROUPS (sizeof GROUPS / sizeof GROUPS[0])

@@ -44,6 +44,7 @@ void parity_skip(parity_ctx *ctx, const char *name, const char *why);
 void parity_fail(parity_ctx *ctx, const char *name, const char *why);
 
 extern const parity_group parity_group_hift;
+extern const parity_group parity_group_flow;
 extern const parity_group parity_group_llm;
 
 #endif
