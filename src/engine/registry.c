@@ -6,9 +6,11 @@
 /* Each engine exports its ops table; the registry is the one place that
  * lists them. */
 extern const engine_ops espeak_engine_ops;
+extern const engine_ops tone_engine_ops;
 
 static const engine_ops *const g_engines[] = {
     &espeak_engine_ops,
+    &tone_engine_ops,
 };
 
 static const char *const g_mode_names[TTS_MODE_COUNT] = {

@@ -1,0 +1,208 @@
+#!/usr/bin/python3
+"""Soak test: many concurrent client processes for several minutes against
+one server (normally the AddressSanitizer build), mixing valid, invalid,
+cancelled, deadline-exceeded and slow-reading calls.
+
+Checks: every valid call completes and is byte-identical to the same call
+made alone; invalid calls get INVALID_ARGUMENT; the server's resident memory
+is flat after warm-up; on SIGTERM the server exits 0 with no sanitizer
+report. Prints calls handled, outcomes by status, and memory at start/end.
+
+  bench/soak.py [--build build-asan] [--minutes 5] [--clients 8]
+                [--valgrind]   (run the server under valgrind instead)
+"""
+import argparse
+import multiprocessing as mp
+import os
+import random
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
+
+TEXTS = [
+    ("中文女", "今天天气很好。我们去公园散步吧！"),
+    ("英文女", "The quick brown fox jumps over the lazy dog. It was a sunny day."),
+    ("英文男", "Streaming speech synthesis, one sentence at a time."),
+    ("日语男", "こんにちは。今日はいい天気ですね。"),
+    ("粤语女", "你好，今日天气几好。"),
+    ("韩语女", "안녕하세요. 만나서 반갑습니다."),
+    ("中文男", "价格是3.5元，时间是2024年11月24日。"),
+]
+LONG = ("中文女", "。".join(["这是一个很长的句子，用来测试取消和超时"] * 40) + "。")
+
+
+def make_request(pb, kind, spk, text, prompt):
+    if kind == "sft":
+        return pb.Request(sft_request=pb.sftRequest(spk_id=spk, tts_text=text))
+    if kind == "instruct":
+        return pb.Request(instruct_request=pb.instructRequest(
+            spk_id=spk, tts_text=text, instruct_text="请用开心的语气慢一点说"))
+    if kind == "zero_shot":
+        return pb.Request(zero_shot_request=pb.zeroshotRequest(
+            tts_text=text, prompt_text="希望你以后能够做的比我还好呦。", prompt_audio=prompt))
+    return pb.Request(cross_lingual_request=pb.crosslingualRequest(
+        tts_text=text, prompt_audio=prompt))
+
+
+def valid_cases(prompt):
+    cases = []
+    for i, (spk, text) in enumerate(TEXTS):
+        kind = ["sft", "instruct", "zero_shot", "cross_lingual"][i % 4]
+        cases.append((kind, spk, text))
+    return cases
+
+
+def client_main(target, seconds, seed, prompt, reference, queue):
+    import grpc
+    import conftest  # generates the stubs
+
+    pb = conftest.cosyvoice_pb2
+    rng = random.Random(seed)
+    ch = grpc.insecure_channel(target)
+    stub = conftest.cosyvoice_pb2_grpc.CosyVoiceStub(ch)
+    cases = valid_cases(prompt)
+    stats = Counter()
+    mismatches = []
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        scenario = rng.choices(["valid", "invalid", "cancel", "deadline", "slow"],
+                               weights=[5, 2, 1, 1, 1])[0]
+        try:
+            if scenario in ("valid", "slow"):
+                idx = rng.randrange(len(cases))
+                kind, spk, text = cases[idx]
+                audio = []
+                for r in stub.Inference(make_request(pb, kind, spk, text, prompt), timeout=120):
+                    audio.append(r.tts_audio)
+                    if scenario == "slow":
+                        time.sleep(0.2)
+                if b"".join(audio) != reference[idx]:
+                    mismatches.append((kind, spk, text))
+                stats[f"{scenario}:OK"] += 1
+            elif scenario == "invalid":
+                bad = rng.choice([
+                    pb.Request(),
+                    pb.Request(sft_request=pb.sftRequest(spk_id="nobody", tts_text="hi")),
+                    pb.Request(sft_request=pb.sftRequest(spk_id="中文女", tts_text="  ")),
+                    pb.Request(cross_lingual_request=pb.crosslingualRequest(
+                        tts_text="hi", prompt_audio=b"\x00\x00" * 16000)),
+                    pb.Request(zero_shot_request=pb.zeroshotRequest(
+                        tts_text="hi", prompt_audio=prompt)),
+                ])
+                list(stub.Inference(bad, timeout=30))
+                stats["invalid:UNEXPECTED_OK"] += 1
+            elif scenario == "cancel":
+                call = stub.Inference(make_request(pb, "sft", *LONG, prompt), timeout=120)
+                next(call)
+                call.cancel()
+                stats["cancel:CANCELLED"] += 1
+            else:
+                list(stub.Inference(make_request(pb, "sft", *LONG, prompt),
+                                    timeout=rng.uniform(0.05, 0.5)))
+                stats["deadline:OK"] += 1
+        except grpc.RpcError as e:
+            stats[f"{scenario}:{e.code().name}"] += 1
+    ch.close()
+    queue.put((stats, mismatches))
+
+
+def rss_kb(pid):
+    with open(f"/proc/{pid}/status") as f:
+        m = re.search(r"VmRSS:\s+(\d+)", f.read())
+    return int(m.group(1))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--build", default=os.path.join(ROOT, "build-asan"))
+    ap.add_argument("--minutes", type=float, default=5)
+    ap.add_argument("--clients", type=int, default=8)
+    ap.add_argument("--valgrind", action="store_true")
+    args = ap.parse_args()
+
+    os.environ["CV_BUILD_DIR"] = args.build
+    import grpc
+    import conftest
+
+    prompt = subprocess.run(["sox", os.path.join(ROOT, "tests/data/prompts/zero_shot_prompt.wav"),
+                             "-t", "raw", "-r", "16000", "-e", "signed", "-b", "16", "-c", "1", "-"],
+                            check=True, capture_output=True).stdout
+    wrapper = []
+    if args.valgrind:
+        wrapper = ["valgrind", "--leak-check=full", "--error-exitcode=99",
+                   "--errors-for-leak-kinds=definite"]
+    log = tempfile.NamedTemporaryFile(prefix="soak_server_", suffix=".log", delete=False)
+    port = conftest.free_port()
+    server = subprocess.Popen(wrapper + [os.path.join(args.build, "cosyvoice-server"), "--host",
+                                         "127.0.0.1", "--port", str(port), "--max-conc", "4",
+                                         "--max-queue", "64"],
+                              stdout=subprocess.PIPE, stderr=log, text=True)
+    assert "ready" in server.stdout.readline(), "server did not start"
+    target = f"127.0.0.1:{port}"
+
+    # References: each valid call made alone.
+    ch = grpc.insecure_channel(target)
+    stub = conftest.cosyvoice_pb2_grpc.CosyVoiceStub(ch)
+    pb = conftest.cosyvoice_pb2
+    reference = [b"".join(r.tts_audio for r in stub.Inference(
+        make_request(pb, kind, spk, text, prompt), timeout=300))
+        for kind, spk, text in valid_cases(prompt)]
+    ch.close()
+
+    rss_start = rss_kb(server.pid)
+    seconds = args.minutes * 60
+    q = mp.Queue()
+    procs = [mp.Process(target=client_main, args=(target, seconds, i, prompt, reference, q))
+             for i in range(args.clients)]
+    for p in procs:
+        p.start()
+    samples = []
+    t0 = time.monotonic()
+    while any(p.is_alive() for p in procs):
+        time.sleep(5)
+        samples.append((time.monotonic() - t0, rss_kb(server.pid)))
+    totals, mismatches = Counter(), []
+    for _ in procs:
+        s, m = q.get()
+        totals.update(s)
+        mismatches += m
+    for p in procs:
+        p.join()
+    rss_end = rss_kb(server.pid)
+    server.send_signal(15)
+    rc = server.wait(timeout=300)
+    logs = open(log.name).read()
+    sanitizer = [m for m in ("AddressSanitizer", "LeakSanitizer", "runtime error:",
+                             "definitely lost: [1-9]") if re.search(m, logs)]
+
+    # Memory after warm-up: compare the second quarter with the last quarter.
+    n = len(samples)
+    warm = [r for _, r in samples[n // 4: n // 2]] or [rss_start]
+    last = [r for _, r in samples[3 * n // 4:]] or [rss_end]
+    growth = (sum(last) / len(last)) / (sum(warm) / len(warm)) - 1
+
+    print(f"server: {' '.join(wrapper) or 'native'} {args.build}; {args.clients} client "
+          f"processes for {args.minutes:g} min")
+    print(f"calls handled: {sum(totals.values())}")
+    for k in sorted(totals):
+        print(f"  {k:28s} {totals[k]}")
+    print(f"valid calls not byte-identical to the call made alone: {len(mismatches)}")
+    print(f"server RSS: start {rss_start / 1024:.1f} MiB, after warm-up "
+          f"{sum(warm) / len(warm) / 1024:.1f} MiB, end {rss_end / 1024:.1f} MiB "
+          f"(growth after warm-up {growth * 100:+.1f}%)")
+    print(f"server exit code {rc}; sanitizer/valgrind findings: {sanitizer or 'none'}; "
+          f"log {log.name}")
+    bad = (mismatches or rc != 0 or sanitizer or totals["invalid:UNEXPECTED_OK"]
+           or any(k.startswith(("valid:", "slow:")) and not k.endswith(":OK") for k in totals)
+           or growth > 0.10)
+    sys.exit(1 if bad else 0)
+
+
+if __name__ == "__main__":
+    main()

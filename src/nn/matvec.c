@@ -1,0 +1,275 @@
+#include "nn/matvec.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#define HAVE_X86 1
+#else
+#define HAVE_X86 0
+#endif
+
+/* ---- float32 ------------------------------------------------------------ */
+
+static void rows_f32_scalar(const float *W, int r0, int r1, int in, const float *x, float *y)
+{
+    for (int r = r0; r < r1; r++) {
+        const float *w = W + (size_t)r * in;
+        float s = 0;
+        for (int c = 0; c < in; c++) s += w[c] * x[c];
+        y[r] = s;
+    }
+}
+
+#if HAVE_X86
+__attribute__((target("avx2,fma"))) static float hsum256(__m256 v)
+{
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
+    return _mm_cvtss_f32(s);
+}
+
+/* Four rows at a time so each load of x serves four weight streams. */
+__attribute__((target("avx2,fma"))) static void rows_f32_avx2(const float *W, int r0, int r1,
+                                                               int in, const float *x, float *y)
+{
+    int r = r0, c8 = in & ~7;
+    for (; r + 4 <= r1; r += 4) {
+        const float *w0 = W + (size_t)r * in, *w1 = w0 + in, *w2 = w1 + in, *w3 = w2 + in;
+        __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+        for (int c = 0; c < c8; c += 8) {
+            __m256 xv = _mm256_loadu_ps(x + c);
+            a0 = _mm256_fmadd_ps(_mm256_loadu_ps(w0 + c), xv, a0);
+            a1 = _mm256_fmadd_ps(_mm256_loadu_ps(w1 + c), xv, a1);
+            a2 = _mm256_fmadd_ps(_mm256_loadu_ps(w2 + c), xv, a2);
+            a3 = _mm256_fmadd_ps(_mm256_loadu_ps(w3 + c), xv, a3);
+        }
+        float s0 = hsum256(a0), s1 = hsum256(a1), s2 = hsum256(a2), s3 = hsum256(a3);
+        for (int c = c8; c < in; c++) {
+            s0 += w0[c] * x[c], s1 += w1[c] * x[c], s2 += w2[c] * x[c], s3 += w3[c] * x[c];
+        }
+        y[r] = s0, y[r + 1] = s1, y[r + 2] = s2, y[r + 3] = s3;
+    }
+    rows_f32_scalar(W, r, r1, in, x, y);
+}
+#endif
+
+static bool use_avx2(void)
+{
+#if HAVE_X86
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#else
+    return false;
+#endif
+}
+
+/* ---- dot product ---------------------------------------------------------- */
+
+#if HAVE_X86
+__attribute__((target("avx2,fma"))) static float dot_avx2(const float *a, const float *b, int n)
+{
+    __m256 acc = _mm256_setzero_ps();
+    int i = 0;
+    for (; i + 8 <= n; i += 8)
+        acc = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), acc);
+    float s = hsum256(acc);
+    for (; i < n; i++) s += a[i] * b[i];
+    return s;
+}
+#endif
+
+float nn_dot(const float *a, const float *b, int n)
+{
+#if HAVE_X86
+    if (use_avx2()) return dot_avx2(a, b, n);
+#endif
+    float s = 0;
+    for (int i = 0; i < n; i++) s += a[i] * b[i];
+    return s;
+}
+
+/* ---- 8-bit weights --------------------------------------------------------- */
+
+/* Columns per int32 partial sum in the AVX2 kernel (see rows_q8_avx2). */
+#define Q8_BLOCK 256
+
+bool nn_q8_quantize(const float *W, int rows, int cols, nn_q8 *m)
+{
+    memset(m, 0, sizeof *m);
+    m->q = malloc((size_t)rows * cols);
+    m->scale = malloc((size_t)rows * sizeof(float));
+    if (!m->q || !m->scale) {
+        nn_q8_free(m);
+        return false;
+    }
+    m->rows = rows;
+    m->cols = cols;
+    for (int r = 0; r < rows; r++) {
+        const float *w = W + (size_t)r * cols;
+        float mx = 0;
+        for (int c = 0; c < cols; c++) mx = fmaxf(mx, fabsf(w[c]));
+        float s = mx > 0 ? mx / 127.0f : 1.0f;
+        m->scale[r] = s;
+        int8_t *q = m->q + (size_t)r * cols;
+        for (int c = 0; c < cols; c++) {
+            long v = lrintf(w[c] / s);
+            q[c] = (int8_t)(v > 127 ? 127 : v < -127 ? -127 : v);
+        }
+    }
+    return true;
+}
+
+void nn_q8_free(nn_q8 *m)
+{
+    free(m->q);
+    free(m->scale);
+    memset(m, 0, sizeof *m);
+}
+
+static void rows_q8_scalar(const nn_q8 *m, int r0, int r1, const float *x, float *y)
+{
+    int in = m->cols;
+    for (int r = r0; r < r1; r++) {
+        const int8_t *q = m->q + (size_t)r * in;
+        float s = 0;
+        for (int c = 0; c < in; c++) s += (float)q[c] * x[c];
+        y[r] = s * m->scale[r];
+    }
+}
+
+#if HAVE_X86
+/* x is rounded to 16 bits (one scale for the vector: relative error about
+ * 1.5e-5 of its largest entry, far below the weights' 8-bit rounding) so
+ * each 16 weights take one widening load, one vpmaddwd and one add; the
+ * int32 partial sums are flushed to the float32 accumulator every
+ * Q8_BLOCK columns, well before they could overflow
+ * (Q8_BLOCK/16 sums of 2 * 127 * 32767 per lane < 2^31). */
+
+__attribute__((target("avx2,fma"))) static void rows_q8_avx2(const nn_q8 *m, int r0, int r1,
+                                                              const int16_t *x16, float xs,
+                                                              const float *x, float *y)
+{
+    int in = m->cols, cb = in & ~(Q8_BLOCK - 1), r = r0;
+    for (; r + 2 <= r1; r += 2) {
+        const int8_t *q0 = m->q + (size_t)r * in, *q1 = q0 + in;
+        __m256 f0 = _mm256_setzero_ps(), f1 = f0;
+        for (int c0 = 0; c0 < cb; c0 += Q8_BLOCK) {
+            __m256i i0 = _mm256_setzero_si256(), i1 = i0;
+            for (int c = c0; c < c0 + Q8_BLOCK; c += 16) {
+                __m256i xv = _mm256_loadu_si256((const __m256i *)(x16 + c));
+                __m256i w0 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(q0 + c)));
+                __m256i w1 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(q1 + c)));
+                i0 = _mm256_add_epi32(i0, _mm256_madd_epi16(w0, xv));
+                i1 = _mm256_add_epi32(i1, _mm256_madd_epi16(w1, xv));
+            }
+            f0 = _mm256_add_ps(f0, _mm256_cvtepi32_ps(i0));
+            f1 = _mm256_add_ps(f1, _mm256_cvtepi32_ps(i1));
+        }
+        float s0 = hsum256(f0) * xs, s1 = hsum256(f1) * xs;
+        for (int c = cb; c < in; c++) s0 += (float)q0[c] * x[c], s1 += (float)q1[c] * x[c];
+        y[r] = s0 * m->scale[r];
+        y[r + 1] = s1 * m->scale[r + 1];
+    }
+    rows_q8_scalar(m, r, r1, x, y);
+}
+#endif
+
+/* ---- jobs: one or more products of the same vector ------------------------ */
+
+/* Below this many weights a product is over before another thread could
+ * join in: run it on the caller. */
+#define PARALLEL_MIN_WEIGHTS (1L << 16)
+/* Rows per chunk handed to a thread: a multiple of the kernels' row
+ * blocking, small enough to balance, large enough to amortise the claim. */
+#define ROW_GRAIN 32
+
+typedef struct mv_job {
+    const nn_matvec_item *items;
+    int n_items, in;
+    const float *x;
+    const int16_t *x16; /* x rounded to 16 bits, x ~= x16 * xs; NULL if unused */
+    float xs;
+    int row0[NN_MATVEC_MAX_ITEMS + 1]; /* first global row of each item */
+} mv_job;
+
+static void item_rows(const mv_job *j, const nn_matvec_item *it, int r0, int r1)
+{
+    if (it->q8) {
+#if HAVE_X86
+        if (j->x16) rows_q8_avx2(it->q8, r0, r1, j->x16, j->xs, j->x, it->y);
+        else rows_q8_scalar(it->q8, r0, r1, j->x, it->y);
+#else
+        rows_q8_scalar(it->q8, r0, r1, j->x, it->y);
+#endif
+    } else {
+#if HAVE_X86
+        if (use_avx2()) rows_f32_avx2(it->W, r0, r1, j->in, j->x, it->y);
+        else rows_f32_scalar(it->W, r0, r1, j->in, j->x, it->y);
+#else
+        rows_f32_scalar(it->W, r0, r1, j->in, j->x, it->y);
+#endif
+    }
+    if (it->b)
+        for (int r = r0; r < r1; r++) it->y[r] += it->b[r];
+}
+
+/* Global rows [g0, g1) of the stacked items. */
+static void job_rows(void *arg, int g0, int g1)
+{
+    const mv_job *j = arg;
+    for (int i = 0; i < j->n_items && g0 < g1; i++) {
+        int b = j->row0[i], e = j->row0[i + 1];
+        if (g0 >= e) continue;
+        int r1 = g1 < e ? g1 : e;
+        item_rows(j, &j->items[i], g0 - b, r1 - b);
+        g0 = r1;
+    }
+}
+
+void nn_matvec_multi(nn_pool *p, const nn_matvec_item *items, int n_items, int in,
+                     const float *x)
+{
+    if (n_items < 1) return;
+    if (n_items > NN_MATVEC_MAX_ITEMS) { /* split rather than fail */
+        nn_matvec_multi(p, items, NN_MATVEC_MAX_ITEMS, in, x);
+        nn_matvec_multi(p, items + NN_MATVEC_MAX_ITEMS, n_items - NN_MATVEC_MAX_ITEMS, in, x);
+        return;
+    }
+    mv_job j = {.items = items, .n_items = n_items, .in = in, .x = x};
+    bool any_q8 = false;
+    for (int i = 0; i < n_items; i++) {
+        j.row0[i + 1] = j.row0[i] + items[i].out;
+        any_q8 |= items[i].q8 != NULL;
+    }
+    int16_t stack16[4096], *heap16 = NULL;
+    if (any_q8 && use_avx2() && in >= Q8_BLOCK) {
+        int16_t *x16 = in <= 4096 ? stack16 : (heap16 = malloc((size_t)in * sizeof(int16_t)));
+        float mx = 0;
+        for (int c = 0; c < in; c++) mx = fmaxf(mx, fabsf(x[c]));
+        if (x16 && mx > 0 && isfinite(mx)) {
+            float inv = 32767.0f / mx;
+            for (int c = 0; c < in; c++) x16[c] = (int16_t)lrintf(x[c] * inv);
+            j.x16 = x16;
+            j.xs = mx / 32767.0f;
+        }
+    }
+    int rows = j.row0[n_items];
+    nn_pool_for((long)rows * in >= PARALLEL_MIN_WEIGHTS ? p : NULL, rows, ROW_GRAIN, job_rows, &j);
+    free(heap16);
+}
+
+void nn_matvec(nn_pool *p, const float *W, const float *b, int out, int in, const float *x,
+               float *y)
+{
+    nn_matvec_item it = {.W = W, .b = b, .out = out, .y = y};
+    nn_matvec_multi(p, &it, 1, in, x);
+}
+
+void nn_q8_matvec(nn_pool *p, const nn_q8 *m, const float *b, const float *x, float *y)
+{
+    nn_matvec_item it = {.q8 = m, .b = b, .out = m->rows, .y = y};
+    nn_matvec_multi(p, &it, 1, m->cols, x);
+}

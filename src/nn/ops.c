@@ -1,0 +1,244 @@
+#include "nn/ops.h"
+
+#include <math.h>
+#include <string.h>
+
+/* ---- elementwise ------------------------------------------------------- */
+void nn_add(float *y, const float *a, size_t n)
+{
+    for (size_t i = 0; i < n; i++) y[i] += a[i];
+}
+void nn_add_to(float *y, const float *a, const float *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++) y[i] = a[i] + b[i];
+}
+void nn_sub_to(float *y, const float *a, const float *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++) y[i] = a[i] - b[i];
+}
+void nn_mul(float *y, const float *a, size_t n)
+{
+    for (size_t i = 0; i < n; i++) y[i] *= a[i];
+}
+void nn_axpy(float *y, float s, const float *a, size_t n)
+{
+    for (size_t i = 0; i < n; i++) y[i] += s * a[i];
+}
+void nn_scale(float *y, float s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) y[i] *= s;
+}
+void nn_fill(float *y, float v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) y[i] = v;
+}
+void nn_clamp(float *y, float lo, float hi, size_t n)
+{
+    for (size_t i = 0; i < n; i++) y[i] = y[i] < lo ? lo : (y[i] > hi ? hi : y[i]);
+}
+void nn_exp(float *y, size_t n)
+{
+    for (size_t i = 0; i < n; i++) y[i] = expf(y[i]);
+}
+void nn_sin(float *y, size_t n)
+{
+    for (size_t i = 0; i < n; i++) y[i] = sinf(y[i]);
+}
+void nn_abs(float *y, size_t n)
+{
+    for (size_t i = 0; i < n; i++) y[i] = fabsf(y[i]);
+}
+void nn_add_channel_bias(float *x, int C, int T, const float *b)
+{
+    for (int c = 0; c < C; c++) {
+        float *row = x + (size_t)c * T;
+        for (int t = 0; t < T; t++) row[t] += b[c];
+    }
+}
+void nn_add_row_bias(float *x, int n, int d, const float *b)
+{
+    for (int i = 0; i < n; i++) nn_add(x + (size_t)i * d, b, (size_t)d);
+}
+void nn_transpose(const float *src, int R, int C, float *dst)
+{
+    /* blocked so both sides stay in cache for large matrices */
+    enum { B = 32 };
+    for (int r0 = 0; r0 < R; r0 += B)
+        for (int c0 = 0; c0 < C; c0 += B)
+            for (int r = r0; r < R && r < r0 + B; r++)
+                for (int c = c0; c < C && c < c0 + B; c++)
+                    dst[(size_t)c * R + r] = src[(size_t)r * C + c];
+}
+
+/* ---- activations -------------------------------------------------------- */
+void nn_relu(const float *x, float *y, size_t n)
+{
+    for (size_t i = 0; i < n; i++) y[i] = x[i] > 0.0f ? x[i] : 0.0f;
+}
+void nn_leaky_relu(const float *x, float *y, size_t n, float slope)
+{
+    for (size_t i = 0; i < n; i++) y[i] = x[i] > 0.0f ? x[i] : x[i] * slope;
+}
+void nn_elu(const float *x, float *y, size_t n, float alpha)
+{
+    for (size_t i = 0; i < n; i++) y[i] = x[i] > 0.0f ? x[i] : alpha * expm1f(x[i]);
+}
+void nn_tanh(const float *x, float *y, size_t n)
+{
+    for (size_t i = 0; i < n; i++) y[i] = tanhf(x[i]);
+}
+void nn_sigmoid(const float *x, float *y, size_t n)
+{
+    for (size_t i = 0; i < n; i++) y[i] = 1.0f / (1.0f + expf(-x[i]));
+}
+void nn_silu(const float *x, float *y, size_t n)
+{
+    for (size_t i = 0; i < n; i++) y[i] = x[i] / (1.0f + expf(-x[i]));
+}
+void nn_mish(const float *x, float *y, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        /* softplus with PyTorch's threshold 20 (linear above it) */
+        float sp = x[i] > 20.0f ? x[i] : log1pf(expf(x[i]));
+        y[i] = x[i] * tanhf(sp);
+    }
+}
+void nn_gelu(const float *x, float *y, size_t n)
+{
+    for (size_t i = 0; i < n; i++) y[i] = 0.5f * x[i] * (1.0f + erff(x[i] * (float)M_SQRT1_2));
+}
+void nn_gelu_tanh(const float *x, float *y, size_t n)
+{
+    const float k = 0.7978845608028654f; /* sqrt(2/pi) */
+    for (size_t i = 0; i < n; i++) {
+        float v = x[i];
+        y[i] = 0.5f * v * (1.0f + tanhf(k * (v + 0.044715f * v * v * v)));
+    }
+}
+void nn_snake(const float *x, float *y, int C, int T, const float *alpha)
+{
+    for (int c = 0; c < C; c++) {
+        const float a = alpha[c], inv = 1.0f / (a + 1e-9f);
+        const float *xr = x + (size_t)c * T;
+        float *yr = y + (size_t)c * T;
+        for (int t = 0; t < T; t++) {
+            float s = sinf(xr[t] * a);
+            yr[t] = xr[t] + inv * (s * s);
+        }
+    }
+}
+
+/* ---- normalisation ------------------------------------------------------ */
+void nn_layer_norm(const float *x, float *y, int n, int d, const float *gamma,
+                   const float *beta, float eps)
+{
+    for (int i = 0; i < n; i++) {
+        const float *xr = x + (size_t)i * d;
+        float *yr = y + (size_t)i * d;
+        double mean = 0.0, var = 0.0;
+        for (int j = 0; j < d; j++) mean += xr[j];
+        mean /= d;
+        for (int j = 0; j < d; j++) var += (xr[j] - mean) * (xr[j] - mean);
+        var /= d;
+        float m = (float)mean, rstd = (float)(1.0 / sqrt(var + eps));
+        for (int j = 0; j < d; j++) {
+            float v = (xr[j] - m) * rstd;
+            if (gamma) v *= gamma[j];
+            if (beta) v += beta[j];
+            yr[j] = v;
+        }
+    }
+}
+
+void nn_group_norm(const float *x, float *y, int C, int T, int groups,
+                   const float *gamma, const float *beta, float eps)
+{
+    int cg = C / groups;
+    for (int g = 0; g < groups; g++) {
+        const float *xg = x + (size_t)g * cg * T;
+        size_t cnt = (size_t)cg * T;
+        double mean = 0.0, var = 0.0;
+        for (size_t i = 0; i < cnt; i++) mean += xg[i];
+        mean /= (double)cnt;
+        for (size_t i = 0; i < cnt; i++) var += (xg[i] - mean) * (xg[i] - mean);
+        var /= (double)cnt;
+        float m = (float)mean, rstd = (float)(1.0 / sqrt(var + eps));
+        for (int c = g * cg; c < (g + 1) * cg; c++) {
+            float ga = gamma ? gamma[c] : 1.0f, be = beta ? beta[c] : 0.0f;
+            const float *xr = x + (size_t)c * T;
+            float *yr = y + (size_t)c * T;
+            for (int t = 0; t < T; t++) yr[t] = (xr[t] - m) * rstd * ga + be;
+        }
+    }
+}
+
+/* ---- softmax ------------------------------------------------------------ */
+static float row_max(const float *r, int d)
+{
+    float m = -INFINITY;
+    for (int j = 0; j < d; j++)
+        if (r[j] > m) m = r[j];
+    return m;
+}
+
+void nn_softmax_rows(float *x, int n, int d)
+{
+    for (int i = 0; i < n; i++) {
+        float *r = x + (size_t)i * d;
+        float m = row_max(r, d);
+        if (m == -INFINITY) {
+            memset(r, 0, (size_t)d * sizeof(float));
+            continue;
+        }
+        double sum = 0.0;
+        for (int j = 0; j < d; j++) {
+            r[j] = expf(r[j] - m);
+            sum += r[j];
+        }
+        float inv = (float)(1.0 / sum);
+        for (int j = 0; j < d; j++) r[j] *= inv;
+    }
+}
+
+void nn_log_softmax_rows(float *x, int n, int d)
+{
+    for (int i = 0; i < n; i++) {
+        float *r = x + (size_t)i * d;
+        float m = row_max(r, d);
+        if (m == -INFINITY) continue; /* all -inf stays -inf */
+        double sum = 0.0;
+        for (int j = 0; j < d; j++) sum += exp((double)(r[j] - m));
+        float lse = m + (float)log(sum);
+        for (int j = 0; j < d; j++) r[j] -= lse;
+    }
+}
+
+/* ---- resampling --------------------------------------------------------- */
+void nn_upsample_nearest(const float *x, int C, int T, int scale, float *y)
+{
+    for (int c = 0; c < C; c++) {
+        const float *xr = x + (size_t)c * T;
+        float *yr = y + (size_t)c * T * scale;
+        for (int t = 0; t < T; t++)
+            for (int s = 0; s < scale; s++) yr[(size_t)t * scale + s] = xr[t];
+    }
+}
+
+void nn_interp_linear(const float *x, int C, int T, int Tout, float *y)
+{
+    /* PyTorch (align_corners=False, size given): src = (dst+0.5)*T/Tout-0.5,
+     * clamped at 0; neighbours i0 and min(i0+1, T-1). */
+    const float ratio = (float)T / (float)Tout;
+    for (int t = 0; t < Tout; t++) {
+        float src = ratio * (t + 0.5f) - 0.5f;
+        if (src < 0.0f) src = 0.0f;
+        int i0 = (int)src;
+        if (i0 > T - 1) i0 = T - 1;
+        int i1 = i0 + (i0 < T - 1 ? 1 : 0);
+        float l1 = src - (float)i0, l0 = 1.0f - l1;
+        for (int c = 0; c < C; c++) {
+            const float *xr = x + (size_t)c * T;
+            y[(size_t)c * Tout + t] = l0 * xr[i0] + l1 * xr[i1];
+        }
+    }
+}

@@ -1,0 +1,478 @@
+/* One Inference call: its state machine, its bounded chunk queue, and the
+ * sink through which the engine hands it audio.
+ *
+ * Life of a call:
+ *   NEW     decode, validate, check against the engine, submit for admission
+ *           (each failure ends the call at once with a status);
+ *   worker  runs the engine; every chunk goes through sink_write() into the
+ *           call's queue; at most one SEND_MESSAGE is in flight, and when
+ *           the queue is full the worker blocks (backpressure);
+ *   SEND    completion: the next queued chunk is sent, or the final status
+ *           once synthesis is over and the queue is empty;
+ *   CLOSE   completion: if the client cancelled (or its deadline passed),
+ *           the cancel flag stops the engine and releases the slot.
+ * The call is freed when its last reference (one per outstanding operation,
+ * plus one for the worker/queue) goes away. */
+#include <grpc/grpc.h>
+#include <grpc/support/time.h>
+#include <pthread.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "common/timeutil.h"
+#include "common/utf8.h"
+#include "server/metrics.h"
+#include "server/server.h"
+#include "wire/grpc_bytes.h"
+#include "wire/request_codec.h"
+
+#define container_of(p, T, m) ((T *)((char *)(p)-offsetof(T, m)))
+
+typedef struct chunk {
+    struct chunk *next;
+    grpc_byte_buffer *bb;
+} chunk;
+
+typedef struct infer_call {
+    server_ctx *srv;
+    admission_item item; /* admission queue link */
+    tts_sink sink;       /* handed to the engine */
+    cq_tag t_new, t_close, t_send, t_status;
+
+    grpc_call *call;
+    grpc_call_details details;
+    gpr_timespec deadline; /* written by gRPC when the call arrives */
+    grpc_metadata_array md_in;
+    grpc_byte_buffer *payload;
+    int close_cancelled; /* filled by RECV_CLOSE_ON_SERVER */
+    grpc_metadata md_out;
+    grpc_slice status_details;
+
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int refs;
+    bool cancelled;   /* client cancelled, deadline passed, or call failed */
+    bool md_sent;     /* initial metadata went out */
+    bool sending;     /* a SEND_MESSAGE is in flight */
+    bool synth_done;  /* the engine returned */
+    bool status_sent;
+    cv_status final;
+    chunk *q_head, *q_tail;
+    int q_len;
+
+    wire_request wr;
+    char request_id[80];
+    double t_start, t_first;
+    size_t samples;
+    unsigned chunks;
+} infer_call;
+
+static void call_unref(infer_call *c);
+
+/* ---------------------------------------------------------------- helpers */
+
+static void call_ref_locked(infer_call *c) { c->refs++; }
+
+static void call_free(infer_call *c)
+{
+    if (c->t_start > 0)
+        atomic_fetch_sub(&c->srv->live_calls, 1);
+    while (c->q_head) {
+        chunk *k = c->q_head;
+        c->q_head = k->next;
+        grpc_byte_buffer_destroy(k->bb);
+        free(k);
+    }
+    if (c->payload)
+        grpc_byte_buffer_destroy(c->payload);
+    grpc_metadata_array_destroy(&c->md_in);
+    grpc_call_details_destroy(&c->details);
+    grpc_slice_unref(c->md_out.value);
+    grpc_slice_unref(c->status_details);
+    wire_request_free(&c->wr);
+    if (c->call)
+        grpc_call_unref(c->call);
+    pthread_mutex_destroy(&c->mu);
+    pthread_cond_destroy(&c->cv);
+    free(c);
+}
+
+static void call_unref(infer_call *c)
+{
+    pthread_mutex_lock(&c->mu);
+    int left = --c->refs;
+    pthread_mutex_unlock(&c->mu);
+    if (left == 0)
+        call_free(c);
+}
+
+/* Takes the request id from x-request-id metadata (printable ASCII, at most
+ * 64 bytes) or makes one. */
+static void pick_request_id(infer_call *c)
+{
+    for (size_t i = 0; i < c->md_in.count; i++) {
+        grpc_metadata *m = &c->md_in.metadata[i];
+        if (grpc_slice_str_cmp(m->key, "x-request-id") != 0)
+            continue;
+        size_t n = GRPC_SLICE_LENGTH(m->value);
+        const char *v = (const char *)GRPC_SLICE_START_PTR(m->value);
+        bool ok = n > 0 && n <= 64;
+        for (size_t k = 0; ok && k < n; k++)
+            ok = v[k] > 0x20 && v[k] < 0x7f;
+        if (ok) {
+            memcpy(c->request_id, v, n);
+            c->request_id[n] = '\0';
+            return;
+        }
+    }
+    snprintf(c->request_id, sizeof c->request_id, "req-%ld-%ld", (long)getpid(),
+             atomic_fetch_add(&c->srv->call_seq, 1) + 1);
+}
+
+static void log_call(infer_call *c)
+{
+    const tts_request *r = &c->wr.req;
+    const char *mode = tts_mode_name(r->mode);
+    size_t chars = r->tts_text ? utf8_length(r->tts_text, strlen(r->tts_text)) : 0;
+    double now = cv_now(), audio = (double)c->samples / c->srv->sample_rate;
+    double total = now - c->t_start;
+    char ttfc[32] = "-", rtf[32] = "-";
+    if (c->chunks)
+        snprintf(ttfc, sizeof ttfc, "%.3fs", c->t_first - c->t_start);
+    if (audio > 0)
+        snprintf(rtf, sizeof rtf, "%.3f", total / audio);
+    cv_log(c->final.code == CV_OK ? CV_LOG_INFO : CV_LOG_WARN,
+           "[%s] call mode=%s text_chars=%zu ttfc=%s chunks=%u audio=%.2fs time=%.3fs rtf=%s "
+           "outcome=%s%s%s",
+           c->request_id, mode ? mode : "-", chars, ttfc, c->chunks, audio, total, rtf,
+           cv_code_name(c->final.code), c->final.code == CV_OK ? "" : ": ", c->final.message);
+    metrics_observe_call(mode, c->final.code, c->chunks ? c->t_first - c->t_start : -1.0, audio,
+                         total);
+}
+
+/* Starts the final status (with initial metadata if none went out yet).
+ * Caller holds c->mu and has checked that nothing else is in flight. */
+static void send_status_locked(infer_call *c)
+{
+    if (c->status_sent)
+        return;
+    c->status_sent = true;
+    grpc_op ops[2];
+    memset(ops, 0, sizeof ops);
+    size_t n = 0;
+    if (!c->md_sent) {
+        ops[n].op = GRPC_OP_SEND_INITIAL_METADATA;
+        ops[n].data.send_initial_metadata.count = 1;
+        ops[n].data.send_initial_metadata.metadata = &c->md_out;
+        n++;
+        c->md_sent = true;
+    }
+    c->status_details = grpc_slice_from_copied_string(c->final.message);
+    ops[n].op = GRPC_OP_SEND_STATUS_FROM_SERVER;
+    ops[n].data.send_status_from_server.status = (grpc_status_code)c->final.code;
+    ops[n].data.send_status_from_server.status_details =
+        c->final.message[0] ? &c->status_details : NULL;
+    ops[n].data.send_status_from_server.trailing_metadata_count = 0;
+    n++;
+    call_ref_locked(c);
+    grpc_call_error e = grpc_call_start_batch(c->call, ops, n, &c->t_status, NULL);
+    if (e != GRPC_CALL_OK) {
+        LOG_ERROR("[%s] start_batch(status) failed: %d", c->request_id, e);
+        c->refs--; /* never freed here: the caller holds another reference */
+    }
+    log_call(c);
+}
+
+/* Finishes a call that never reached the engine. */
+static void reject(infer_call *c, cv_status st)
+{
+    pthread_mutex_lock(&c->mu);
+    c->final = st;
+    c->synth_done = true;
+    send_status_locked(c);
+    pthread_mutex_unlock(&c->mu);
+}
+
+/* Sends the next queued chunk. Caller holds c->mu. */
+static void send_next_locked(infer_call *c)
+{
+    chunk *k = c->q_head;
+    if (!k || c->sending)
+        return;
+    c->q_head = k->next;
+    if (!c->q_head)
+        c->q_tail = NULL;
+    c->q_len--;
+    grpc_op ops[2];
+    memset(ops, 0, sizeof ops);
+    size_t n = 0;
+    if (!c->md_sent) {
+        ops[n].op = GRPC_OP_SEND_INITIAL_METADATA;
+        ops[n].data.send_initial_metadata.count = 1;
+        ops[n].data.send_initial_metadata.metadata = &c->md_out;
+        n++;
+        c->md_sent = true;
+    }
+    ops[n].op = GRPC_OP_SEND_MESSAGE;
+    ops[n].data.send_message.send_message = k->bb;
+    n++;
+    c->sending = true;
+    call_ref_locked(c);
+    grpc_call_error e = grpc_call_start_batch(c->call, ops, n, &c->t_send, NULL);
+    /* gRPC takes its own reference to the message's slices. */
+    grpc_byte_buffer_destroy(k->bb);
+    free(k);
+    if (e != GRPC_CALL_OK) {
+        LOG_ERROR("[%s] start_batch(send) failed: %d", c->request_id, e);
+        c->sending = false;
+        c->refs--;
+        c->cancelled = true;
+    }
+    pthread_cond_broadcast(&c->cv); /* a queue slot is free */
+}
+
+/* ------------------------------------------------------- the engine sink */
+
+static bool sink_cancelled(tts_sink *s)
+{
+    infer_call *c = container_of(s, infer_call, sink);
+    pthread_mutex_lock(&c->mu);
+    bool x = c->cancelled;
+    pthread_mutex_unlock(&c->mu);
+    return x;
+}
+
+static bool sink_write(tts_sink *s, const int16_t *pcm, size_t n)
+{
+    infer_call *c = container_of(s, infer_call, sink);
+    if (n == 0)
+        return !sink_cancelled(s);
+    size_t len;
+    uint8_t *msg = wire_response_encode(pcm, n, (uint32_t)c->srv->sample_rate, c->chunks, &len);
+    chunk *k = calloc(1, sizeof *k);
+    if (!msg || !k) {
+        free(msg);
+        free(k);
+        return false;
+    }
+    k->bb = grpc_bytes_wrap(msg, len);
+    free(msg);
+
+    pthread_mutex_lock(&c->mu);
+    while (!c->cancelled && c->q_len >= c->srv->opt.chunk_queue)
+        pthread_cond_wait(&c->cv, &c->mu);
+    if (c->cancelled) {
+        pthread_mutex_unlock(&c->mu);
+        grpc_byte_buffer_destroy(k->bb);
+        free(k);
+        return false;
+    }
+    if (c->chunks == 0)
+        c->t_first = cv_now();
+    c->chunks++;
+    c->samples += n;
+    if (c->q_tail)
+        c->q_tail->next = k;
+    else
+        c->q_head = k;
+    c->q_tail = k;
+    c->q_len++;
+    send_next_locked(c);
+    pthread_mutex_unlock(&c->mu);
+    return true;
+}
+
+/* ------------------------------------------------------------ the worker */
+
+void infer_run(admission_item *item, void *ctx)
+{
+    (void)ctx;
+    infer_call *c = container_of(item, infer_call, item);
+    server_ctx *s = c->srv;
+    cv_status st;
+    if (sink_cancelled(&c->sink))
+        st = cv_error(CV_CANCELLED, "cancelled before synthesis started");
+    else
+        st = s->eng->ops->synthesize(s->eng, &c->wr.req, &c->sink);
+    pthread_mutex_lock(&c->mu);
+    if (c->cancelled && st.code == CV_OK)
+        st = cv_error(CV_CANCELLED, "call cancelled");
+    if (st.code == CV_INTERNAL)
+        LOG_ERROR("[%s] engine failure: %s", c->request_id, st.message);
+    c->final = st;
+    c->synth_done = true;
+    if (!c->sending && (!c->q_head || c->cancelled))
+        send_status_locked(c);
+    pthread_mutex_unlock(&c->mu);
+    call_unref(c); /* the worker's reference */
+}
+
+/* ------------------------------------------------------- call lifecycle */
+
+void infer_request_next(server_ctx *s)
+{
+    infer_call *c = calloc(1, sizeof *c);
+    if (!c) {
+        LOG_ERROR("out of memory: cannot accept more calls");
+        return;
+    }
+    c->srv = s;
+    c->t_new = (cq_tag){TAG_INFER_NEW, c};
+    c->t_close = (cq_tag){TAG_INFER_CLOSE, c};
+    c->t_send = (cq_tag){TAG_INFER_SEND, c};
+    c->t_status = (cq_tag){TAG_INFER_STATUS, c};
+    c->sink.write = sink_write;
+    c->sink.cancelled = sink_cancelled;
+    c->md_out.key = grpc_slice_from_static_string("x-request-id");
+    c->md_out.value = grpc_empty_slice();
+    c->status_details = grpc_empty_slice();
+    grpc_metadata_array_init(&c->md_in);
+    grpc_call_details_init(&c->details);
+    pthread_mutex_init(&c->mu, NULL);
+    pthread_cond_init(&c->cv, NULL);
+    c->refs = 1; /* the pending request */
+    grpc_call_error e = grpc_server_request_registered_call(
+        s->server, s->m_infer, &c->call, &c->deadline, &c->md_in, &c->payload, s->cq, s->cq,
+        &c->t_new);
+    if (e != GRPC_CALL_OK) {
+        LOG_ERROR("request_registered_call failed: %d", e);
+        call_free(c);
+    }
+}
+
+static void on_new(server_ctx *s, infer_call *c)
+{
+    c->t_start = cv_now();
+    atomic_fetch_add(&s->live_calls, 1);
+    pick_request_id(c);
+    grpc_slice_unref(c->md_out.value);
+    c->md_out.value = grpc_slice_from_copied_string(c->request_id);
+
+    /* Learn about cancellation and deadline expiry as soon as they happen. */
+    grpc_op op;
+    memset(&op, 0, sizeof op);
+    op.op = GRPC_OP_RECV_CLOSE_ON_SERVER;
+    op.data.recv_close_on_server.cancelled = &c->close_cancelled;
+    c->refs++;
+    if (grpc_call_start_batch(c->call, &op, 1, &c->t_close, NULL) != GRPC_CALL_OK) {
+        c->refs--;
+        c->cancelled = true;
+    }
+
+    c->wr.req.tts_text = c->wr.req.spk_id = c->wr.req.prompt_text = c->wr.req.instruct_text = "";
+    if (!c->payload) {
+        reject(c, cv_error(CV_INVALID_ARGUMENT, "no request message received"));
+        return;
+    }
+    size_t len = 0;
+    uint8_t *bytes = grpc_bytes_flatten(c->payload, &len);
+    grpc_byte_buffer_destroy(c->payload);
+    c->payload = NULL;
+    if (!bytes) {
+        reject(c, cv_error(CV_INTERNAL, "cannot read request payload"));
+        return;
+    }
+    cv_status st = wire_request_decode(bytes, len, &c->wr);
+    free(bytes);
+    if (st.code == CV_OK) {
+        c->wr.req.request_id = c->request_id;
+        st = tts_request_validate(&c->wr.req, &s->limits);
+    }
+    if (st.code == CV_OK)
+        st = s->eng->ops->check(s->eng, &c->wr.req);
+    if (st.code == CV_OK && atomic_load(&s->shutting_down))
+        st = cv_error(CV_UNAVAILABLE, "server is shutting down; retry on another replica");
+    if (st.code != CV_OK) {
+        if (c->wr.req.tts_text == NULL)
+            c->wr.req.tts_text = "";
+        reject(c, st);
+        return;
+    }
+    pthread_mutex_lock(&c->mu);
+    c->refs++; /* the worker's (or the queue's) reference */
+    pthread_mutex_unlock(&c->mu);
+    LOG_DEBUG("[%s] submitting for admission", c->request_id);
+    if (!admission_submit(&s->adm, &c->item)) {
+        int running, queued;
+        admission_counts(&s->adm, &running, &queued);
+        pthread_mutex_lock(&c->mu);
+        c->refs--;
+        pthread_mutex_unlock(&c->mu);
+        reject(c, atomic_load(&s->shutting_down)
+                      ? cv_error(CV_UNAVAILABLE, "server is shutting down")
+                      : cv_error(CV_RESOURCE_EXHAUSTED,
+                                 "server busy: %d calls synthesizing and %d waiting "
+                                 "(limits --max-conc %d, --max-queue %d); retry later",
+                                 running, queued, s->opt.max_conc, s->opt.max_queue));
+    }
+}
+
+static void on_close(server_ctx *s, infer_call *c)
+{
+    bool withdrawn = false;
+    pthread_mutex_lock(&c->mu);
+    if (c->close_cancelled || !c->status_sent) {
+        /* Client cancelled, deadline passed, or the connection broke. */
+        c->cancelled = true;
+        pthread_cond_broadcast(&c->cv);
+    }
+    pthread_mutex_unlock(&c->mu);
+    if (c->cancelled && admission_withdraw(&s->adm, &c->item)) {
+        withdrawn = true;
+        pthread_mutex_lock(&c->mu);
+        c->final = cv_error(CV_CANCELLED, "cancelled while waiting for a slot");
+        c->synth_done = true;
+        send_status_locked(c);
+        pthread_mutex_unlock(&c->mu);
+    }
+    if (withdrawn)
+        call_unref(c); /* the queue's reference */
+}
+
+static void on_send(infer_call *c, bool ok)
+{
+    pthread_mutex_lock(&c->mu);
+    c->sending = false;
+    if (!ok) {
+        c->cancelled = true;
+        pthread_cond_broadcast(&c->cv);
+    }
+    if (c->q_head && !c->cancelled)
+        send_next_locked(c);
+    if (!c->sending && (c->cancelled || !c->q_head) && c->synth_done)
+        send_status_locked(c);
+    pthread_cond_broadcast(&c->cv);
+    pthread_mutex_unlock(&c->mu);
+}
+
+void infer_handle(server_ctx *s, cq_tag *tag, bool ok)
+{
+    infer_call *c = tag->owner;
+    switch (tag->kind) {
+    case TAG_INFER_NEW:
+        if (!ok) { /* server shutting down: the request never matched a call */
+            call_free(c);
+            return;
+        }
+        if (!atomic_load(&s->shutting_down))
+            infer_request_next(s);
+        on_new(s, c);
+        call_unref(c); /* the pending request's reference */
+        return;
+    case TAG_INFER_CLOSE:
+        on_close(s, c);
+        break;
+    case TAG_INFER_SEND:
+        on_send(c, ok);
+        break;
+    case TAG_INFER_STATUS:
+        break;
+    default:
+        return;
+    }
+    call_unref(c);
+}

@@ -1,0 +1,179 @@
+/* Server setup, the completion-queue loop, and graceful shutdown.
+ *
+ * Shutdown: the first SIGTERM/SIGINT starts draining: health turns
+ * NOT_SERVING and new Inference calls are refused with UNAVAILABLE (so a
+ * load balancer moves traffic elsewhere) while calls in flight continue.
+ * When none are left, or --grace seconds have passed (then the rest are
+ * cancelled), the gRPC server shuts down and the process exits 0. A second
+ * signal exits at once. */
+#include "server/server.h"
+
+#include <grpc/grpc_security.h>
+#include <grpc/support/time.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "common/timeutil.h"
+#include "server/metrics.h"
+#include "server/tls.h"
+
+static atomic_int g_signals;
+
+/* Async-signal-safe: counts signals; the loop polls the count. A handler
+ * (not sigwait) because threads made before main (OpenBLAS's pool, for
+ * one) would otherwise receive the signal with its default action. */
+static void on_signal(int sig)
+{
+    (void)sig;
+    if (atomic_fetch_add(&g_signals, 1) >= 1) {
+        static const char msg[] = "second signal: exiting now\n";
+        ssize_t w = write(2, msg, sizeof msg - 1);
+        (void)w;
+        _exit(1);
+    }
+}
+
+void server_install_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+static int start_grpc(server_ctx *s)
+{
+    grpc_arg args[2];
+    args[0].type = GRPC_ARG_INTEGER;
+    args[0].key = GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH;
+    args[0].value.integer = (int)s->opt.max_request_bytes;
+    args[1].type = GRPC_ARG_INTEGER;
+    args[1].key = GRPC_ARG_ALLOW_REUSEPORT;
+    args[1].value.integer = 0; /* a busy port is an error, not a silent share */
+    grpc_channel_args ch = {2, args};
+    s->server = grpc_server_create(&ch, NULL);
+    s->cq = grpc_completion_queue_create_for_next(NULL);
+    grpc_server_register_completion_queue(s->server, s->cq, NULL);
+    s->m_infer = grpc_server_register_method(s->server, "/cosyvoice.CosyVoice/Inference", NULL,
+                                             GRPC_SRM_PAYLOAD_READ_INITIAL_BYTE_BUFFER, 0);
+    s->m_health_check = grpc_server_register_method(
+        s->server, "/grpc.health.v1.Health/Check", NULL, GRPC_SRM_PAYLOAD_READ_INITIAL_BYTE_BUFFER,
+        0);
+    s->m_health_watch = grpc_server_register_method(
+        s->server, "/grpc.health.v1.Health/Watch", NULL, GRPC_SRM_PAYLOAD_READ_INITIAL_BYTE_BUFFER,
+        0);
+    char addr[300];
+    snprintf(addr, sizeof addr, "%s:%d", s->opt.host, s->opt.port);
+    grpc_server_credentials *creds = server_tls_credentials();
+    int port = grpc_server_add_http2_port(s->server, addr, creds);
+    grpc_server_credentials_release(creds);
+    if (port <= 0) {
+        LOG_ERROR("cannot listen on %s (address in use or not available%s)", addr,
+                  server_tls_enabled() ? ", or the TLS key does not match the certificate" : "");
+        return -1;
+    }
+    s->opt.port = port;
+    grpc_server_start(s->server);
+    return 0;
+}
+
+int server_run(server_ctx *s)
+{
+    if (start_grpc(s) != 0) {
+        grpc_server_destroy(s->server);
+        grpc_completion_queue_shutdown(s->cq);
+        while (grpc_completion_queue_next(s->cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL).type !=
+               GRPC_QUEUE_SHUTDOWN) {
+        }
+        grpc_completion_queue_destroy(s->cq);
+        return 1;
+    }
+    if (admission_init(&s->adm, s->opt.max_conc, s->opt.max_queue, infer_run, s) != 0) {
+        LOG_ERROR("cannot start worker threads");
+        return 1;
+    }
+    metrics_watch(&s->adm, &s->live_calls);
+    /* Several outstanding requests so bursts of new calls are matched at once. */
+    for (int i = 0; i < 4; i++)
+        infer_request_next(s);
+    health_request_next(s);
+    atomic_store(&s->serving, 1);
+    LOG_INFO("listening on %s:%d (engine %s, %d Hz, max-conc %d, max-queue %d)", s->opt.host,
+             s->opt.port, s->opt.engine, s->sample_rate, s->opt.max_conc, s->opt.max_queue);
+    /* A line scripts can wait for. */
+    printf("cosyvoice-server ready on port %d\n", s->opt.port);
+    fflush(stdout);
+
+    cq_tag shutdown_tag = {TAG_SHUTDOWN, NULL};
+    double drain_start = 0;
+    bool grpc_shutdown_started = false, cancelled_all = false;
+    for (;;) {
+        grpc_event ev = grpc_completion_queue_next(
+            s->cq, gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC), gpr_time_from_millis(100, GPR_TIMESPAN)),
+            NULL);
+        if (ev.type == GRPC_OP_COMPLETE) {
+            cq_tag *t = ev.tag;
+            if (t->kind == TAG_SHUTDOWN)
+                break;
+            if (t->kind >= TAG_HEALTH_NEW && t->kind <= TAG_HEALTH_CLOSE)
+                health_handle(s, t, ev.success);
+            else
+                infer_handle(s, t, ev.success);
+        } else if (ev.type == GRPC_QUEUE_SHUTDOWN) {
+            break;
+        }
+        if (atomic_load(&g_signals) > 0 && !atomic_load(&s->shutting_down)) {
+            atomic_store(&s->shutting_down, 1);
+            atomic_store(&s->serving, 0);
+            health_notify_draining(s);
+            drain_start = cv_now();
+            LOG_INFO("signal received: draining %d calls in flight (grace %.1fs); "
+                     "a second signal exits at once",
+                     atomic_load(&s->live_calls), s->opt.grace);
+        }
+        if (atomic_load(&s->shutting_down)) {
+            bool idle = atomic_load(&s->live_calls) == 0;
+            bool expired = cv_now() - drain_start >= s->opt.grace;
+            if ((idle || expired) && !grpc_shutdown_started) {
+                grpc_server_shutdown_and_notify(s->server, s->cq, &shutdown_tag);
+                grpc_shutdown_started = true;
+            }
+            if (expired && !cancelled_all) {
+                if (!idle)
+                    LOG_WARN("grace period over: cancelling %d calls",
+                             atomic_load(&s->live_calls));
+                grpc_server_cancel_all_calls(s->server);
+                cancelled_all = true;
+            }
+        }
+    }
+    /* Workers finish (their calls are done or cancelled), then the queue drains. */
+    metrics_watch(NULL, NULL);
+    admission_shutdown(&s->adm);
+    grpc_server_destroy(s->server);
+    grpc_completion_queue_shutdown(s->cq);
+    for (;;) {
+        grpc_event ev = grpc_completion_queue_next(s->cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
+        if (ev.type == GRPC_QUEUE_SHUTDOWN)
+            break;
+        if (ev.type == GRPC_OP_COMPLETE) {
+            cq_tag *t = ev.tag;
+            if (t->kind >= TAG_HEALTH_NEW && t->kind <= TAG_HEALTH_CLOSE)
+                health_handle(s, t, ev.success);
+            else if (t->kind != TAG_SHUTDOWN)
+                infer_handle(s, t, ev.success);
+        }
+    }
+    grpc_completion_queue_destroy(s->cq);
+    LOG_INFO("stopped");
+    return 0;
+}

@@ -1,0 +1,142 @@
+/* libFuzzer target for the BPE tokenizer. For any bytes:
+ * - encoding must not crash; well-formed UTF-8 must encode and decode back
+ *   to the same bytes, anything else must be rejected as INVALID_ARGUMENT;
+ * - the bytes made valid (each ill-formed byte replaced by U+FFFD) must
+ *   round-trip too, so every input reaches the pre-tokenizer and the merge;
+ * - the bytes taken as one piece must merge exactly as a plain quadratic
+ *   re-statement of tiktoken's loop does (the library uses a heap);
+ * - the bytes read as token ids must decode or be rejected, never crash.
+ * Vocabulary: $CV_BPE_VOCAB, else the usual search (source assets/). */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/utf8.h"
+#include "text/bpe_merge.h"
+#include "text/bpe_tokenizer.h"
+#include "text/bpe_vocab.h"
+
+static bpe_tokenizer *tok;
+static bpe_vocab vocab; /* the same file, for the merge on raw bytes */
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc;
+    (void)argv;
+    char path[4096];
+    cv_status st = bpe_tokenizer_find_vocab(NULL, getenv("CV_BPE_VOCAB"), path, sizeof path);
+    if (cv_is_ok(&st)) tok = bpe_tokenizer_load(path, &st);
+    if (tok) st = bpe_vocab_load(&vocab, path);
+    if (!tok || !cv_is_ok(&st)) {
+        fprintf(stderr, "fuzz_bpe: %s\n", st.message);
+        abort();
+    }
+    return 0;
+}
+
+static void check_round_trip(const char *s, size_t len)
+{
+    int32_t *ids;
+    size_t n;
+    cv_status st = bpe_encode(tok, s, len, &ids, &n);
+    if (st.code != CV_OK || n > len) abort();
+    char *back;
+    size_t back_len;
+    st = bpe_decode(tok, ids, n, &back, &back_len);
+    if (st.code != CV_OK || back_len != len || memcmp(back, s, len) != 0) abort();
+    free(back);
+    free(ids);
+}
+
+/* Copies s with every byte that does not start a well-formed sequence
+ * replaced by U+FFFD. */
+static char *make_valid(const uint8_t *s, size_t len, size_t *out_len)
+{
+    char *out = malloc(3 * len + 1);
+    size_t o = 0;
+    for (size_t i = 0; i < len;) {
+        size_t k = 1;
+        while (k < 4 && i + k < len && (s[i + k] & 0xC0) == 0x80) k++;
+        while (k > 1 && !utf8_valid((const char *)s + i, k)) k--;
+        if (utf8_valid((const char *)s + i, k)) {
+            memcpy(out + o, s + i, k);
+            o += k;
+        } else {
+            memcpy(out + o, "\xEF\xBF\xBD", 3);
+            o += 3;
+        }
+        i += k;
+    }
+    *out_len = o;
+    return out;
+}
+
+static size_t reference_merge(const uint8_t *p, size_t len, int32_t *out)
+{
+    size_t *start = malloc((len + 1) * sizeof *start), parts = len;
+    for (size_t i = 0; i <= len; i++) start[i] = i;
+    for (;;) {
+        int32_t best = -1;
+        size_t at = 0;
+        for (size_t i = 0; i + 1 < parts; i++) {
+            int32_t r = bpe_vocab_rank(&vocab, p + start[i], start[i + 2] - start[i]);
+            if (r >= 0 && (best < 0 || r < best)) {
+                best = r;
+                at = i;
+            }
+        }
+        if (best < 0) break;
+        memmove(start + at + 1, start + at + 2, (parts - at - 1) * sizeof *start);
+        parts--;
+    }
+    for (size_t i = 0; i < parts; i++)
+        out[i] = bpe_vocab_rank(&vocab, p + start[i], start[i + 1] - start[i]);
+    free(start);
+    return parts;
+}
+
+static void check_merge(const uint8_t *p, size_t len)
+{
+    if (len == 0 || len > 256) return; /* the reference is quadratic */
+    int32_t *got = malloc(len * sizeof *got), *want = malloc(len * sizeof *want);
+    size_t n = bpe_merge(&vocab, p, len, got);
+    size_t m = reference_merge(p, len, want);
+    if (n != m || memcmp(got, want, n * sizeof *got) != 0) abort();
+    free(got);
+    free(want);
+}
+
+static void check_decode_raw(const uint8_t *data, size_t size)
+{
+    size_t nid = size / sizeof(int32_t);
+    int32_t *raw = malloc(nid ? nid * sizeof *raw : 1);
+    memcpy(raw, data, nid * sizeof *raw);
+    /* Keep most ids in range so decoding itself gets exercised. */
+    for (size_t i = 0; i + 1 < nid; i += 2) raw[i] = (int32_t)((uint32_t)raw[i] % 52000u);
+    char *out;
+    size_t out_len;
+    cv_status st = bpe_decode(tok, raw, nid, &out, &out_len);
+    if (st.code == CV_OK) free(out);
+    else if (st.code != CV_INVALID_ARGUMENT || out) abort();
+    free(raw);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (utf8_valid((const char *)data, size)) {
+        check_round_trip((const char *)data, size);
+    } else {
+        int32_t *ids;
+        size_t n;
+        cv_status st = bpe_encode(tok, (const char *)data, size, &ids, &n);
+        if (st.code != CV_INVALID_ARGUMENT || ids || n) abort();
+        size_t vlen;
+        char *valid = make_valid(data, size, &vlen);
+        check_round_trip(valid, vlen);
+        free(valid);
+    }
+    check_merge(data, size);
+    check_decode_raw(data, size);
+    return 0;
+}

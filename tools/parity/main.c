@@ -1,0 +1,128 @@
+/* cosyvoice-parity --golden DIR [--only GROUP]: runs every check group for
+ * which DIR has data, prints one line per check with its max abs error and
+ * exits non-zero if any check fails (error above PARITY_TOLERANCE). */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "nn/scratch.h"
+#include "parity.h"
+
+/* Add new groups here (and their check_<group>.c). */
+static const parity_group *const GROUPS[] = {
+    &parity_group_hift,
+    &parity_group_llm,
+};
+#define N_GROUPS (sizeof GROUPS / sizeof GROUPS[0])
+
+const char *parity_path(const parity_ctx *ctx, const char *file, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "%s/%s", ctx->dir, file);
+    return buf;
+}
+
+bool parity_has(const parity_ctx *ctx, const char *name)
+{
+    char file[256], path[4096];
+    snprintf(file, sizeof file, "%s.npy", name);
+    return access(parity_path(ctx, file, path, sizeof path), R_OK) == 0;
+}
+
+bool parity_load(parity_ctx *ctx, const char *name, npy_array *out)
+{
+    char file[256], path[4096];
+    snprintf(file, sizeof file, "%s.npy", name);
+    cv_status st = npy_load(parity_path(ctx, file, path, sizeof path), out);
+    if (!cv_is_ok(&st)) {
+        parity_fail(ctx, name, st.message);
+        return false;
+    }
+    return true;
+}
+
+double parity_max_abs(const float *a, const float *b, size_t n)
+{
+    double m = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        double d = fabs((double)a[i] - (double)b[i]);
+        if (isnan(d)) return INFINITY;
+        if (d > m) m = d;
+    }
+    return m;
+}
+
+void parity_report(parity_ctx *ctx, const char *name, double max_err)
+{
+    bool ok = max_err <= PARITY_TOLERANCE;
+    printf("%-24s max_abs_err=%.3e  %s\n", name, max_err, ok ? "ok" : "FAIL");
+    ctx->checks++;
+    if (!ok) ctx->failures++;
+}
+
+void parity_skip(parity_ctx *ctx, const char *name, const char *why)
+{
+    printf("%-24s skipped (%s)\n", name, why);
+    ctx->skipped++;
+}
+
+void parity_fail(parity_ctx *ctx, const char *name, const char *why)
+{
+    printf("%-24s FAIL: %s\n", name, why);
+    ctx->checks++;
+    ctx->failures++;
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: cosyvoice-parity --golden DIR [--only GROUP]\ngroups:");
+    for (size_t i = 0; i < N_GROUPS; i++) fprintf(f, " %s", GROUPS[i]->name);
+    fprintf(f, "\n");
+}
+
+int main(int argc, char **argv)
+{
+    const char *dir = NULL, *only = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--golden") && i + 1 < argc) dir = argv[++i];
+        else if (!strcmp(argv[i], "--only") && i + 1 < argc) only = argv[++i];
+        else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            usage(stdout);
+            return 0;
+        } else {
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (!dir) {
+        usage(stderr);
+        return 2;
+    }
+    bool known = only == NULL;
+    for (size_t i = 0; i < N_GROUPS; i++)
+        if (only && !strcmp(only, GROUPS[i]->name)) known = true;
+    if (!known) {
+        /* a group another part of the project has not registered yet */
+        printf("no checks registered for group '%s'\n", only);
+        return 2;
+    }
+
+    parity_ctx ctx = {.dir = dir};
+    char path[4096];
+    yaml_config *yaml = NULL;
+    cv_status st = yaml_config_load(parity_path(&ctx, "cosyvoice.yaml", path, sizeof path),
+                                    &yaml);
+    if (!cv_is_ok(&st)) {
+        fprintf(stderr, "cosyvoice-parity: %s\n", st.message);
+        return 2;
+    }
+    ctx.yaml = yaml;
+    for (size_t i = 0; i < N_GROUPS; i++)
+        if (!only || !strcmp(only, GROUPS[i]->name)) GROUPS[i]->run(&ctx);
+    yaml_config_free(yaml);
+    nn_scratch_release();
+
+    printf("%d checks, %d failed, %d skipped\n", ctx.checks, ctx.failures, ctx.skipped);
+    if (ctx.checks == 0) return 1; /* nothing compared is not a pass */
+    return ctx.failures ? 1 : 0;
+}

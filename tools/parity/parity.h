@@ -1,0 +1,49 @@
+/* cosyvoice-parity: compares the C implementation against a golden
+ * directory produced by the reference PyTorch code (see
+ * tests/data/golden/README.md). Checks are grouped (hift, flow, llm, ...);
+ * each group lives in its own check_<group>.c and is listed in main.c. */
+#ifndef CV_PARITY_H
+#define CV_PARITY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "model/npy.h"
+#include "model/yaml_config.h"
+
+#define PARITY_TOLERANCE 1e-3
+
+typedef struct parity_ctx {
+    const char *dir;        /* golden directory (a model directory plus *.npy) */
+    const yaml_config *yaml; /* its cosyvoice.yaml */
+    int checks, failures, skipped;
+} parity_ctx;
+
+typedef struct parity_group {
+    const char *name;
+    /* Runs the group's checks, reporting each through parity_report/
+     * parity_skip/parity_fail. */
+    void (*run)(parity_ctx *ctx);
+} parity_group;
+
+/* "<dir>/<file>" into buf. */
+const char *parity_path(const parity_ctx *ctx, const char *file, char *buf, size_t cap);
+/* Whether <dir>/<name>.npy exists. */
+bool parity_has(const parity_ctx *ctx, const char *name);
+/* Loads <dir>/<name>.npy; on failure reports the check as failed and
+ * returns false. */
+bool parity_load(parity_ctx *ctx, const char *name, npy_array *out);
+
+/* Largest |a[i] - b[i]| (inf if a NaN is involved). */
+double parity_max_abs(const float *a, const float *b, size_t n);
+/* One result line: "<name>  max_abs_err=<err>  ok|FAIL". */
+void parity_report(parity_ctx *ctx, const char *name, double max_err);
+/* A check that could not run for lack of data (not a failure). */
+void parity_skip(parity_ctx *ctx, const char *name, const char *why);
+/* A check that could not run because something went wrong (a failure). */
+void parity_fail(parity_ctx *ctx, const char *name, const char *why);
+
+extern const parity_group parity_group_hift;
+extern const parity_group parity_group_llm;
+
+#endif
