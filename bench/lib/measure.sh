@@ -7,6 +7,7 @@
 #   words     pocketsphinx_continuous with Debian's en-us model
 # Arithmetic is awk (mawk or gawk); no Python.
 
+BENCH_LIB=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 PS_MODEL=${PS_MODEL:-/usr/share/pocketsphinx/model/en-us}
 
 bench_need() {
@@ -76,15 +77,14 @@ to16k() { sox -V1 -G "$1" -r 16000 -c 1 -b 16 "$2"; }
 
 # Median F0 in Hz over voiced frames. aubiopitch: yinfft (aubio's default
 # method, default tolerance 0.3), 1024-sample window, 10 ms hop, frames
-# below -45 dBFS are silent (0). Voiced = frames whose estimate lies in
-# 60..500 Hz (unvoiced frames give 0 or noise-like estimates far above).
+# below -45 dBFS silent; voiced frames as defined in lib/voiced_f0.awk.
 # Prints "nan" when fewer than 20 voiced frames exist.
 f0_median() {
   local tmp
   tmp=$(mktemp --suffix=.wav)
   to16k "$1" "$tmp"
   aubiopitch -i "$tmp" -B 1024 -H 160 -p yinfft -s -45 |
-    awk '$2 >= 60 && $2 <= 500 { print $2 }' | median_or_nan 20
+    awk -f "$BENCH_LIB/voiced_f0.awk" | median_or_nan 20
   rm -f "$tmp"
 }
 
