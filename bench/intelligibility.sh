@@ -17,6 +17,7 @@ TMP=${KEEP:-$(mktemp -d)}
 mkdir -p "$TMP"
 trap 'bench_stop_server; [ -n "${KEEP:-}" ] || rm -rf "$TMP"' EXIT
 bench_start_server "$BENCH_BUILD" "$TMP"
+: > "$TMP/transcripts.tsv"
 
 SENTENCES=$HERE/data/english_sentences.txt
 SPEAKERS=(英文女 英文男)

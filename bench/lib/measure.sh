@@ -72,8 +72,9 @@ bench_tts() {
 }
 
 # 16 kHz mono 16-bit copy, so every analysis sees the same rate and the
-# same frame lengths whatever rate the file came in.
-to16k() { sox -V1 -G "$1" -r 16000 -c 1 -b 16 "$2"; }
+# same frame lengths whatever rate the file came in. No dither (-D): the
+# copy, and so every figure, is the same from run to run.
+to16k() { sox -V1 -D -G "$1" -r 16000 -c 1 -b 16 "$2"; }
 
 # Median F0 in Hz over voiced frames. aubiopitch: yinfft (aubio's default
 # method, default tolerance 0.3), 1024-sample window, 10 ms hop, frames
