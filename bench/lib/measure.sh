@@ -12,21 +12,22 @@ PS_MODEL=${PS_MODEL:-/usr/share/pocketsphinx/model/en-us}
 
 bench_need() {
   local t missing=
-  for t in sox soxi aubiopitch pocketsphinx_continuous awk ss; do
+  for t in sox soxi aubiopitch pocketsphinx_continuous awk; do
     command -v "$t" > /dev/null || missing="$missing $t"
   done
   if [ -n "$missing" ]; then
-    echo "missing tools:$missing (Debian: sox aubio-tools pocketsphinx pocketsphinx-en-us iproute2)" >&2
+    echo "missing tools:$missing (Debian: sox aubio-tools pocketsphinx pocketsphinx-en-us)" >&2
     exit 2
   fi
 }
 
-# A free TCP port on 127.0.0.1 (one nobody listens on right now).
+# A free TCP port on 127.0.0.1: one where a connection is refused (bash's
+# /dev/tcp, so no extra tool is needed).
 bench_free_port() {
   local p
   for _ in $(seq 200); do
     p=$((20000 + RANDOM % 40000))
-    [ -z "$(ss -Hltn "sport = :$p")" ] && { echo "$p"; return; }
+    (: < /dev/tcp/127.0.0.1/$p) 2> /dev/null || { echo "$p"; return; }
   done
   echo "no free port found" >&2
   return 1
