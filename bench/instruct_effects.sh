@@ -12,6 +12,7 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(dirname "$HERE")
 BENCH_BUILD=$(cd "${1:-$ROOT/build}" && pwd)
+# shellcheck source=bench/lib/measure.sh
 . "$HERE/lib/measure.sh"
 bench_need
 TMP=${KEEP:-$(mktemp -d)}
@@ -77,9 +78,9 @@ for spk in "${SPEAKERS[@]}"; do
     esac
     verd=$(verdict "$c" "$lo" "$hi")
     [ "$verd" = PASS ] || fails=$((fails + 1))
-    case $metric in dur_s) fmt="%.2f" ;; *) fmt="%.1f" ;; esac
+    case $metric in dur_s) prec=2 ;; *) prec=1 ;; esac
     printf "%-6s %-30s %-8s %-7s %8s %8s %8s %-9s %s\n" "$spk" "$ins" "$effect" "$metric" \
-      "$(printf "$fmt" "$b")" "$(printf "$fmt" "$v" 2> /dev/null || echo "$v")" "$c" "$t" "$verd"
+      "$(printf "%.*f" $prec "$b")" "$(printf "%.*f" $prec "$v" 2> /dev/null || echo "$v")" "$c" "$t" "$verd"
   done
 done
 echo "change: % of the sft (no instruction) value, dB for RMS; failed checks: $fails of $n"

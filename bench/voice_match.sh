@@ -15,6 +15,7 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(dirname "$HERE")
 BENCH_BUILD=$(cd "${1:-$ROOT/build}" && pwd)
+# shellcheck source=bench/lib/measure.sh
 . "$HERE/lib/measure.sh"
 bench_need
 TMP=${KEEP:-$(mktemp -d)}

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared helpers of the voice benchmarks (voice_match.sh, instruct_effects.sh,
 # intelligibility.sh); sourced, not run. Every measurement is made by an
 # independent Debian tool, never by the engine's own analysis:
