@@ -272,6 +272,9 @@ cv_status prompt_frontend_run(prompt_frontend *pf, const int16_t *pcm, size_t n,
                               prompt_features *out)
 {
     memset(out, 0, sizeof *out);
+    if (n > (size_t)PROMPT_FRONTEND_MAX_SECONDS * PROMPT_FRONTEND_RATE)
+        return cv_error(CV_INVALID_ARGUMENT, "prompt audio longer than %d s",
+                        PROMPT_FRONTEND_MAX_SECONDS);
     pthread_mutex_lock(&pf->lock);
     int hit = n ? cache_find(pf, pcm, n) : -1;
     bool ok = true;

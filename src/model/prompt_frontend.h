@@ -10,7 +10,9 @@
  * (guarded by a mutex): prompt_frontend_run may be called from several
  * threads at once. The cache keeps the features of the last
  * PROMPT_FRONTEND_CACHE_SIZE distinct recordings (exact PCM match, least
- * recently used evicted), since clients tend to resend the same prompt. */
+ * recently used evicted), since clients tend to resend the same prompt; an
+ * entry holds a copy of the PCM as its key, so the cache stays under
+ * 16 x (30 s of int16 + features), about 20 MB. */
 #ifndef CV_PROMPT_FRONTEND_H
 #define CV_PROMPT_FRONTEND_H
 
