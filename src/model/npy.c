@@ -75,7 +75,8 @@ static bool shape_tuple(scan *s, npy_array *a)
     }
 }
 
-static cv_status parse_header(const char *h, size_t len, const char *name, npy_array *a)
+static cv_status parse_header(const char *h, size_t len, const char *name, npy_array *a,
+                              bool *fortran)
 {
     scan s = {h, h + len};
     bool have_descr = false, have_order = false, have_shape = false;
@@ -93,9 +94,8 @@ static cv_status parse_header(const char *h, size_t len, const char *name, npy_a
                                 descr);
             have_descr = true;
         } else if (strcmp(key, "fortran_order") == 0) {
-            if (word(&s, "True"))
-                return cv_error(CV_UNIMPLEMENTED, "%s: Fortran-order .npy arrays are not supported", name);
-            if (!word(&s, "False")) goto bad;
+            if (word(&s, "True")) *fortran = true;
+            else if (!word(&s, "False")) goto bad;
             have_order = true;
         } else if (strcmp(key, "shape") == 0) {
             if (!shape_tuple(&s, a)) goto bad;
@@ -113,6 +113,14 @@ static cv_status parse_header(const char *h, size_t len, const char *name, npy_a
     return cv_ok();
 bad:
     return cv_error(CV_INVALID_ARGUMENT, "%s: malformed .npy header", name);
+}
+
+/* element stride of dimension k in a Fortran-order array */
+static size_t fortran_stride(const npy_array *a, int k)
+{
+    size_t s = 1;
+    for (int j = 0; j < k; j++) s *= (size_t)a->shape[j];
+    return s;
 }
 
 cv_status npy_load_memory(const void *buf, size_t len, const char *name, npy_array *out)
@@ -135,7 +143,8 @@ cv_status npy_load_memory(const void *buf, size_t len, const char *name, npy_arr
     }
     if (hlen > len - hstart) return cv_error(CV_INVALID_ARGUMENT, "%s: truncated .npy header", name);
     npy_array a = {0};
-    cv_status st = parse_header((const char *)b + hstart, hlen, name, &a);
+    bool fortran = false;
+    cv_status st = parse_header((const char *)b + hstart, hlen, name, &a, &fortran);
     if (!cv_is_ok(&st)) return st;
     uint64_t count = 1;
     for (int k = 0; k < a.ndim; k++) {
@@ -157,7 +166,20 @@ cv_status npy_load_memory(const void *buf, size_t len, const char *name, npy_arr
     }
     const unsigned char *d = b + hstart + hlen;
     for (size_t i = 0; i < a.count; i++) {
-        const unsigned char *p = d + i * item;
+        /* element i in C order sits at offset fortran_offset(i) in a
+         * Fortran-order file (first index fastest) */
+        size_t src = i;
+        if (fortran) {
+            size_t rest = i;
+            src = 0;
+            for (int k = a.ndim - 1; k >= 0; k--) {
+                size_t ext = (size_t)a.shape[k];
+                size_t idx = rest % ext;
+                rest /= ext;
+                src += idx * fortran_stride(&a, k);
+            }
+        }
+        const unsigned char *p = d + src * item;
         uint64_t u = 0;
         for (size_t k = item; k-- > 0;) u = (u << 8) | p[k];
         if (a.dtype == NPY_FLOAT32) {

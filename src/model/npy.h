@@ -1,6 +1,6 @@
 /* Reader for NumPy .npy files (format versions 1-3), used for the golden
  * reference arrays of the tests: little-endian float32, int32 or int64,
- * C order. Anything else is rejected with a message naming the file. */
+ * C order or Fortran order (returned in C order). Anything else is rejected with a message naming the file. */
 #ifndef CV_NPY_H
 #define CV_NPY_H
 

@@ -125,8 +125,17 @@ static void test_malformed(void **state)
     expect_bad(buf, n, CV_UNIMPLEMENTED, "dtype '>f4'");
     n = make_npy(buf, 1, "{'descr': '<f8', 'fortran_order': False, 'shape': (3,), }", f, sizeof f);
     expect_bad(buf, n, CV_UNIMPLEMENTED, "dtype '<f8'");
-    n = make_npy(buf, 1, "{'descr': '<f4', 'fortran_order': True, 'shape': (2, 3), }", f, sizeof f);
-    expect_bad(buf, n, CV_UNIMPLEMENTED, "Fortran");
+    {
+        /* Fortran order: stored column by column, returned in C order */
+        const float col[6] = {0, 1, 2, 3, 4, 5}; /* a[i][j] = i + 2 j */
+        n = make_npy(buf, 1, "{'descr': '<f4', 'fortran_order': True, 'shape': (2, 3), }", col,
+                     sizeof col);
+        npy_array a;
+        assert_int_equal(npy_load_memory(buf, n, "f.npy", &a).code, CV_OK);
+        for (int i = 0; i < 2; i++)
+            for (int j = 0; j < 3; j++) assert_true(a.data[i * 3 + j] == (float)(i + 2 * j));
+        npy_free(&a);
+    }
     n = make_npy(buf, 1, "{'descr': '<f4', 'shape': (6,), }", f, sizeof f);
     expect_bad(buf, n, CV_INVALID_ARGUMENT, "malformed");
     n = make_npy(buf, 1, "{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999999999, 99999999), }", f, 0);

@@ -2,7 +2,7 @@
  * byte (pt_builder.h) for every format feature and malformation, and the
  * golden tiny CosyVoice checkpoints.
  * With CV_PT_CORPUS_DIR set, every generated archive is also written there
- * (that is how tests/fuzz/corpus/pt/ was seeded). */
+ * (that is how tests/fuzz/corpus/pt_load/ was seeded). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -14,6 +14,7 @@ static const parity_group *const GROUPS[] = {
     &parity_group_hift,
     &parity_group_flow,
     &parity_group_llm,
+    &parity_group_frontend,
 };
 #define N_GROUPS (sizeof GROUPS / sizeof GROUPS[0])
 

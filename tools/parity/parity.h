@@ -46,5 +46,6 @@ void parity_fail(parity_ctx *ctx, const char *name, const char *why);
 extern const parity_group parity_group_hift;
 extern const parity_group parity_group_flow;
 extern const parity_group parity_group_llm;
+extern const parity_group parity_group_frontend;
 
 #endif
