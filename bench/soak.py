@@ -6,7 +6,7 @@ cancelled, deadline-exceeded and slow-reading calls.
 Checks: every valid call completes and matches the same call made alone:
 byte-identical with --engine tone (exactly predictable output, so any
 cross-talk, lost or reordered chunk shows); with the default espeak engine
-the same length within 2% (espeak-ng carries a little synthesis state from
+the same length within 2% or 50 ms (espeak-ng carries a little synthesis state from
 one utterance to the next inside a process, so its output is not bit-exact
 even for one client); invalid calls get INVALID_ARGUMENT; the server's resident memory
 is flat after warm-up; on SIGTERM the server exits 0 with no sanitizer
@@ -67,7 +67,9 @@ def valid_cases(prompt, engine="espeak"):
 def same_audio(a, b, engine):
     if engine == "tone":
         return a == b
-    return len(b) > 0 and abs(len(a) - len(b)) <= 0.02 * len(b)
+    # espeak-ng's carried-over state moves an utterance by up to a few
+    # hundred samples: allow 2% or 50 ms (2 bytes per sample at 22050 Hz).
+    return len(b) > 0 and abs(len(a) - len(b)) <= max(0.02 * len(b), 0.05 * 22050 * 2)
 
 
 def client_main(target, seconds, seed, prompt, reference, engine, queue):
@@ -94,8 +96,9 @@ def client_main(target, seconds, seed, prompt, reference, engine, queue):
                     audio.append(r.tts_audio)
                     if scenario == "slow":
                         time.sleep(0.2)
-                if not same_audio(b"".join(audio), reference[idx], engine):
-                    mismatches.append((kind, spk, text))
+                got = b"".join(audio)
+                if not same_audio(got, reference[idx], engine):
+                    mismatches.append((kind, spk, len(got) / max(1, len(reference[idx]))))
                 stats[f"{scenario}:OK"] += 1
             elif scenario == "invalid":
                 bad = rng.choice([
@@ -207,8 +210,10 @@ def main():
     print(f"calls handled: {sum(totals.values())}")
     for k in sorted(totals):
         print(f"  {k:28s} {totals[k]}")
-    rule = "byte-identical to" if args.engine == "tone" else "of the same length (2%) as"
+    rule = "byte-identical to" if args.engine == "tone" else "of the same length (2%/50 ms) as"
     print(f"valid calls not {rule} the call made alone: {len(mismatches)}")
+    for kind, spk, ratio in sorted(set((k, s, round(r, 3)) for k, s, r in mismatches))[:20]:
+        print(f"  {kind} {spk}: length ratio {ratio}")
     print(f"server RSS: start {rss_start / 1024:.1f} MiB, after warm-up "
           f"{sum(warm) / len(warm) / 1024:.1f} MiB, end {rss_end / 1024:.1f} MiB "
           f"(growth after warm-up {growth * 100:+.1f}%)")
