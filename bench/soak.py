@@ -3,8 +3,12 @@
 one server (normally the AddressSanitizer build), mixing valid, invalid,
 cancelled, deadline-exceeded and slow-reading calls.
 
-Checks: every valid call completes and is byte-identical to the same call
-made alone; invalid calls get INVALID_ARGUMENT; the server's resident memory
+Checks: every valid call completes and matches the same call made alone:
+byte-identical with --engine tone (exactly predictable output, so any
+cross-talk, lost or reordered chunk shows); with the default espeak engine
+the same length within 2% or 50 ms (espeak-ng carries a little synthesis state from
+one utterance to the next inside a process, so its output is not bit-exact
+even for one client); invalid calls get INVALID_ARGUMENT; the server's resident memory
 is flat after warm-up; on SIGTERM the server exits 0 with no sanitizer
 report. Prints calls handled, outcomes by status, and memory at start/end.
 
@@ -50,15 +54,25 @@ def make_request(pb, kind, spk, text, prompt):
         tts_text=text, prompt_audio=prompt))
 
 
-def valid_cases(prompt):
+def valid_cases(prompt, engine="espeak"):
     cases = []
     for i, (spk, text) in enumerate(TEXTS):
+        if engine == "tone":
+            spk = ["tone-low", "tone-high"][i % 2]
         kind = ["sft", "instruct", "zero_shot", "cross_lingual"][i % 4]
         cases.append((kind, spk, text))
     return cases
 
 
-def client_main(target, seconds, seed, prompt, reference, queue):
+def same_audio(a, b, engine):
+    if engine == "tone":
+        return a == b
+    # espeak-ng's carried-over state moves an utterance by up to a few
+    # hundred samples: allow 2% or 50 ms (2 bytes per sample at 22050 Hz).
+    return len(b) > 0 and abs(len(a) - len(b)) <= max(0.02 * len(b), 0.05 * 22050 * 2)
+
+
+def client_main(target, seconds, seed, prompt, reference, engine, queue):
     import grpc
     import conftest  # generates the stubs
 
@@ -66,7 +80,7 @@ def client_main(target, seconds, seed, prompt, reference, queue):
     rng = random.Random(seed)
     ch = grpc.insecure_channel(target)
     stub = conftest.cosyvoice_pb2_grpc.CosyVoiceStub(ch)
-    cases = valid_cases(prompt)
+    cases = valid_cases(prompt, engine)
     stats = Counter()
     mismatches = []
     end = time.monotonic() + seconds
@@ -82,14 +96,15 @@ def client_main(target, seconds, seed, prompt, reference, queue):
                     audio.append(r.tts_audio)
                     if scenario == "slow":
                         time.sleep(0.2)
-                if b"".join(audio) != reference[idx]:
-                    mismatches.append((kind, spk, text))
+                got = b"".join(audio)
+                if not same_audio(got, reference[idx], engine):
+                    mismatches.append((kind, spk, len(got) / max(1, len(reference[idx]))))
                 stats[f"{scenario}:OK"] += 1
             elif scenario == "invalid":
                 bad = rng.choice([
                     pb.Request(),
                     pb.Request(sft_request=pb.sftRequest(spk_id="nobody", tts_text="hi")),
-                    pb.Request(sft_request=pb.sftRequest(spk_id="中文女", tts_text="  ")),
+                    pb.Request(sft_request=pb.sftRequest(spk_id=cases[0][1], tts_text="  ")),
                     pb.Request(cross_lingual_request=pb.crosslingualRequest(
                         tts_text="hi", prompt_audio=b"\x00\x00" * 16000)),
                     pb.Request(zero_shot_request=pb.zeroshotRequest(
@@ -98,12 +113,13 @@ def client_main(target, seconds, seed, prompt, reference, queue):
                 list(stub.Inference(bad, timeout=30))
                 stats["invalid:UNEXPECTED_OK"] += 1
             elif scenario == "cancel":
-                call = stub.Inference(make_request(pb, "sft", *LONG, prompt), timeout=120)
+                call = stub.Inference(make_request(pb, "sft", cases[0][1], LONG[1], prompt),
+                                      timeout=120)
                 next(call)
                 call.cancel()
                 stats["cancel:CANCELLED"] += 1
             else:
-                list(stub.Inference(make_request(pb, "sft", *LONG, prompt),
+                list(stub.Inference(make_request(pb, "sft", cases[0][1], LONG[1], prompt),
                                     timeout=rng.uniform(0.05, 0.5)))
                 stats["deadline:OK"] += 1
         except grpc.RpcError as e:
@@ -124,6 +140,7 @@ def main():
     ap.add_argument("--minutes", type=float, default=5)
     ap.add_argument("--clients", type=int, default=8)
     ap.add_argument("--valgrind", action="store_true")
+    ap.add_argument("--engine", default="espeak", choices=["espeak", "tone"])
     args = ap.parse_args()
 
     os.environ["CV_BUILD_DIR"] = args.build
@@ -141,7 +158,8 @@ def main():
     port = conftest.free_port()
     server = subprocess.Popen(wrapper + [os.path.join(args.build, "cosyvoice-server"), "--host",
                                          "127.0.0.1", "--port", str(port), "--max-conc", "4",
-                                         "--max-queue", "64"],
+                                         "--max-queue", "64", "--engine", args.engine,
+                                         "--max-text", "100000"],
                               stdout=subprocess.PIPE, stderr=log, text=True)
     assert "ready" in server.stdout.readline(), "server did not start"
     target = f"127.0.0.1:{port}"
@@ -152,13 +170,13 @@ def main():
     pb = conftest.cosyvoice_pb2
     reference = [b"".join(r.tts_audio for r in stub.Inference(
         make_request(pb, kind, spk, text, prompt), timeout=300))
-        for kind, spk, text in valid_cases(prompt)]
+        for kind, spk, text in valid_cases(prompt, args.engine)]
     ch.close()
 
     rss_start = rss_kb(server.pid)
     seconds = args.minutes * 60
     q = mp.Queue()
-    procs = [mp.Process(target=client_main, args=(target, seconds, i, prompt, reference, q))
+    procs = [mp.Process(target=client_main, args=(target, seconds, i, prompt, reference, args.engine, q))
              for i in range(args.clients)]
     for p in procs:
         p.start()
@@ -187,12 +205,15 @@ def main():
     last = [r for _, r in samples[3 * n // 4:]] or [rss_end]
     growth = (sum(last) / len(last)) / (sum(warm) / len(warm)) - 1
 
-    print(f"server: {' '.join(wrapper) or 'native'} {args.build}; {args.clients} client "
+    print(f"engine {args.engine}; server: {' '.join(wrapper) or 'native'} {args.build}; {args.clients} client "
           f"processes for {args.minutes:g} min")
     print(f"calls handled: {sum(totals.values())}")
     for k in sorted(totals):
         print(f"  {k:28s} {totals[k]}")
-    print(f"valid calls not byte-identical to the call made alone: {len(mismatches)}")
+    rule = "byte-identical to" if args.engine == "tone" else "of the same length (2%/50 ms) as"
+    print(f"valid calls not {rule} the call made alone: {len(mismatches)}")
+    for kind, spk, ratio in sorted(set((k, s, round(r, 3)) for k, s, r in mismatches))[:20]:
+        print(f"  {kind} {spk}: length ratio {ratio}")
     print(f"server RSS: start {rss_start / 1024:.1f} MiB, after warm-up "
           f"{sum(warm) / len(warm) / 1024:.1f} MiB, end {rss_end / 1024:.1f} MiB "
           f"(growth after warm-up {growth * 100:+.1f}%)")

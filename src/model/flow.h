@@ -42,7 +42,9 @@ cv_status flow_config_from_yaml(const yaml_config *y, flow_config *cfg);
 
 typedef struct flow_model flow_model;
 
-/* Binds the weights of flow.pt (borrowed: `sd` must outlive the model). */
+/* Binds the weights of flow.pt (borrowed: `sd` must outlive the model).
+ * The model's worker threads (attention pieces, activations) number
+ * nn_get_threads() at this point; matrix products use OpenBLAS's threads. */
 cv_status flow_model_load(const pt_dict *sd, const flow_config *cfg, flow_model **out);
 void flow_model_free(flow_model *m);
 const flow_config *flow_model_cfg(const flow_model *m);

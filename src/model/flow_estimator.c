@@ -9,7 +9,8 @@
 
 #include "common/log.h"
 #include "nn/ops.h"
-#include "nn/parallel.h"
+#include "nn/matmul.h"
+#include "nn/pool.h"
 #include "nn/vexp.h"
 #include "model/seg_ops.h"
 
@@ -48,9 +49,11 @@ struct flow_estimator {
     stage_w *mid;
     lin_w final_conv, final_gn, final_proj;
     /* scratch, sized for ncap = B*T columns */
+    nn_pool *pool; /* element-wise work and attention pieces */
+    int att_rows;  /* query rows per attention piece; 0 = automatic */
     int ncap, tcap;
     size_t cmax;
-    float *buf[4], *work, *qkv, *att, *ffb, *scores, *skip[FLOW_EST_MAX_STAGES];
+    float *buf[4], *work, *qkv, *att, *ffb, *skip[FLOW_EST_MAX_STAGES];
     float *masks, *temb, *temb_act, *shift;
 };
 
@@ -185,6 +188,8 @@ cv_status flow_estimator_create(const flow_est_config *cfg, const pt_dict *src,
     if ((size_t)e->inner > cmax) cmax = e->inner;
     if ((size_t)cfg->out_channels > cmax) cmax = cfg->out_channels;
     e->cmax = cmax;
+    int threads = nn_get_threads();
+    e->pool = threads > 1 ? nn_pool_new(threads) : NULL;
     *out = e;
     return cv_ok();
 }
@@ -202,12 +207,11 @@ static void free_scratch(flow_estimator *e) {
     free(e->qkv);
     free(e->att);
     free(e->ffb);
-    free(e->scores);
     free(e->masks);
     free(e->temb);
     memset(e->buf, 0, sizeof e->buf);
     memset(e->skip, 0, sizeof e->skip);
-    e->work = e->qkv = e->att = e->ffb = e->scores = e->masks = e->temb = NULL;
+    e->work = e->qkv = e->att = e->ffb = e->masks = e->temb = NULL;
     e->ncap = e->tcap = 0;
 }
 
@@ -221,6 +225,7 @@ void flow_estimator_free(flow_estimator *e) {
         for (int i = 0; i < e->cfg.num_mid_blocks; i++) free_stage(&e->mid[i], e->cfg.n_blocks);
     free(e->mid);
     free_scratch(e);
+    nn_pool_free(e->pool);
     free(e);
 }
 
@@ -241,7 +246,6 @@ static int ensure_scratch(flow_estimator *e, int B, int T) {
     for (int i = 0; i < c->n_stages; i++)
         if ((size_t)c->channels[i] * c->ff_mult > ffw) ffw = (size_t)c->channels[i] * c->ff_mult;
     ok = ok && (e->ffb = malloc(ffw * N * sizeof(float)));
-    ok = ok && (e->scores = malloc((size_t)T * T * sizeof(float)));
     ok = ok && (e->masks = malloc(((size_t)N + (size_t)B * FLOW_EST_MAX_STAGES) * sizeof(float)));
     size_t tw = (size_t)B * (c->in_channels + 2 * e->ted + e->cmax);
     ok = ok && (e->temb = malloc(tw * sizeof(float)));
@@ -256,24 +260,27 @@ static int ensure_scratch(flow_estimator *e, int B, int T) {
     return 1;
 }
 
-/* Element-wise activation in place, split over the BLAS thread count for
- * big tensors (GELU on the feed-forward width is the largest serial step). */
+/* Element-wise activation in place, split over the pool for big tensors
+ * (GELU on the feed-forward width is the largest serial step). */
 typedef struct {
     void (*fn)(const float *, float *, size_t);
     float *x;
+    size_t n;
 } act_job;
+
+#define ACT_BLOCK 4096
 
 static void act_range(void *ctx, int begin, int end) {
     act_job *j = ctx;
-    /* ranges are in units of 1024 floats */
-    j->fn(j->x + (size_t)begin * 1024, j->x + (size_t)begin * 1024, (size_t)(end - begin) * 1024);
+    size_t lo = (size_t)begin * ACT_BLOCK, hi = (size_t)end * ACT_BLOCK;
+    if (hi > j->n) hi = j->n;
+    j->fn(j->x + lo, j->x + lo, hi - lo);
 }
 
-static void par_act(void (*fn)(const float *, float *, size_t), float *x, size_t n) {
-    size_t blocks = n / 1024;
-    act_job j = {fn, x};
-    if (blocks > 0) nn_parallel_for((int)blocks, 64, act_range, &j);
-    if (blocks * 1024 < n) fn(x + blocks * 1024, x + blocks * 1024, n - blocks * 1024);
+static void par_act(nn_pool *pool, void (*fn)(const float *, float *, size_t), float *x,
+                    size_t n) {
+    act_job j = {fn, x, n};
+    nn_pool_for(pool, (int)((n + ACT_BLOCK - 1) / ACT_BLOCK), 4, act_range, &j);
 }
 
 /* Block1D: y = mask * mish(groupnorm(conv3(x))); x must already be masked. */
@@ -281,7 +288,7 @@ static void block1d(flow_estimator *e, const float *x, int din, int dout, int B,
                     lin_w conv, lin_w gn, const float *mask, float *y) {
     seg_conv1d(x, din, B, T, conv.w, conv.b, dout, 3, 1, 1, y, e->work, 0);
     seg_group_norm(y, dout, B, T, e->cfg.groups, gn.w, gn.b);
-    par_act(nn_mish, y, (size_t)dout * B * T);
+    par_act(e->pool, nn_mish, y, (size_t)dout * B * T);
     seg_mul_mask(y, dout, B * T, mask);
 }
 
@@ -307,33 +314,62 @@ static void resnet_forward(flow_estimator *e, const resnet_w *r, float *x, int B
     seg_conv1d(x, r->din, B, T, r->res.w, r->res.b, r->dout, 1, 1, 0, y, NULL, 1);
 }
 
+/* Attention pieces: (item, head, block of query rows). Row blocks keep each
+ * product under OpenBLAS's multi-threading threshold (M*N*K <= 2^18), so
+ * the pieces run single-threaded side by side on the pool instead of as
+ * many tiny multi-threaded calls that mostly synchronise. */
+typedef struct {
+    const float *q, *k, *v, *mask;
+    float *out;
+    int H, dh, T, rows, nblk;
+    size_t N;
+    float scale;
+} att_job;
+
+static void att_range(void *ctx, int begin, int end) {
+    const att_job *j = ctx;
+    int T = j->T;
+    float *S = malloc((size_t)j->rows * T * sizeof(float));
+    if (!S) abort(); /* a few KB; nothing sensible to do without it */
+    for (int w = begin; w < end; w++) {
+        int blk = w % j->nblk, p = w / j->nblk, b = p / j->H, h = p % j->H;
+        int i0 = blk * j->rows, r = T - i0 < j->rows ? T - i0 : j->rows;
+        size_t off = (size_t)h * j->dh * j->N + (size_t)b * T;
+        /* S[i][j] = scale * sum_d q[d][i0+i] k[d][j] */
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, r, T, j->dh, j->scale,
+                    j->q + off + i0, (int)j->N, j->k + off, (int)j->N, 0.0f, S, T);
+        if (j->mask)
+            for (int i = 0; i < r; i++)
+                for (int t = 0; t < T; t++)
+                    if (j->mask[(size_t)b * T + t] == 0.0f) S[(size_t)i * T + t] += -1.0e10f;
+        nn_softmax_rows(S, r, T);
+        /* out[d][i0+i] = sum_j v[d][j] S[i][j] */
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, j->dh, r, T, 1.0f, j->v + off,
+                    (int)j->N, S, T, 0.0f, j->out + off + i0, (int)j->N);
+    }
+    free(S);
+}
+
+static void attention(flow_estimator *e, const float *q, const float *k, const float *v, int B,
+                      int T, const float *mask) {
+    int dh = e->cfg.head_dim;
+    long rows = e->att_rows > 0 ? e->att_rows : (1L << 18) / ((long)T * dh);
+    if (rows < 1) rows = 1;
+    if (rows > T) rows = T;
+    att_job j = {q, k, v, mask, e->att, e->cfg.num_heads, dh, T, (int)rows,
+                 (int)((T + rows - 1) / rows), (size_t)B * T, 1.0f / sqrtf((float)dh)};
+    nn_pool_for(e->pool, B * j.H * j.nblk, 1, att_range, &j);
+}
+
 /* BasicTransformerBlock (pre-LN self-attention + GELU feed-forward), in place
  * on x [dim][B*T]. Padded keys get a -1e10 bias like the reference. */
 static void xformer_forward(flow_estimator *e, const xformer_w *w, float *x, int dim, int B,
                             int T, const float *mask, float *ln) {
-    int N = B * T, H = e->cfg.num_heads, dh = e->cfg.head_dim, inner = e->inner;
+    int N = B * T, inner = e->inner;
     float *q = e->qkv, *k = q + (size_t)inner * N, *v = k + (size_t)inner * N;
     seg_layer_norm(x, dim, N, w->norm1.w, w->norm1.b, ln);
     seg_linear(ln, dim, N, w->qkv, NULL, 3 * inner, q);
-    float scale = 1.0f / sqrtf((float)dh);
-    for (int b = 0; b < B; b++) {
-        for (int h = 0; h < H; h++) {
-            size_t off = (size_t)h * dh * N + (size_t)b * T;
-            /* scores[i][j] = scale * sum_d q[d][i] k[d][j] */
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, T, T, dh, scale, q + off, N,
-                        k + off, N, 0.0f, e->scores, T);
-            if (mask)
-                for (int i = 0; i < T; i++) {
-                    float *s = e->scores + (size_t)i * T;
-                    for (int j = 0; j < T; j++)
-                        if (mask[(size_t)b * T + j] == 0.0f) s[j] += -1.0e10f;
-                }
-            nn_softmax_rows(e->scores, T, T);
-            /* att[d][i] = sum_j v[d][j] p[i][j] */
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, dh, T, T, 1.0f, v + off, N,
-                        e->scores, T, 0.0f, e->att + off, N);
-        }
-    }
+    attention(e, q, k, v, B, T, mask);
     /* x += W_out att + b_out */
     for (int c = 0; c < dim; c++) {
         float *xr = x + (size_t)c * N;
@@ -344,7 +380,7 @@ static void xformer_forward(flow_estimator *e, const xformer_w *w, float *x, int
     seg_layer_norm(x, dim, N, w->norm3.w, w->norm3.b, ln);
     int ff = dim * e->cfg.ff_mult;
     seg_linear(ln, dim, N, w->ff1.w, w->ff1.b, ff, e->ffb);
-    par_act(nn_vgelu, e->ffb, (size_t)ff * N);
+    par_act(e->pool, nn_vgelu, e->ffb, (size_t)ff * N);
     for (int c = 0; c < dim; c++) {
         float *xr = x + (size_t)c * N;
         for (int n = 0; n < N; n++) xr[n] += w->ff2.b[c];
@@ -485,6 +521,10 @@ cv_status flow_estimator_forward(flow_estimator *e, int B, int T, const float *x
     seg_conv1d(pa, cx, B, T, e->final_proj.w, e->final_proj.b, M, 1, 1, 0, out, NULL, 0);
     seg_mul_mask(out, M, (int)N, mask);
     return cv_ok();
+}
+
+void flow_estimator_set_attention_rows(flow_estimator *e, int rows) {
+    e->att_rows = rows > 0 ? rows : 0;
 }
 
 double flow_estimator_flops(const flow_est_config *c, int B, int T) {

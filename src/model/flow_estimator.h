@@ -44,6 +44,11 @@ cv_status flow_estimator_forward(flow_estimator *e, int B, int T, const float *x
                                  const float *mu, const float *t, const float *spks,
                                  const float *cond, const float *mask, float *out);
 
+/* Query rows per attention piece (pieces run in parallel); 0 (default)
+ * picks the largest that keeps each product single-threaded in OpenBLAS.
+ * Results do not depend on it; tests use it to compare piece sizes. */
+void flow_estimator_set_attention_rows(flow_estimator *e, int rows);
+
 /* Multiply-adds (x2 = FLOPs) of one forward for B*T columns, for the bench. */
 double flow_estimator_flops(const flow_est_config *cfg, int B, int T);
 

@@ -10,8 +10,9 @@
 #include "onnx/onnx_model.h"
 
 typedef struct cache_entry {
-    int16_t *pcm; /* the key: an exact copy of the recording */
+    int16_t *pcm; /* the key: an exact copy of the recording, and its rate */
     size_t n;
+    int rate;
     prompt_features feat;
     unsigned long last_used;
 } cache_entry;
@@ -259,21 +260,56 @@ static bool copy_features(const prompt_features *src, prompt_features *dst)
 }
 
 /* index of the entry holding this recording, -1 if none; under the lock */
-static int cache_find(const prompt_frontend *pf, const int16_t *pcm, size_t n)
+static int cache_find(const prompt_frontend *pf, const int16_t *pcm, size_t n, int rate)
 {
     for (int i = 0; i < PROMPT_FRONTEND_CACHE_SIZE; i++) {
         const cache_entry *e = &pf->cache[i];
-        if (e->pcm && e->n == n && !memcmp(e->pcm, pcm, n * sizeof *pcm)) return i;
+        if (e->pcm && e->n == n && e->rate == rate && !memcmp(e->pcm, pcm, n * sizeof *pcm))
+            return i;
     }
     return -1;
+}
+
+static bool rate_ok(int rate) { return rate >= 8000 && rate <= 192000; }
+
+cv_status prompt_frontend_run_float_rate(const prompt_frontend *pf, const float *x, size_t n,
+                                         int rate, prompt_features *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!rate_ok(rate))
+        return cv_error(CV_INVALID_ARGUMENT, "prompt sample rate %d Hz is not supported", rate);
+    if (rate == PROMPT_FRONTEND_RATE) return prompt_frontend_run_float(pf, x, n, out);
+    if (n / (size_t)rate > PROMPT_FRONTEND_MAX_SECONDS)
+        return cv_error(CV_INVALID_ARGUMENT, "prompt audio longer than %d s",
+                        PROMPT_FRONTEND_MAX_SECONDS);
+    sinc_resampler *r = sinc_resampler_new(rate, PROMPT_FRONTEND_RATE);
+    const size_t m = r ? sinc_resampler_out_len(r, n) : 0;
+    float *y = r ? malloc(sizeof(float) * (m ? m : 1)) : NULL;
+    cv_status st = y && sinc_resampler_run(r, x, n, y) == 0
+                       ? prompt_frontend_run_float(pf, y, m, out)
+                       : cv_error(CV_RESOURCE_EXHAUSTED, "prompt resampling: out of memory");
+    sinc_resampler_free(r);
+    free(y);
+    return st;
 }
 
 cv_status prompt_frontend_run(prompt_frontend *pf, const int16_t *pcm, size_t n,
                               prompt_features *out)
 {
+    return prompt_frontend_run_rate(pf, pcm, n, PROMPT_FRONTEND_RATE, out);
+}
+
+cv_status prompt_frontend_run_rate(prompt_frontend *pf, const int16_t *pcm, size_t n, int rate,
+                                   prompt_features *out)
+{
     memset(out, 0, sizeof *out);
+    if (!rate_ok(rate))
+        return cv_error(CV_INVALID_ARGUMENT, "prompt sample rate %d Hz is not supported", rate);
+    if (n / (size_t)rate > PROMPT_FRONTEND_MAX_SECONDS)
+        return cv_error(CV_INVALID_ARGUMENT, "prompt audio longer than %d s",
+                        PROMPT_FRONTEND_MAX_SECONDS);
     pthread_mutex_lock(&pf->lock);
-    int hit = n ? cache_find(pf, pcm, n) : -1;
+    int hit = n ? cache_find(pf, pcm, n, rate) : -1;
     bool ok = true;
     if (hit >= 0) {
         pf->cache[hit].last_used = ++pf->tick;
@@ -290,7 +326,7 @@ cv_status prompt_frontend_run(prompt_frontend *pf, const int16_t *pcm, size_t n,
     float *x = malloc(sizeof(float) * (n ? n : 1));
     if (!x) return cv_error(CV_RESOURCE_EXHAUSTED, "prompt front end: out of memory");
     for (size_t i = 0; i < n; i++) x[i] = pcm[i] / 32768.0f;
-    cv_status st = prompt_frontend_run_float(pf, x, n, out);
+    cv_status st = prompt_frontend_run_float_rate(pf, x, n, rate, out);
     free(x);
     if (!cv_is_ok(&st)) return st;
 
@@ -302,7 +338,7 @@ cv_status prompt_frontend_run(prompt_frontend *pf, const int16_t *pcm, size_t n,
     }
     memcpy(fresh.pcm, pcm, sizeof(int16_t) * n);
     pthread_mutex_lock(&pf->lock);
-    if (cache_find(pf, pcm, n) >= 0) { /* another thread stored it meanwhile */
+    if (cache_find(pf, pcm, n, rate) >= 0) { /* another thread stored it meanwhile */
         pthread_mutex_unlock(&pf->lock);
         free(fresh.pcm);
         prompt_features_free(&fresh.feat);
@@ -319,6 +355,7 @@ cv_status prompt_frontend_run(prompt_frontend *pf, const int16_t *pcm, size_t n,
     cache_entry old = pf->cache[victim];
     fresh.last_used = ++pf->tick;
     fresh.n = n;
+    fresh.rate = rate;
     pf->cache[victim] = fresh;
     pthread_mutex_unlock(&pf->lock);
     free(old.pcm);

@@ -10,7 +10,9 @@
  * (guarded by a mutex): prompt_frontend_run may be called from several
  * threads at once. The cache keeps the features of the last
  * PROMPT_FRONTEND_CACHE_SIZE distinct recordings (exact PCM match, least
- * recently used evicted), since clients tend to resend the same prompt. */
+ * recently used evicted), since clients tend to resend the same prompt; an
+ * entry holds a copy of the PCM as its key, so the cache stays under
+ * 16 x (30 s of int16 + features), about 20 MB. */
 #ifndef CV_PROMPT_FRONTEND_H
 #define CV_PROMPT_FRONTEND_H
 
@@ -49,9 +51,17 @@ void prompt_frontend_free(prompt_frontend *pf);
  * (> 30 s) prompts are INVALID_ARGUMENT. */
 cv_status prompt_frontend_run(prompt_frontend *pf, const int16_t *pcm16k, size_t n,
                               prompt_features *out);
-/* Same from float samples in [-1, 1] (no cache). */
+/* Same from a recording at any rate: resampled to 16 kHz first with the
+ * torchaudio-style sinc resampler, as frontend.py's load_wav does (so a
+ * 24 kHz prompt gives the reference's features); cached like
+ * prompt_frontend_run (keyed by rate and samples). rate: 8 kHz .. 192 kHz. */
+cv_status prompt_frontend_run_rate(prompt_frontend *pf, const int16_t *pcm, size_t n, int rate,
+                                   prompt_features *out);
+/* Same from float samples in [-1, 1] (no cache): at 16 kHz, or at any rate. */
 cv_status prompt_frontend_run_float(const prompt_frontend *pf, const float *x16k, size_t n,
                                     prompt_features *out);
+cv_status prompt_frontend_run_float_rate(const prompt_frontend *pf, const float *x, size_t n,
+                                         int rate, prompt_features *out);
 void prompt_features_free(prompt_features *f);
 
 /* The stages on their own (parity checks, benchmarks). */

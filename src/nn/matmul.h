@@ -7,12 +7,17 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Number of threads OpenBLAS may use (process-wide); n < 1 means 1. */
+/* Threads for the nn ops (process-wide; n < 1 means 1). nn splits its
+ * work itself on a small persistent pool (src/nn/parallel.h), GEMMs
+ * included, and sets OpenBLAS to one thread: code calling cblas_* directly
+ * after this gets serial BLAS (use nn_gemm to get the split). Until it is
+ * called, nn runs serially and OpenBLAS uses its own default. */
 void nn_set_threads(int n);
 int nn_get_threads(void);
 
 /* C[M][N] = alpha * op(A) * op(B) + beta * C, row-major with leading
- * dimensions; op(A) is A^T when trans_a (A is then stored [K][M]). */
+ * dimensions; op(A) is A^T when trans_a (A is then stored [K][M]).
+ * Products of 2M multiply-adds or more are split over the nn threads. */
 void nn_gemm(bool trans_a, bool trans_b, int M, int N, int K, float alpha,
              const float *A, int lda, const float *B, int ldb, float beta, float *C,
              int ldc);

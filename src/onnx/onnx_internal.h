@@ -14,6 +14,7 @@ typedef struct ox_node {
     int n_in, n_out;
     int *in, *out; /* value ids; -1 for an omitted optional input */
     const struct ox_op *op;
+    bool folded; /* inputs all constant: evaluated once at load */
 } ox_node;
 
 /* in[i] is NULL for an omitted optional input; out[j] must be set to a new

@@ -24,6 +24,7 @@ struct ox_model {
     int *last_use;       /* value id -> index of the last node reading it */
     int n_inputs, n_outputs;
     int *inputs, *outputs; /* value ids */
+    int n_folded;
     bool profile;          /* CV_ONNX_PROFILE set at load: per-operator times to stderr */
 };
 
@@ -107,6 +108,48 @@ static cv_status constant_value(const ox_node *n, ox_tensor **out)
         return ox_err(n, "Constant without a supported value attribute");
     }
     return *out ? cv_ok() : ox_oom(n);
+}
+
+/* Largest tensor a folded node may leave behind (bigger results are
+ * recomputed per run rather than kept resident). */
+#define FOLD_MAX_ELEMS ((size_t)1 << 24)
+
+/* Evaluates, once, every node whose inputs are all constants (initializers,
+ * Constant nodes, earlier folded nodes): shape arithmetic on constants and
+ * terms such as a codebook's squared norms. A node that fails here is left
+ * for run time, where its error surfaces with the inputs of the call. */
+static void fold_constants(ox_model *m)
+{
+    for (int i = 0; i < m->n_nodes; i++) {
+        ox_node *n = &m->nodes[i];
+        if (!strcmp(n->proto->op_type, "Constant") || n->n_in == 0 || n->n_in > 64 || n->n_out > 64)
+            continue;
+        const ox_tensor *in[64];
+        ox_tensor *out[64] = {0};
+        bool all = true;
+        for (int k = 0; k < n->n_in && all; k++) {
+            in[k] = n->in[k] >= 0 ? m->consts[n->in[k]] : NULL;
+            if (n->in[k] >= 0 && !in[k]) all = false;
+            if (n->in[k] < 0 && k < n->op->min_in) all = false;
+            for (int j = 0; j < n->n_out; j++) all = all && n->out[j] != n->in[k];
+        }
+        if (!all) continue;
+        cv_status st = n->op->run(n, in, out);
+        bool keep = cv_is_ok(&st);
+        for (int j = 0; j < n->n_out; j++) keep = keep && out[j] && out[j]->count <= FOLD_MAX_ELEMS;
+        for (int j = 0; j < n->n_out; j++) {
+            if (keep) {
+                ox_tensor_free(m->consts[n->out[j]]);
+                m->consts[n->out[j]] = out[j];
+            } else {
+                ox_tensor_free(out[j]);
+            }
+        }
+        if (keep) {
+            n->folded = true;
+            m->n_folded++;
+        }
+    }
 }
 
 static cv_status build(ox_model *m, const char *name)
@@ -211,6 +254,7 @@ static cv_status build(ox_model *m, const char *name)
             if (!cv_is_ok(&st)) goto out;
         }
     }
+    fold_constants(m);
     for (size_t i = 0; i < g->n_output; i++) {
         int id = g->output[i]->name ? map_find(&map, g->output[i]->name) : -1;
         if (id < 0) {
@@ -284,6 +328,7 @@ cv_status ox_model_load(const char *path, ox_model **out)
 }
 
 int ox_model_n_inputs(const ox_model *m) { return m->n_inputs; }
+int ox_model_n_folded(const ox_model *m) { return m->n_folded; }
 int ox_model_n_outputs(const ox_model *m) { return m->n_outputs; }
 const char *ox_model_input_name(const ox_model *m, int i) { return m->names[m->inputs[i]]; }
 const char *ox_model_output_name(const ox_model *m, int i) { return m->names[m->outputs[i]]; }
@@ -363,7 +408,7 @@ cv_status ox_run_ex(const ox_model *m, const ox_tensor *const *inputs, ox_tensor
     int n_prof = 0;
     for (int i = 0; i < m->n_nodes && cv_is_ok(&st); i++) {
         const ox_node *n = &m->nodes[i];
-        if (!strcmp(n->proto->op_type, "Constant")) continue;
+        if (n->folded || !strcmp(n->proto->op_type, "Constant")) continue;
         if (n->n_in > OX_MAX_NODE_IO || n->n_out > OX_MAX_NODE_IO) {
             st = ox_err(n, "too many inputs or outputs");
             break;

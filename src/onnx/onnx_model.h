@@ -28,6 +28,8 @@ int ox_model_n_inputs(const ox_model *m);
 int ox_model_n_outputs(const ox_model *m);
 const char *ox_model_input_name(const ox_model *m, int i);
 const char *ox_model_output_name(const ox_model *m, int i);
+/* Nodes evaluated once at load because their inputs are all constant. */
+int ox_model_n_folded(const ox_model *m);
 /* Index of the named input/output, -1 if none. */
 int ox_model_input_index(const ox_model *m, const char *name);
 int ox_model_output_index(const ox_model *m, const char *name);

@@ -2,6 +2,7 @@
  * Concat, Gather, Slice, Expand, Transpose, ConstantOfShape, Constant,
  * Flatten, Range, Tile, Split. */
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "onnx/onnx_internal.h"
@@ -59,6 +60,7 @@ static cv_status op_reshape(const ox_node *n, const ox_tensor *const *in, ox_ten
         } else if (shape[i] < 0) {
             return ox_err(n, "negative extent");
         } else {
+            if (shape[i] && known > INT64_MAX / shape[i]) return ox_err(n, "target shape too large");
             known *= shape[i];
         }
     }
@@ -219,7 +221,8 @@ static cv_status op_slice(const ox_node *n, const ox_tensor *const *in, ox_tenso
     }
     for (int i = 0; i < ns; i++) {
         int a;
-        if (!ox_axis(ax[i], x->ndim, &a) || sp[i] == 0) return ox_err(n, "bad axis or step");
+        if (!ox_axis(ax[i], x->ndim, &a) || sp[i] == 0 || sp[i] == INT64_MIN)
+            return ox_err(n, "bad axis or step");
         const int64_t dim = x->shape[a];
         int64_t s = st[i], e = en[i];
         if (s < 0) s += dim;
@@ -227,11 +230,11 @@ static cv_status op_slice(const ox_node *n, const ox_tensor *const *in, ox_tenso
         if (sp[i] > 0) {
             s = s < 0 ? 0 : s > dim ? dim : s;
             e = e < 0 ? 0 : e > dim ? dim : e;
-            shape[a] = e > s ? (e - s + sp[i] - 1) / sp[i] : 0;
+            shape[a] = e > s ? (e - s - 1) / sp[i] + 1 : 0;
         } else {
             s = s < 0 ? -1 : s > dim - 1 ? dim - 1 : s;
             e = e < -1 ? -1 : e > dim - 1 ? dim - 1 : e;
-            shape[a] = s > e ? (s - e - sp[i] - 1) / -sp[i] : 0;
+            shape[a] = s > e ? (s - e - 1) / -sp[i] + 1 : 0;
         }
         start[a] = s;
         step[a] = sp[i];
@@ -413,7 +416,8 @@ static cv_status op_tile(const ox_node *n, const ox_tensor *const *in, ox_tensor
     if (!read_ints(in[1], rep, &nr) || nr != x->ndim) return ox_err(n, "bad repeats");
     int64_t shape[OX_MAX_DIMS];
     for (int d = 0; d < x->ndim; d++) {
-        if (rep[d] < 0) return ox_err(n, "negative repeat");
+        if (rep[d] < 0 || (x->shape[d] && rep[d] > INT64_MAX / x->shape[d]))
+            return ox_err(n, "bad repeat");
         shape[d] = x->shape[d] * rep[d];
     }
     ox_tensor *y = ox_tensor_new(x->dtype, x->ndim, shape);
@@ -462,7 +466,7 @@ static cv_status op_split(const ox_node *n, const ox_tensor *const *in, ox_tenso
             const int64_t chunk = (x->shape[a] + parts - 1) / parts;
             sizes[k] = x->shape[a] - total < chunk ? x->shape[a] - total : chunk;
         }
-        if (sizes[k] < 0) return ox_err(n, "bad split");
+        if (sizes[k] < 0 || sizes[k] > x->shape[a]) return ox_err(n, "bad split");
         total += sizes[k];
     }
     if (total != x->shape[a]) return ox_err(n, "split sizes do not add up");

@@ -154,6 +154,20 @@ static void log_call(infer_call *c)
                          total);
 }
 
+/* Adds SEND_INITIAL_METADATA (carrying x-request-id) to ops if it has not
+ * gone out yet: it leaves with whichever comes first, a chunk or the final
+ * status. Returns the number of ops added. Caller holds c->mu. */
+static size_t initial_metadata_locked(infer_call *c, grpc_op *ops)
+{
+    if (c->md_sent)
+        return 0;
+    ops[0].op = GRPC_OP_SEND_INITIAL_METADATA;
+    ops[0].data.send_initial_metadata.count = 1;
+    ops[0].data.send_initial_metadata.metadata = &c->md_out;
+    c->md_sent = true;
+    return 1;
+}
+
 /* Starts the final status (with initial metadata if none went out yet).
  * Caller holds c->mu and has checked that nothing else is in flight. */
 static void send_status_locked(infer_call *c)
@@ -163,14 +177,7 @@ static void send_status_locked(infer_call *c)
     c->status_sent = true;
     grpc_op ops[2];
     memset(ops, 0, sizeof ops);
-    size_t n = 0;
-    if (!c->md_sent) {
-        ops[n].op = GRPC_OP_SEND_INITIAL_METADATA;
-        ops[n].data.send_initial_metadata.count = 1;
-        ops[n].data.send_initial_metadata.metadata = &c->md_out;
-        n++;
-        c->md_sent = true;
-    }
+    size_t n = initial_metadata_locked(c, ops);
     c->status_details = grpc_slice_from_copied_string(c->final.message);
     ops[n].op = GRPC_OP_SEND_STATUS_FROM_SERVER;
     ops[n].data.send_status_from_server.status = (grpc_status_code)c->final.code;
@@ -209,14 +216,7 @@ static void send_next_locked(infer_call *c)
     c->q_len--;
     grpc_op ops[2];
     memset(ops, 0, sizeof ops);
-    size_t n = 0;
-    if (!c->md_sent) {
-        ops[n].op = GRPC_OP_SEND_INITIAL_METADATA;
-        ops[n].data.send_initial_metadata.count = 1;
-        ops[n].data.send_initial_metadata.metadata = &c->md_out;
-        n++;
-        c->md_sent = true;
-    }
+    size_t n = initial_metadata_locked(c, ops);
     ops[n].op = GRPC_OP_SEND_MESSAGE;
     ops[n].data.send_message.send_message = k->bb;
     n++;

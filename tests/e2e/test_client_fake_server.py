@@ -247,14 +247,15 @@ def test_retry_reaches_server_that_starts_late(pb, tmp_path):
     proc = subprocess.Popen([CLIENT, "--port", str(port), "--tts_text", "ok late",
                              "--tts_wav", out, "--retries", "6"],
                             stderr=subprocess.PIPE, text=True)
-    time.sleep(0.3)  # the first attempt finds nothing listening
+    # Start the server only once the client has failed a first attempt.
+    first = proc.stderr.readline()
+    assert "retrying in" in first, first
     fake = FakeServer(pb)
     srv, bound = start_server(pb, fake, port)
     try:
         assert bound == port
         _, err = proc.communicate(timeout=25)
         assert proc.returncode == 0, err
-        assert "retrying in" in err
         assert fake.attempts["ok late"] == 1
         assert read_wav(out)[3] == b"".join(fake.sent["ok late"])
     finally:

@@ -11,8 +11,11 @@
 #include <math.h>
 #include <pthread.h>
 
+#include "audio/resample.h"
 #include "engine/engine.h"
+#include "engine/espeak/espeak_backend.h"
 #include "engine/espeak/prompt_analysis.h"
+#include "engine/espeak/voices.h"
 
 /* A sink that records every write; optionally cancels after `cancel_after`
  * writes (0: never). */
@@ -215,6 +218,32 @@ static void test_language_follows_segment(void **state)
     free(rb.pcm);
 }
 
+/* Han text under the Cantonese speaker is read in Cantonese: the output
+ * is what espeak-ng's Cantonese voice makes of it (same length), which
+ * differs clearly from its Mandarin reading. */
+static void test_cantonese_speaker_reads_cantonese(void **state)
+{
+    (void)state;
+    const char *t = "我们明天早上八点在学校门口见面。";
+    tts_request req = sft("粤语女", t);
+    rec_sink r = rec_new();
+    assert_int_equal(run(&req, &r), CV_OK);
+    prosody p = speaker_prosody(speaker_find("粤语女"));
+    prosody py = p, pc = p;
+    py.rate *= lang_base_rate("yue");
+    pc.rate *= lang_base_rate("cmn");
+    pcm_buf yue = {0}, cmn = {0};
+    assert_int_equal(espeak_backend_synth("yue", &py, t, &yue), 0);
+    assert_int_equal(espeak_backend_synth("cmn", &pc, t, &cmn), 0);
+    double dy = fabs((double)r.len - (double)yue.len) / (double)yue.len;
+    double dc = fabs((double)r.len - (double)cmn.len) / (double)cmn.len;
+    assert_true(dy < 0.02);
+    assert_true(dc > 0.1);
+    pcm_buf_free(&yue);
+    pcm_buf_free(&cmn);
+    free(r.pcm);
+}
+
 /* Kanji in Japanese text are read in Japanese (as kana), not spelled out
  * as "Chinese letter": the kanji and the kana spelling take about as long. */
 static void test_japanese_kanji_read_as_kana(void **state)
@@ -275,6 +304,190 @@ static void test_all_modes(void **state)
     free(pcm);
 }
 
+static voice_analysis analyse(const rec_sink *r)
+{
+    voice_analysis a;
+    assert_int_equal(voice_analyze(r->pcm, r->len, 22050, &a), 0);
+    return a;
+}
+
+/* The instruction targets: slow >= +20% duration, fast <= -20%, high/low
+ * pitch moves the median F0 by >= 10%, soft/whisper lowers the level by
+ * >= 6 dB; for an espeak-ng voice (Mandarin) and a flite one (English). */
+static void test_instruct_targets(void **state)
+{
+    (void)state;
+    const char *spk[] = {"中文女", "英文男"};
+    const char *text[] = {"我们明天早上八点在学校门口见面，然后一起去北京。",
+                          "We will meet at the school gate tomorrow morning at eight."};
+    for (int v = 0; v < 2; v++) {
+        tts_request req = sft(spk[v], text[v]);
+        req.mode = TTS_MODE_INSTRUCT;
+        req.instruct_text = "";
+        rec_sink base = rec_new();
+        assert_int_equal(run(&req, &base), CV_OK);
+        voice_analysis b = analyse(&base);
+        const char *slow[] = {"speak slowly", "请慢一点说"}, *fast[] = {"fast", "说快一点"};
+        for (int i = 0; i < 2; i++) {
+            rec_sink r = rec_new();
+            req.instruct_text = slow[i];
+            assert_int_equal(run(&req, &r), CV_OK);
+            assert_true((double)r.len >= 1.2 * (double)base.len);
+            free(r.pcm);
+            r = rec_new();
+            req.instruct_text = fast[i];
+            assert_int_equal(run(&req, &r), CV_OK);
+            assert_true((double)r.len <= 0.8 * (double)base.len);
+            free(r.pcm);
+        }
+        const char *high[] = {"high pitch", "用高音说"}, *low[] = {"low pitch", "用低沉的声音"};
+        for (int i = 0; i < 2; i++) {
+            rec_sink r = rec_new();
+            req.instruct_text = high[i];
+            assert_int_equal(run(&req, &r), CV_OK);
+            assert_true(analyse(&r).f0_median_hz >= 1.1f * b.f0_median_hz);
+            free(r.pcm);
+            r = rec_new();
+            req.instruct_text = low[i];
+            assert_int_equal(run(&req, &r), CV_OK);
+            assert_true(analyse(&r).f0_median_hz <= 0.9f * b.f0_median_hz);
+            free(r.pcm);
+        }
+        const char *soft[] = {"speak softly", "whisper", "小声说", "轻声"};
+        for (int i = 0; i < 4; i++) {
+            rec_sink r = rec_new();
+            req.instruct_text = soft[i];
+            assert_int_equal(run(&req, &r), CV_OK);
+            assert_true(analyse(&r).rms_dbfs <= b.rms_dbfs - 6.0f);
+            free(r.pcm);
+        }
+        free(base.pcm);
+    }
+}
+
+/* Synthesizes with a preset speaker and returns it as a 16 kHz prompt,
+ * scaled by gain. */
+static int16_t *make_prompt(const char *spk, const char *text, float speed, float gain,
+                            size_t *n)
+{
+    tts_request req = sft(spk, text);
+    req.speed = speed;
+    rec_sink r = rec_new();
+    assert_int_equal(run(&req, &r), CV_OK);
+    for (size_t i = 0; i < r.len; i++)
+        r.pcm[i] = (int16_t)(r.pcm[i] * gain);
+    int16_t *p = resample_s16(r.pcm, r.len, 22050, 16000, n);
+    free(r.pcm);
+    return p;
+}
+
+static rec_sink clone_voice(tts_mode mode, const int16_t *pcm, size_t n, const char *prompt_text,
+                            const char *text)
+{
+    tts_request req = sft("", text);
+    req.mode = mode;
+    req.prompt_pcm = pcm;
+    req.prompt_samples = n;
+    req.prompt_text = prompt_text;
+    rec_sink r = rec_new();
+    assert_int_equal(run(&req, &r), CV_OK);
+    return r;
+}
+
+/* zero_shot and cross_lingual follow the prompt's pitch, level and rate. */
+static void test_voice_prompt_is_matched(void **state)
+{
+    (void)state;
+    const char *ptext = "我们明天早上八点在学校门口见面，然后一起坐车去北京看展览。";
+    const char *text = "今天天气很好，我们一起去公园散步吧。";
+    const char *en = "The weather is lovely today, so we are going for a walk in the park.";
+    size_t nm, nf, nq, ns;
+    int16_t *male = make_prompt("中文男", ptext, 1.0f, 1.0f, &nm);
+    int16_t *female = make_prompt("韩语女", ptext, 1.0f, 1.0f, &nf);
+    int16_t *quiet = make_prompt("中文男", ptext, 1.0f, 0.25f, &nq);
+    int16_t *slow = make_prompt("中文男", ptext, 0.6f, 1.0f, &ns);
+    voice_analysis pm, pf;
+    assert_int_equal(voice_analyze(male, nm, 16000, &pm), 0);
+    assert_int_equal(voice_analyze(female, nf, 16000, &pf), 0);
+    for (int m = 0; m < 2; m++) {
+        tts_mode mode = m ? TTS_MODE_CROSS_LINGUAL : TTS_MODE_ZERO_SHOT;
+        const char *pt = m ? "" : ptext;
+        const char *t = m ? en : text;
+        rec_sink rm = clone_voice(mode, male, nm, pt, t);
+        rec_sink rf = clone_voice(mode, female, nf, pt, t);
+        rec_sink rq = clone_voice(mode, quiet, nq, pt, t);
+        rec_sink rs = clone_voice(mode, slow, ns, pt, t);
+        voice_analysis am = analyse(&rm), af = analyse(&rf), aq = analyse(&rq);
+        assert_true(fabsf(am.f0_median_hz / pm.f0_median_hz - 1.0f) < 0.15f);
+        assert_true(fabsf(af.f0_median_hz / pf.f0_median_hz - 1.0f) < 0.15f);
+        assert_true(fabsf(am.rms_dbfs - pm.rms_dbfs) < 3.0f);
+        assert_true(aq.rms_dbfs < am.rms_dbfs - 9.0f);
+        assert_true((double)rs.len > 1.25 * (double)rm.len);
+        free(rm.pcm);
+        free(rf.pcm);
+        free(rq.pcm);
+        free(rs.pcm);
+    }
+    free(male);
+    free(female);
+    free(quiet);
+    free(slow);
+}
+
+/* A cross-lingual call mixing espeak-ng (Chinese) and flite (English)
+ * segments: each back end's segments are brought to the prompt's level. */
+static void test_mixed_backends_match_prompt_level(void **state)
+{
+    (void)state;
+    size_t n;
+    int16_t *prompt = make_prompt("中文男", "我们明天早上八点在学校门口见面，然后一起坐车去北京看展览。",
+                                  1.0f, 0.5f, &n);
+    voice_analysis pa;
+    assert_int_equal(voice_analyze(prompt, n, 16000, &pa), 0);
+    tts_request req = sft("", "今天天气很好，我们一起去公园散步吧。"
+                              "The weather is lovely today, so we are going for a walk. "
+                              "然后我们去附近的饭馆吃一顿午饭。");
+    req.mode = TTS_MODE_CROSS_LINGUAL;
+    req.prompt_pcm = prompt;
+    req.prompt_samples = n;
+    req.stream = false;
+    rec_sink r = rec_new();
+    assert_int_equal(run(&req, &r), CV_OK);
+    assert_true(r.writes >= 3);
+    size_t off = 0;
+    for (size_t i = 0; i < r.writes; i++) {
+        voice_analysis a;
+        assert_int_equal(voice_analyze(r.pcm + off, r.sizes[i], 22050, &a), 0);
+        assert_true(fabsf(a.rms_dbfs - pa.rms_dbfs) < 3.0f);
+        off += r.sizes[i];
+    }
+    free(r.pcm);
+    free(prompt);
+}
+
+/* A prompt with no speech in it (noise) is accepted and leaves the level
+ * and timbre alone. */
+static void test_noise_prompt_keeps_default_voice(void **state)
+{
+    (void)state;
+    size_t n = 16000;
+    int16_t *noise = malloc(n * sizeof *noise);
+    unsigned seed = 9;
+    for (size_t i = 0; i < n; i++) {
+        seed = seed * 1103515245u + 12345u;
+        noise[i] = (int16_t)(((int)((seed >> 8) & 0xFFFF) - 32768) / 8);
+    }
+    const char *text = "今天天气很好，我们一起去公园散步吧。";
+    rec_sink c = clone_voice(TTS_MODE_CROSS_LINGUAL, noise, n, "", text);
+    tts_request req = sft("中文女", text);
+    rec_sink d = rec_new();
+    assert_int_equal(run(&req, &d), CV_OK);
+    assert_true(fabsf(analyse(&c).rms_dbfs - analyse(&d).rms_dbfs) < 3.0f);
+    free(c.pcm);
+    free(d.pcm);
+    free(noise);
+}
+
 typedef struct job {
     const char *spk, *text;
     rec_sink sink;
@@ -326,10 +539,15 @@ int main(void)
         cmocka_unit_test(test_unknown_speaker_rejected),
         cmocka_unit_test(test_each_language_speaks),
         cmocka_unit_test(test_language_follows_segment),
+        cmocka_unit_test(test_cantonese_speaker_reads_cantonese),
         cmocka_unit_test(test_japanese_kanji_read_as_kana),
         cmocka_unit_test(test_speed_changes_duration),
         cmocka_unit_test(test_all_modes),
         cmocka_unit_test(test_concurrent_calls),
+        cmocka_unit_test(test_instruct_targets),
+        cmocka_unit_test(test_voice_prompt_is_matched),
+        cmocka_unit_test(test_mixed_backends_match_prompt_level),
+        cmocka_unit_test(test_noise_prompt_keeps_default_voice),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -186,6 +186,49 @@ static void test_estimator_batch_items_independent(void **st) {
     pt_free(&sd);
 }
 
+/* The pool (attention pieces, activations) gives the same numbers as one thread. */
+static void test_estimator_threads_agree(void **st) {
+    (void)st;
+    flow_config cfg = small_config();
+    pt_dict sd = {0};
+    rw_rng rng = rw_rng_seed(13);
+    assert_int_equal(random_flow_weights(&sd, &cfg, &rng).code, CV_OK);
+    int saved = nn_get_threads();
+    flow_model *m1 = NULL, *m2 = NULL;
+    nn_set_threads(1);
+    assert_int_equal(flow_model_load(&sd, &cfg, &m1).code, CV_OK);
+    nn_set_threads(2);
+    assert_int_equal(flow_model_load(&sd, &cfg, &m2).code, CV_OK);
+    int M = 8, T = 700, B = 2; /* long enough for several query-row blocks */
+    size_t n = (size_t)M * B * T;
+    float *x = rand_vec(n), *mu = rand_vec(n), *cond = rand_vec(n), *spks = rand_vec(2 * M);
+    float t[2] = {0.1f, 0.6f};
+    float *o1 = malloc(n * sizeof(float)), *o2 = malloc(n * sizeof(float));
+    assert_int_equal(
+        flow_estimator_forward(flow_model_estimator(m1), B, T, x, mu, t, spks, cond, NULL, o1).code,
+        CV_OK);
+    assert_int_equal(
+        flow_estimator_forward(flow_model_estimator(m2), B, T, x, mu, t, spks, cond, NULL, o2).code,
+        CV_OK);
+    assert_true(max_diff(o1, o2, n) < 1e-5);
+    /* attention in one piece per head (rows = T) agrees with many pieces */
+    flow_estimator_set_attention_rows(flow_model_estimator(m1), T);
+    assert_int_equal(
+        flow_estimator_forward(flow_model_estimator(m1), B, T, x, mu, t, spks, cond, NULL, o1).code,
+        CV_OK);
+    assert_true(max_diff(o1, o2, n) < 1e-5);
+    flow_estimator_set_attention_rows(flow_model_estimator(m1), 7);
+    assert_int_equal(
+        flow_estimator_forward(flow_model_estimator(m1), B, T, x, mu, t, spks, cond, NULL, o1).code,
+        CV_OK);
+    assert_true(max_diff(o1, o2, n) < 1e-5);
+    nn_set_threads(saved);
+    free(x), free(mu), free(cond), free(spks), free(o1), free(o2);
+    flow_model_free(m1);
+    flow_model_free(m2);
+    pt_free(&sd);
+}
+
 static void test_cache_in_and_out(void **st) {
     (void)st;
     int M = 3, T = 50, P = 7, L = 4;
@@ -351,6 +394,7 @@ int main(void) {
         cmocka_unit_test(test_seg_conv_transpose_matches_nn),
         cmocka_unit_test(test_seg_norms_match_nn),
         cmocka_unit_test(test_estimator_batch_items_independent),
+        cmocka_unit_test(test_estimator_threads_agree),
         cmocka_unit_test(test_cache_in_and_out),
         cmocka_unit_test(test_config_from_yaml),
         cmocka_unit_test(test_inference_checks_and_determinism),

@@ -648,6 +648,38 @@ static void test_more_ops(void **state)
     oxb_free(b);
 }
 
+/* Nodes on constants only are evaluated at load; results are unchanged. */
+static void test_constant_folding(void **state)
+{
+    (void)state;
+    oxb *b = oxb_new(17);
+    oxb_input(b, "x");
+    float w[6];
+    for (int i = 0; i < 6; i++) w[i] = frand();
+    int64_t sw[2] = {2, 3}, axes[1] = {0};
+    oxb_init_f(b, "w", 2, sw, w);
+    oxb_const_i64(b, "axes", 1, axes);
+    oxb_add(b, "Mul", "w,w", "ww");               /* folded */
+    oxb_node *r = oxb_add(b, "ReduceSum", "ww,axes", "norm"); /* folded: [3] */
+    oxb_attr_i(b, r, "keepdims", 0);
+    oxb_add(b, "Add", "x,norm", "y");             /* depends on the input */
+    oxb_output(b, "y");
+    ox_model *m = load(b);
+    assert_int_equal(ox_model_n_folded(m), 2);
+    int64_t sx[2] = {4, 3};
+    ox_tensor *x = rand_tensor(2, sx), *out[1];
+    const ox_tensor *in[1] = {x};
+    assert_int_equal(ox_run(m, in, out).code, CV_OK);
+    float ref[12];
+    for (int i = 0; i < 4; i++)
+        for (int j = 0; j < 3; j++) ref[i * 3 + j] = ox_f(x)[i * 3 + j] + (w[j] * w[j] + w[3 + j] * w[3 + j]);
+    expect_close(out[0], ref, 12, 1e-6f);
+    ox_tensor_free(out[0]);
+    ox_tensor_free(x);
+    ox_model_free(m);
+    oxb_free(b);
+}
+
 /* ---- malformed models ------------------------------------------------------------ */
 
 static void expect_load_error(const uint8_t *buf, size_t len, cv_code code, const char *needle)
@@ -798,7 +830,8 @@ int main(void)
         cmocka_unit_test(test_avgpool_ceil),       cmocka_unit_test(test_pad_modes),
         cmocka_unit_test(test_norms),              cmocka_unit_test(test_reductions),
         cmocka_unit_test(test_softmax_argmax),     cmocka_unit_test(test_shape_chain),
-        cmocka_unit_test(test_unsqueeze_squeeze),  cmocka_unit_test(test_more_ops),  cmocka_unit_test(test_truncated),
+        cmocka_unit_test(test_unsqueeze_squeeze),  cmocka_unit_test(test_more_ops),
+        cmocka_unit_test(test_constant_folding),  cmocka_unit_test(test_truncated),
         cmocka_unit_test(test_unsupported_op),     cmocka_unit_test(test_external_data),
         cmocka_unit_test(test_bad_types_and_graphs), cmocka_unit_test(test_standin_files_load),
     };

@@ -84,6 +84,47 @@ static void test_end_to_end(void **state)
  * constant of 348 frames), so every recording here is 3.48 s long. */
 #define STANDIN_SAMPLES 55680
 
+/* From the 24 kHz recording (fe_wav): resampled inside, as frontend.py's
+ * load_wav does; then the int16 entry point at 24 kHz and its cache key. */
+static void test_from_24k(void **state)
+{
+    (void)state;
+    prompt_frontend *pf = load_pf();
+    npy_array wav = load_npy("fe_wav"), emb = load_npy("fe_spk_embedding");
+    npy_array mel = load_npy("fe_prompt_feat"), tok = load_npy("fe_speech_token");
+    prompt_features f, g;
+    cv_status st = prompt_frontend_run_float_rate(pf, wav.data, wav.count, 24000, &f);
+    if (!cv_is_ok(&st)) fail_msg("%s", st.message);
+    assert_true(max_abs(f.embedding, emb.data, PROMPT_SPK_DIM) < 1e-3);
+    assert_int_equal((size_t)f.mel_frames * 80, mel.count);
+    assert_true(max_abs(f.prompt_mel, mel.data, mel.count) < 5e-3);
+    int same = 0;
+    for (int i = 0; i < f.n_tokens && (size_t)i < tok.count; i++) same += f.speech_tokens[i] == tok.idata[i];
+    assert_true(same >= (int)tok.count * 95 / 100);
+    prompt_features_free(&f);
+
+    /* int16 at 24 kHz: the cache keys on rate and samples */
+    int16_t *pcm = malloc(sizeof(int16_t) * wav.count);
+    assert_non_null(pcm);
+    for (size_t i = 0; i < wav.count; i++) pcm[i] = (int16_t)lrintf(wav.data[i] * 32767.0f);
+    unsigned long hits, misses;
+    assert_int_equal(prompt_frontend_run_rate(pf, pcm, wav.count, 24000, &f).code, CV_OK);
+    assert_int_equal(prompt_frontend_run_rate(pf, pcm, wav.count, 24000, &g).code, CV_OK);
+    prompt_frontend_cache_stats(pf, &hits, &misses);
+    assert_int_equal(hits, 1);
+    assert_int_equal(misses, 1);
+    assert_memory_equal(f.embedding, g.embedding, sizeof f.embedding);
+    prompt_features_free(&g);
+    assert_int_equal(prompt_frontend_run_rate(pf, pcm, wav.count, 7000, &g).code, CV_INVALID_ARGUMENT);
+    prompt_features_free(&f);
+    free(pcm);
+    npy_free(&wav);
+    npy_free(&emb);
+    npy_free(&mel);
+    npy_free(&tok);
+    prompt_frontend_free(pf);
+}
+
 static int16_t *tone(size_t n, double hz)
 {
     int16_t *p = malloc(sizeof(int16_t) * n);
@@ -200,6 +241,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_end_to_end),
+        cmocka_unit_test(test_from_24k),
         cmocka_unit_test(test_cache),
         cmocka_unit_test(test_concurrent),
         cmocka_unit_test(test_bad_input),

@@ -52,7 +52,7 @@ static void gelu(oxb *b, const char *x, const char *y, const char *tag)
 
 static void linear(oxb *b, const char *x, const char *w, const char *bias, const char *y)
 {
-    char in[160], t[96];
+    char in[320], t[96];
     snprintf(t, sizeof t, "%s_mm", y);
     snprintf(in, sizeof in, "%s,%s", x, w);
     oxb_add(b, "MatMul", in, bias ? t : y);

@@ -73,7 +73,10 @@ static int info(const char *path)
     onnx__model_proto__free_unpacked(m, NULL);
     ox_model *om = NULL;
     cv_status st = ox_model_load(path, &om);
-    printf("  interpreter: %s\n", cv_is_ok(&st) ? "loads" : st.message);
+    if (cv_is_ok(&st))
+        printf("  interpreter: loads (%d nodes folded at load)\n", ox_model_n_folded(om));
+    else
+        printf("  interpreter: %s\n", st.message);
     ox_model_free(om);
     return cv_is_ok(&st) ? 0 : 1;
 }

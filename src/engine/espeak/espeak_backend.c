@@ -178,20 +178,15 @@ int espeak_backend_synth(const char *lang, const prosody *p, const char *text, p
     int pitch = whisper ? 50 : pitch_for(calibrate_locked(lang, variant), p->f0_hz);
     int range = (int)lrintf(50.0f * p->range);
     int rate = (int)lrintf(espeakRATE_NORMAL * p->rate);
-    /* espeak-ng's volume covers -inf..+6 dB; the back end's caller applies
-     * rest of a larger gain is applied to the samples below. */
-    float g = p->gain_db > 6.0f ? 6.0f : p->gain_db;
+    /* Cuts go through espeak-ng's volume; boosts are applied to the samples
+     * afterwards with a soft limiter (espeak-ng would clip hard). */
+    float g = p->gain_db > 0.0f ? 0.0f : p->gain_db;
     int volume = (int)lrintf(100.0f * powf(10.0f, g / 20.0f));
     size_t start = out->len;
     int rc = synth_locked(lang, variant, pitch, range, rate, volume, text, out);
     pthread_mutex_unlock(&g_lock);
-    if (p->gain_db > 6.0f) {
-        float k = powf(10.0f, (p->gain_db - 6.0f) / 20.0f);
-        for (size_t i = start; i < out->len; i++) {
-            float v = out->data[i] * k;
-            out->data[i] = (int16_t)(v > 32767.f ? 32767 : v < -32768.f ? -32768 : v);
-        }
-    }
+    if (p->gain_db > 0.0f && rc == 0)
+        pcm_apply_gain(out->data + start, out->len - start, p->gain_db);
     return rc;
 }
 

@@ -33,6 +33,17 @@ static cv_status e_open(const engine_options *opt, engine **out)
         return cv_error(CV_FAILED_PRECONDITION, "%s", err);
     if (flite_backend_init())
         return cv_error(CV_FAILED_PRECONDITION, "flite voices failed to load");
+    /* Measure each preset speaker's pitch calibration now rather than on
+     * its first request, so first-audio latency stays low. English speakers
+     * use flite (F0 targets in Hz) for English, espeak-ng's Mandarin for
+     * Chinese text, the commonest mix. */
+    for (size_t i = 0; i < speaker_count(); i++) {
+        const speaker *s = speaker_at(i);
+        prosody p = speaker_prosody(s);
+        float lo, hi;
+        espeak_backend_f0_span(espeak_voice_for(s->lang == LANG_EN ? LANG_ZH : s->lang, LANG_ZH),
+                               &p, &lo, &hi);
+    }
     espeak_engine *e = calloc(1, sizeof *e);
     if (!e)
         return cv_error(CV_RESOURCE_EXHAUSTED, "out of memory");
@@ -64,6 +75,8 @@ static const char *e_speaker_name(const engine *e, size_t i)
 
 static cv_status e_check(engine *e, const tts_request *req)
 {
+    if ((unsigned)req->mode >= TTS_MODE_COUNT)
+        return cv_error(CV_INVALID_ARGUMENT, "unsupported mode");
     if ((req->mode == TTS_MODE_SFT || req->mode == TTS_MODE_INSTRUCT) &&
         !engine_has_speaker(e, req->spk_id)) {
         char list[256];
@@ -75,8 +88,6 @@ static cv_status e_check(engine *e, const tts_request *req)
         (!req->prompt_pcm || !req->prompt_samples))
         return cv_error(CV_INVALID_ARGUMENT, "%s needs a prompt recording",
                         tts_mode_name(req->mode));
-    if ((unsigned)req->mode >= TTS_MODE_COUNT)
-        return cv_error(CV_INVALID_ARGUMENT, "unsupported mode");
     return cv_ok();
 }
 

@@ -65,11 +65,7 @@ int flite_backend_synth(const prosody *p, const char *text, pcm_buf *out)
     delete_wave(w);
     if (!res)
         return -1;
-    float k = powf(10.0f, p->gain_db / 20.0f);
-    for (size_t i = 0; i < n; i++) {
-        float s = res[i] * k;
-        res[i] = (int16_t)(s > 32767.f ? 32767 : s < -32768.f ? -32768 : s);
-    }
+    pcm_apply_gain(res, n, p->gain_db);
     int rc = pcm_buf_append(out, res, n);
     free(res);
     return rc;

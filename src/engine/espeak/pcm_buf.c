@@ -1,5 +1,6 @@
 #include "engine/espeak/pcm_buf.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,4 +41,17 @@ void pcm_buf_free(pcm_buf *b)
 {
     free(b->data);
     memset(b, 0, sizeof *b);
+}
+
+void pcm_apply_gain(int16_t *pcm, size_t n, float gain_db)
+{
+    if (gain_db == 0.0f)
+        return;
+    const float k = powf(10.0f, gain_db / 20.0f), knee = 0.8f * 32767.0f;
+    for (size_t i = 0; i < n; i++) {
+        float v = pcm[i] * k, a = fabsf(v);
+        if (a > knee)
+            a = knee + (32767.0f - knee) * tanhf((a - knee) / (32767.0f - knee));
+        pcm[i] = (int16_t)lrintf(v < 0 ? -a : a);
+    }
 }

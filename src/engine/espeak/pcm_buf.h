@@ -16,4 +16,8 @@ int pcm_buf_append(pcm_buf *b, const int16_t *pcm, size_t n);
 int pcm_buf_append_silence(pcm_buf *b, size_t n);
 void pcm_buf_free(pcm_buf *b);
 
+/* Scales samples by gain_db; peaks above ~80% of full scale are bent
+ * smoothly toward full scale (tanh knee) instead of hard clipping. */
+void pcm_apply_gain(int16_t *pcm, size_t n, float gain_db);
+
 #endif

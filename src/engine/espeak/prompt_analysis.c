@@ -117,7 +117,7 @@ static int count_nuclei(const float *db, const float *f0, const bool *active, si
     for (size_t i = 0; i < frames; i++) {
         double s = 0;
         int c = 0;
-        for (long k = (long)i - 2; k <= (long)i + 2; k++)
+        for (long k = (long)i - 3; k <= (long)i + 3; k++)
             if (k >= 0 && k < (long)frames) {
                 s += db[k];
                 c++;
@@ -125,7 +125,7 @@ static int count_nuclei(const float *db, const float *f0, const bool *active, si
         sm[i] = (float)(s / c);
     }
     const float prominence = 2.0f;
-    const size_t min_gap = 8; /* frames: 80 ms between nuclei at least */
+    const size_t min_gap = 10; /* frames: 100 ms between nuclei at least */
     int count = 0;
     float dip = INFINITY;
     size_t last = 0;

@@ -33,6 +33,9 @@ cv_status voice_plan_build(const tts_request *req, voice_plan *plan)
         plan->default_lang = LANG_UNKNOWN;
     float speed = req->speed > 0 ? req->speed : 1.0f;
     plan->base.rate *= speed;
+    if ((req->mode == TTS_MODE_ZERO_SHOT || req->mode == TTS_MODE_CROSS_LINGUAL) &&
+        voice_match_init(&plan->match, req, &plan->base))
+        return cv_error(CV_RESOURCE_EXHAUSTED, "out of memory analysing the prompt");
     return cv_ok();
 }
 
@@ -80,10 +83,20 @@ static int append_breath(pcm_buf *out)
 }
 
 /* English goes to flite (more natural than espeak-ng's English); every
- * other language to espeak-ng. */
+ * other language, and whispered English (flite cannot whisper, espeak-ng
+ * has whisper variants), to espeak-ng. */
+static bool uses_flite(const char *voice, const prosody *p)
+{
+    return strcmp(voice, "en-us") == 0 && p->breathiness < 0.5f;
+}
+
 static int render_text(const char *voice, const prosody *p, const char *text, pcm_buf *out)
 {
-    if (strcmp(voice, "en-us") == 0)
+    bool flite = uses_flite(voice, p);
+    prosody q = *p;
+    q.gain_db += backend_level_offset_db(voice, p->gender, flite);
+    p = &q;
+    if (flite)
         return flite_backend_synth(p, text, out);
     if (strcmp(voice, "ja") == 0 && text_has_han(text)) {
         char *kana = kana_reading(text);
@@ -96,8 +109,44 @@ static int render_text(const char *voice, const prosody *p, const char *text, pc
     return espeak_backend_synth(voice, p, text, out);
 }
 
+/* Voice matching, per segment: the segment is measured against the prompt
+ * and re-rendered when its median F0 is off (espeak-ng's Mandarin median
+ * moves with the tones of the text, so a per-voice calibration is not
+ * enough). The first segment with enough speech also fixes the call's
+ * rate correction, timbre filter and gain. */
+static int match_segment(voice_plan *plan, const text_segment *seg, const char *voice,
+                         pcm_buf *out, size_t text_start)
+{
+    float f0f, ratef;
+    bool first = !plan->match.rate_tuned;
+    if (!voice_match_measure(&plan->match, out->data + text_start, out->len - text_start,
+                             seg->text, &f0f, &ratef))
+        return 0; /* too little speech to judge */
+    if (seg->emphasis || seg->laughing)
+        f0f = 1.0f; /* their raised pitch is intended */
+    if (first) {
+        plan->base.rate *= ratef;
+        plan->match.rate_tuned = true;
+    } else {
+        ratef = 1.0f;
+    }
+    if (fabsf(logf(f0f)) > 0.05f || fabsf(logf(ratef)) > 0.08f) {
+        out->len = text_start;
+        prosody p = segment_prosody(plan, seg);
+        p.rate *= lang_base_rate(voice);
+        p.f0_hz *= f0f;
+        if (render_text(voice, &p, seg->text, out))
+            return -1;
+    }
+    int backend = uses_flite(voice, &plan->base);
+    if (!plan->match.post[backend].tuned)
+        voice_match_tune(&plan->match, backend, out->data + text_start, out->len - text_start);
+    return 0;
+}
+
 int voice_plan_render(voice_plan *plan, const text_segment *seg, pcm_buf *out)
 {
+    size_t start = out->len;
     prosody p = segment_prosody(plan, seg);
     const char *voice = espeak_voice_for(seg->lang, plan->default_lang);
     p.rate *= lang_base_rate(voice);
@@ -124,7 +173,15 @@ int voice_plan_render(voice_plan *plan, const text_segment *seg, pcm_buf *out)
     case TEXT_EVENT_NONE:
         break;
     }
-    if (!seg->text || !seg->text[0])
-        return 0;
-    return render_text(voice, &p, seg->text, out);
+    if (seg->text && seg->text[0]) {
+        size_t text_start = out->len;
+        if (render_text(voice, &p, seg->text, out))
+            return -1;
+        if (plan->match.enabled && match_segment(plan, seg, voice, out, text_start))
+            return -1;
+    }
+    if (plan->match.enabled)
+        voice_match_post(&plan->match, uses_flite(voice, &p), out->data + start,
+                         out->len - start);
+    return 0;
 }

@@ -9,11 +9,13 @@
 #include "engine/engine.h"
 #include "engine/espeak/pcm_buf.h"
 #include "engine/espeak/prosody.h"
+#include "engine/espeak/voice_match.h"
 #include "text/frontend.h"
 
 typedef struct voice_plan {
     prosody base;
     text_lang default_lang; /* for segments whose script does not tell */
+    voice_match match;      /* zero_shot / cross_lingual only */
 } voice_plan;
 
 /* Builds the plan for a request already accepted by the engine's check(). */

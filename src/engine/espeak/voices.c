@@ -61,3 +61,21 @@ float lang_base_rate(const char *espeak_voice)
         return 1.10f;
     return 1.0f;
 }
+
+float backend_level_offset_db(const char *espeak_voice, voice_gender g, bool flite)
+{
+    /* Gains that bring every back-end voice to about -20 dBFS (RMS of the
+     * active speech), measured on sample sentences, so that a call mixing
+     * languages (espeak-ng and flite) keeps a steady loudness. */
+    if (flite)
+        return g == GENDER_FEMALE ? -7.3f : -2.2f;
+    if (strcmp(espeak_voice, "cmn") == 0)
+        return g == GENDER_FEMALE ? 1.0f : 1.8f;
+    if (strcmp(espeak_voice, "yue") == 0)
+        return -3.3f;
+    if (strcmp(espeak_voice, "ja") == 0)
+        return 1.7f;
+    if (strcmp(espeak_voice, "ko") == 0)
+        return 1.2f;
+    return 0.0f;
+}

@@ -3,6 +3,7 @@
 #ifndef CV_ESPEAK_VOICES_H
 #define CV_ESPEAK_VOICES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "engine/espeak/prosody.h"
@@ -29,5 +30,9 @@ const char *espeak_voice_for(text_lang lang, text_lang fallback);
 
 /* Rate factor that brings a voice's normal rate to a natural pace. */
 float lang_base_rate(const char *espeak_voice);
+
+/* Level correction (dB) for a back-end voice: espeak-ng voice name, or
+ * flite's voice for the gender when `flite` is true. */
+float backend_level_offset_db(const char *espeak_voice, voice_gender g, bool flite);
 
 #endif
