@@ -11,7 +11,9 @@ static void vgelu_scalar(const float *x, float *y, size_t n) {
     for (size_t i = 0; i < n; i++) y[i] = 0.5f * x[i] * (1.0f + erff(x[i] * (float)M_SQRT1_2));
 }
 
-#if defined(CV_HAVE_LIBMVEC) && defined(__x86_64__) && defined(__GNUC__)
+/* GCC target pragmas select AVX per function; other compilers (clang, for
+ * the fuzz build) take the scalar path. */
+#if defined(CV_HAVE_LIBMVEC) && defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #include <immintrin.h>
 
 #pragma GCC push_options

@@ -2,7 +2,9 @@
 
 #include <math.h>
 
-#if defined(CV_HAVE_LIBMVEC) && defined(__x86_64__) && defined(__GNUC__)
+/* GCC target pragmas select AVX per function; other compilers (clang, for
+ * the fuzz build) take the scalar path. */
+#if defined(CV_HAVE_LIBMVEC) && defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #include <immintrin.h>
 
 /* libmvec's vector variants (x86_64 vector function ABI names) */
