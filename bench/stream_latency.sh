@@ -6,20 +6,19 @@
 # real-time factor (total time / audio seconds).
 #   bench/stream_latency.sh [BUILD_DIR]     env: RUNS=5 ENGINE=espeak SPK=英文女
 set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
 BUILD=${1:-build}
 RUNS=${RUNS:-5}
 ENGINE=${ENGINE:-espeak}
 SPK=${SPK:-英文女}
 EXTRA=()
 [ -n "${MODEL_DIR:-}" ] && EXTRA+=(--model-dir "$MODEL_DIR")
-PORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+# shellcheck source=bench/lib/measure.sh
+. "$HERE/lib/measure.sh"
 TMP=$(mktemp -d)
-trap 'kill $SERVER 2>/dev/null || true; rm -rf "$TMP"' EXIT
-
-"$BUILD/cosyvoice-server" --host 127.0.0.1 --port "$PORT" --engine "$ENGINE" "${EXTRA[@]}" \
-  > "$TMP/server.out" 2> "$TMP/server.log" &
-SERVER=$!
-for _ in $(seq 600); do grep -q ready "$TMP/server.out" 2>/dev/null && break; sleep 0.1; done
+trap 'bench_stop_server; rm -rf "$TMP"' EXIT
+bench_start_server "$BUILD" "$TMP" --engine "$ENGINE" "${EXTRA[@]}"
+PORT=$BENCH_PORT
 
 ONE="The quick brown fox jumps over the lazy dog near the river bank."
 TEN="It was a bright cold day in April. The clocks were striking thirteen. \
@@ -47,4 +46,3 @@ for name in one_sentence ten_sentences; do
     "$(field chunks < "$TMP/$name" | median)" "$(field audio < "$TMP/$name" | median)" \
     "$(field rtf < "$TMP/$name" | median)"
 done
-kill -TERM $SERVER; wait $SERVER || true

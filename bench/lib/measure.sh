@@ -34,16 +34,17 @@ bench_free_port() {
   return 1
 }
 
-# Starts BUILD/cosyvoice-server (default engine) on a free loopback port;
-# sets BENCH_PORT and BENCH_SERVER. The caller's EXIT trap must call
-# bench_stop_server.
+# Starts BUILD/cosyvoice-server (default engine, or as further arguments
+# say) on a free loopback port; sets BENCH_PORT and BENCH_SERVER. The
+# caller's EXIT trap must call bench_stop_server.
 bench_start_server() {
   local build=$1 dir=$2
+  shift 2
   BENCH_PORT=$(bench_free_port)
-  "$build/cosyvoice-server" --host 127.0.0.1 --port "$BENCH_PORT" \
+  "$build/cosyvoice-server" --host 127.0.0.1 --port "$BENCH_PORT" "$@" \
     > "$dir/server.out" 2> "$dir/server.log" &
   BENCH_SERVER=$!
-  for _ in $(seq 300); do
+  for _ in $(seq 1200); do  # up to 2 min: neural models take a while to load
     grep -q ready "$dir/server.out" 2> /dev/null && return 0
     kill -0 "$BENCH_SERVER" 2> /dev/null || break
     sleep 0.1
