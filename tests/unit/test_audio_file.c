@@ -16,26 +16,8 @@
 
 #include "audio/audio_file.h"
 
-static char g_dir[64];
-static char g_path[128];
-
-static int setup(void **state)
-{
-    (void)state;
-    snprintf(g_dir, sizeof g_dir, "/tmp/cv_audio_XXXXXX");
-    if (!mkdtemp(g_dir))
-        return -1;
-    snprintf(g_path, sizeof g_path, "%s/in", g_dir);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    unlink(g_path);
-    rmdir(g_dir);
-    return 0;
-}
+#define TMP_FIXTURE_FILE "in"
+#include "tmp_file_fixture.h"
 
 /* Writes `frames` frames of `ch` channels: channel c carries a sine at
  * freq[c] with amplitude amp[c]. */

@@ -16,26 +16,8 @@
 
 #include "audio/wav_writer.h"
 
-static char g_dir[64];
-static char g_path[128];
-
-static int setup(void **state)
-{
-    (void)state;
-    snprintf(g_dir, sizeof g_dir, "/tmp/cv_wav_XXXXXX");
-    if (!mkdtemp(g_dir))
-        return -1;
-    snprintf(g_path, sizeof g_path, "%s/out.wav", g_dir);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    unlink(g_path);
-    rmdir(g_dir);
-    return 0;
-}
+#define TMP_FIXTURE_FILE "out.wav"
+#include "tmp_file_fixture.h"
 
 static void fill(int16_t *pcm, size_t n, int seed)
 {
