@@ -17,6 +17,8 @@
 #include "text/bpe_tokenizer.h"
 #include "text/bpe_vocab.h"
 
+#include "../common/bpe_reference_merge.h"
+
 static bpe_tokenizer *tok;
 static bpe_vocab vocab; /* the same file, for the merge on raw bytes */
 
@@ -72,28 +74,14 @@ static char *make_valid(const uint8_t *s, size_t len, size_t *out_len)
     return out;
 }
 
+static int32_t vocab_rank(const void *ctx, const uint8_t *s, size_t len)
+{
+    return bpe_vocab_rank(ctx, s, len);
+}
+
 static size_t reference_merge(const uint8_t *p, size_t len, int32_t *out)
 {
-    size_t *start = malloc((len + 1) * sizeof *start), parts = len;
-    for (size_t i = 0; i <= len; i++) start[i] = i;
-    for (;;) {
-        int32_t best = -1;
-        size_t at = 0;
-        for (size_t i = 0; i + 1 < parts; i++) {
-            int32_t r = bpe_vocab_rank(&vocab, p + start[i], start[i + 2] - start[i]);
-            if (r >= 0 && (best < 0 || r < best)) {
-                best = r;
-                at = i;
-            }
-        }
-        if (best < 0) break;
-        memmove(start + at + 1, start + at + 2, (parts - at - 1) * sizeof *start);
-        parts--;
-    }
-    for (size_t i = 0; i < parts; i++)
-        out[i] = bpe_vocab_rank(&vocab, p + start[i], start[i + 1] - start[i]);
-    free(start);
-    return parts;
+    return bpe_reference_merge(vocab_rank, &vocab, p, len, out);
 }
 
 static void check_merge(const uint8_t *p, size_t len)

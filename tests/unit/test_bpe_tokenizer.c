@@ -14,6 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../common/bpe_reference_merge.h"
+
 #include "common/utf8.h"
 #include "text/bpe_parity.h"
 #include "text/bpe_tokenizer.h"
@@ -262,6 +264,12 @@ static void test_round_trip_random(void **state)
 
 /* tiktoken's merge loop written out plainly: O(n^2) scan for the lowest
  * ranked adjacent pair, leftmost on ties. The tokenizer uses a heap. */
+static int32_t token_rank(const void *ctx, const uint8_t *s, size_t len)
+{
+    return bpe_token_rank(ctx, s, len);
+}
+
+/* As tiktoken: a piece that is itself a token is taken whole. */
 static size_t reference_merge(const uint8_t *p, size_t len, int32_t *out)
 {
     int32_t whole = bpe_token_rank(TOK, p, len);
@@ -269,26 +277,7 @@ static size_t reference_merge(const uint8_t *p, size_t len, int32_t *out)
         out[0] = whole;
         return 1;
     }
-    size_t *start = malloc((len + 1) * sizeof *start), parts = len;
-    for (size_t i = 0; i <= len; i++) start[i] = i;
-    for (;;) {
-        int32_t best = -1;
-        size_t at = 0;
-        for (size_t i = 0; i + 1 < parts; i++) {
-            int32_t r = bpe_token_rank(TOK, p + start[i], start[i + 2] - start[i]);
-            if (r >= 0 && (best < 0 || r < best)) {
-                best = r;
-                at = i;
-            }
-        }
-        if (best < 0) break;
-        memmove(start + at + 1, start + at + 2, (parts - at - 1) * sizeof *start);
-        parts--;
-    }
-    for (size_t i = 0; i < parts; i++)
-        out[i] = bpe_token_rank(TOK, p + start[i], start[i + 1] - start[i]);
-    free(start);
-    return parts;
+    return bpe_reference_merge(token_rank, TOK, p, len, out);
 }
 
 /* Single-piece texts (a space and a run of letters) of up to 600 bytes, so
