@@ -45,6 +45,26 @@ static inline int64_t *ox_i64(const ox_tensor *t) { return (int64_t *)t->data; }
 static inline int32_t *ox_i32(const ox_tensor *t) { return (int32_t *)t->data; }
 static inline uint8_t *ox_b(const ox_tensor *t) { return (uint8_t *)t->data; }
 
+/* C-order element strides of t (in elements). */
+static inline void ox_strides(const ox_tensor *t, int64_t *strides)
+{
+    int64_t s = 1;
+    for (int d = t->ndim - 1; d >= 0; d--) {
+        strides[d] = s;
+        s *= t->shape[d];
+    }
+}
+
+/* Steps a multi-index through shape[0..ndim) in C order (last axis fastest). */
+static inline void ox_next_index(int64_t *idx, const int64_t *shape, int ndim)
+{
+    for (int d = ndim - 1; d >= 0; d--) {
+        if (++idx[d] < shape[d])
+            return;
+        idx[d] = 0;
+    }
+}
+
 /* Element i as a double / int64 whatever the dtype. */
 double ox_get_f64(const ox_tensor *t, size_t i);
 int64_t ox_get_i64(const ox_tensor *t, size_t i);

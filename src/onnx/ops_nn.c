@@ -258,11 +258,8 @@ static cv_status op_pad(const ox_node *n, const ox_tensor *const *in, ox_tensor 
     const size_t item = ox_dtype_size(x->dtype);
     char fill[8] = {0};
     if (cv && cv->count >= 1 && cv->dtype == x->dtype) memcpy(fill, cv->data, item);
-    int64_t xs[OX_MAX_DIMS], idx[OX_MAX_DIMS] = {0}, s = 1;
-    for (int d = x->ndim - 1; d >= 0; d--) {
-        xs[d] = s;
-        s *= x->shape[d];
-    }
+    int64_t xs[OX_MAX_DIMS], idx[OX_MAX_DIMS] = {0};
+    ox_strides(x, xs);
     for (size_t o = 0; o < y->count; o++) {
         int64_t src = 0;
         bool inside = true;
@@ -278,10 +275,7 @@ static cv_status op_pad(const ox_node *n, const ox_tensor *const *in, ox_tensor 
         }
         memcpy((char *)y->data + o * item, inside ? (const char *)x->data + (size_t)src * item : fill,
                item);
-        for (int d = x->ndim - 1; d >= 0; d--) {
-            if (++idx[d] < shape[d]) break;
-            idx[d] = 0;
-        }
+        ox_next_index(idx, shape, x->ndim);
     }
     out[0] = y;
     return cv_ok();

@@ -243,19 +243,12 @@ static cv_status op_slice(const ox_node *n, const ox_tensor *const *in, ox_tenso
     if (!y) return ox_oom(n);
     const size_t item = ox_dtype_size(x->dtype);
     int64_t xs[OX_MAX_DIMS], idx[OX_MAX_DIMS] = {0};
-    int64_t s = 1;
-    for (int d = x->ndim - 1; d >= 0; d--) {
-        xs[d] = s;
-        s *= x->shape[d];
-    }
+    ox_strides(x, xs);
     for (size_t o = 0; o < y->count; o++) {
         int64_t src = 0;
         for (int d = 0; d < x->ndim; d++) src += (start[d] + idx[d] * step[d]) * xs[d];
         memcpy((char *)y->data + o * item, (const char *)x->data + (size_t)src * item, item);
-        for (int d = x->ndim - 1; d >= 0; d--) {
-            if (++idx[d] < shape[d]) break;
-            idx[d] = 0;
-        }
+        ox_next_index(idx, shape, x->ndim);
     }
     out[0] = y;
     return cv_ok();
@@ -301,11 +294,7 @@ static cv_status op_transpose(const ox_node *n, const ox_tensor *const *in, ox_t
         seen[perm[d]] = true;
     }
     int64_t shape[OX_MAX_DIMS], xs[OX_MAX_DIMS], ps[OX_MAX_DIMS], idx[OX_MAX_DIMS] = {0};
-    int64_t s = 1;
-    for (int d = x->ndim - 1; d >= 0; d--) {
-        xs[d] = s;
-        s *= x->shape[d];
-    }
+    ox_strides(x, xs);
     for (int d = 0; d < x->ndim; d++) {
         shape[d] = x->shape[perm[d]];
         ps[d] = xs[perm[d]];
@@ -423,19 +412,13 @@ static cv_status op_tile(const ox_node *n, const ox_tensor *const *in, ox_tensor
     ox_tensor *y = ox_tensor_new(x->dtype, x->ndim, shape);
     if (!y) return ox_oom(n);
     const size_t item = ox_dtype_size(x->dtype);
-    int64_t xs[OX_MAX_DIMS], idx[OX_MAX_DIMS] = {0}, s = 1;
-    for (int d = x->ndim - 1; d >= 0; d--) {
-        xs[d] = s;
-        s *= x->shape[d];
-    }
+    int64_t xs[OX_MAX_DIMS], idx[OX_MAX_DIMS] = {0};
+    ox_strides(x, xs);
     for (size_t o = 0; o < y->count; o++) {
         int64_t src = 0;
         for (int d = 0; d < x->ndim; d++) src += (idx[d] % x->shape[d]) * xs[d];
         memcpy((char *)y->data + o * item, (const char *)x->data + (size_t)src * item, item);
-        for (int d = x->ndim - 1; d >= 0; d--) {
-            if (++idx[d] < shape[d]) break;
-            idx[d] = 0;
-        }
+        ox_next_index(idx, shape, x->ndim);
     }
     out[0] = y;
     return cv_ok();
