@@ -413,24 +413,24 @@ static void on_new(server_ctx *s, infer_call *c)
 
 static void on_close(server_ctx *s, infer_call *c)
 {
-    bool withdrawn = false;
     pthread_mutex_lock(&c->mu);
     if (c->close_cancelled || !c->status_sent) {
         /* Client cancelled, deadline passed, or the connection broke. */
         c->cancelled = true;
         pthread_cond_broadcast(&c->cv);
     }
+    bool cancelled = c->cancelled;
     pthread_mutex_unlock(&c->mu);
-    if (c->cancelled && admission_withdraw(&s->adm, &c->item)) {
-        withdrawn = true;
+    /* A call still waiting for a slot ends here; one a worker took ends
+     * when the engine sees the flag. */
+    if (cancelled && admission_withdraw(&s->adm, &c->item)) {
         pthread_mutex_lock(&c->mu);
         c->final = cv_error(CV_CANCELLED, "cancelled while waiting for a slot");
         c->synth_done = true;
         send_status_locked(c);
         pthread_mutex_unlock(&c->mu);
-    }
-    if (withdrawn)
         call_unref(c); /* the queue's reference */
+    }
 }
 
 static void on_send(infer_call *c, bool ok)
