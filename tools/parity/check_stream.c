@@ -16,8 +16,10 @@
 #include "nn/nn.h"
 #include "parity.h"
 
-/* Seconds of a single vocoder call compared at the audio tolerance. */
+/* Seconds of a single vocoder call compared at the audio tolerance, and the
+ * bound for the rest of it (phase drift, see run_case). */
 #define DRIFT_HORIZON_S 4
+#define DRIFT_TOLERANCE 5e-3
 
 typedef struct collected {
     float *pcm;
@@ -120,17 +122,18 @@ static void run_case(parity_ctx *ctx, const models *m, const char *prefix, bool 
     }
     double err = parity_max_abs(got.pcm, ref.data, ref.count);
     size_t horizon = (size_t)DRIFT_HORIZON_S * m->params.sample_rate;
-    if (err > PARITY_TOLERANCE && got.chunks == 1 && ref.count > horizon) {
+    if (got.chunks == 1 && ref.count > horizon) {
         /* One vocoder call over a long utterance: the sine source's phase is
-         * a running sum of f0 over every sample, so f0 differences at float
-         * rounding level (~4e-7 relative) grow linearly into the phase. Only
-         * the first seconds are comparable at the audio tolerance; the
-         * whole-length figure is printed for information. */
-        printf("%-24s max_abs_err=%.3e  (info: whole %.1f s in one vocoder call, phase drift)\n",
-               sname, err, (double)ref.count / m->params.sample_rate);
+         * a float-rounded running sum of f0 over every sample, so f0 that
+         * differs from the reference's by a few float32 ulps (the
+         * reference's own rounding: an exact, double-precision f0 predictor
+         * differs from it just as much) moves the audio by up to ~2e-3 after
+         * 6 s. The first seconds are held to the audio tolerance, the whole
+         * length to DRIFT_TOLERANCE; see docs/neural_engine.md. */
         char head[96];
         snprintf(head, sizeof head, "%s[0:%ds]", sname, DRIFT_HORIZON_S);
         parity_report(ctx, head, parity_max_abs(got.pcm, ref.data, horizon));
+        parity_report_tol(ctx, sname, err, DRIFT_TOLERANCE);
     } else {
         parity_report(ctx, sname, err);
     }

@@ -57,8 +57,17 @@ double parity_max_abs(const float *a, const float *b, size_t n)
 
 void parity_report(parity_ctx *ctx, const char *name, double max_err)
 {
-    bool ok = max_err <= PARITY_TOLERANCE;
-    printf("%-24s max_abs_err=%.3e  %s\n", name, max_err, ok ? "ok" : "FAIL");
+    parity_report_tol(ctx, name, max_err, PARITY_TOLERANCE);
+}
+
+void parity_report_tol(parity_ctx *ctx, const char *name, double max_err, double tol)
+{
+    bool ok = max_err <= tol;
+    if (tol == PARITY_TOLERANCE)
+        printf("%-24s max_abs_err=%.3e  %s\n", name, max_err, ok ? "ok" : "FAIL");
+    else
+        printf("%-24s max_abs_err=%.3e  %s (tolerance %.0e)\n", name, max_err, ok ? "ok" : "FAIL",
+               tol);
     ctx->checks++;
     if (!ok) ctx->failures++;
 }

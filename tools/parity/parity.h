@@ -38,6 +38,8 @@ bool parity_load(parity_ctx *ctx, const char *name, npy_array *out);
 double parity_max_abs(const float *a, const float *b, size_t n);
 /* One result line: "<name>  max_abs_err=<err>  ok|FAIL". */
 void parity_report(parity_ctx *ctx, const char *name, double max_err);
+/* Same against a tolerance other than PARITY_TOLERANCE (printed). */
+void parity_report_tol(parity_ctx *ctx, const char *name, double max_err, double tol);
 /* A check that could not run for lack of data (not a failure). */
 void parity_skip(parity_ctx *ctx, const char *name, const char *why);
 /* A check that could not run because something went wrong (a failure). */
