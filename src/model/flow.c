@@ -144,7 +144,7 @@ cv_status flow_inference(flow_model *m, const flow_input *in, nn_noise *noise,
     st = flow_cfm_cache(x, mu, D, T, in->cache, in->cache_frames, mel1, &out->cache,
                         &out->cache_frames);
     if (!cv_is_ok(&st)) goto done;
-    st = flow_cfm_solve(m->est, &c->cfm, D, T, mu, NULL, spks, cond, x);
+    st = flow_cfm_solve(m->est, &c->cfm, D, T, mu, NULL, spks, cond, in->stop, x);
     if (!cv_is_ok(&st)) goto done;
     out->mel = malloc((size_t)D * mel2 * sizeof(float));
     if (!out->mel) {

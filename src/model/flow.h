@@ -59,6 +59,7 @@ typedef struct flow_input {
     const float *embedding;       /* [spk_embed_dim] */
     const float *cache;           /* [output_size][cache_frames][2] (z, mu), or NULL */
     int cache_frames;
+    const cv_stop *stop;          /* polled between ODE steps; may be NULL */
 } flow_input;
 
 typedef struct flow_output {

@@ -43,7 +43,7 @@ static void time_span(int n, int cosine, float *ts) {
 
 cv_status flow_cfm_solve(flow_estimator *est, const flow_cfm_params *p, int M, int T,
                          const float *mu, const float *mask, const float *spks,
-                         const float *cond, float *x) {
+                         const float *cond, const cv_stop *stop, float *x) {
     if (p->n_timesteps < 1 || T < 1) return cv_error(CV_INVALID_ARGUMENT, "flow cfm: bad sizes");
     size_t N = (size_t)2 * T;
     float *ts = malloc((size_t)(p->n_timesteps + 1) * sizeof(float));
@@ -68,6 +68,10 @@ cv_status flow_cfm_solve(flow_estimator *est, const flow_cfm_params *p, int M, i
     float w1 = 1.0f + p->cfg_rate, w2 = p->cfg_rate;
     cv_status st = cv_ok();
     for (int step = 1; step <= p->n_timesteps; step++) {
+        if (cv_stop_requested(stop)) {
+            st = cv_error(CV_CANCELLED, "cancelled");
+            break;
+        }
         for (int c = 0; c < M; c++) {
             memcpy(x_in + c * N, x + (size_t)c * T, (size_t)T * sizeof(float));
             memcpy(x_in + c * N + T, x + (size_t)c * T, (size_t)T * sizeof(float));

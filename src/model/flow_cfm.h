@@ -6,6 +6,7 @@
 #define CV_MODEL_FLOW_CFM_H
 
 #include "common/status.h"
+#include "common/stop.h"
 #include "model/flow_estimator.h"
 
 /* Frames at the end of a chunk kept in the cache for the next chunk. */
@@ -27,9 +28,10 @@ cv_status flow_cfm_cache(float *z, float *mu, int M, int T, const float *cache_i
                          int cache_len, int prompt_len, float **cache_out, int *out_len);
 
 /* x: in = noise z [M][T], out = sampled mel [M][T]. mu, cond: [M][T];
- * spks: [M]; mask: [T] or NULL (all ones). */
+ * spks: [M]; mask: [T] or NULL (all ones). stop (may be NULL) is polled
+ * before every step: CV_CANCELLED when it asks to stop. */
 cv_status flow_cfm_solve(flow_estimator *est, const flow_cfm_params *p, int M, int T,
                          const float *mu, const float *mask, const float *spks,
-                         const float *cond, float *x);
+                         const float *cond, const cv_stop *stop, float *x);
 
 #endif

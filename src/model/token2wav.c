@@ -15,6 +15,7 @@ struct t2w_state {
     t2w_params p;
     t2w_prompt prompt;
     nn_noise *noise;
+    cv_stop stop; /* polled between flow steps and before the vocoder */
     int C; /* mel bins */
     double *mel_window, *speech_window;
     /* flow (z, mu) cache [C][flow_cache_frames][2] */
@@ -169,6 +170,11 @@ void t2w_free(t2w_state *s)
 
 const t2w_params *t2w_get_params(const t2w_state *s) { return &s->p; }
 
+void t2w_set_stop(t2w_state *s, const cv_stop *stop)
+{
+    s->stop = stop ? *stop : (cv_stop){0};
+}
+
 /* Flow on the tokens, replacing the (z, mu) cache. *mel is [C][*F]. */
 static cv_status run_flow(t2w_state *s, const int32_t *tokens, int n, float **mel, int *F)
 {
@@ -179,7 +185,8 @@ static cv_status run_flow(t2w_state *s, const int32_t *tokens, int n, float **me
                      .prompt_tokens = s->prompt.tokens, .n_prompt_tokens = s->prompt.n_tokens,
                      .prompt_feat = s->prompt.feat, .n_prompt_frames = s->prompt.n_frames,
                      .embedding = s->prompt.embedding,
-                     .cache = s->flow_cache, .cache_frames = s->flow_cache_frames};
+                     .cache = s->flow_cache, .cache_frames = s->flow_cache_frames,
+                     .stop = &s->stop};
     flow_output o;
     st = flow_inference(m, &in, s->noise, &o);
     flow_pool_release(s->flow, m);
@@ -216,6 +223,10 @@ cv_status t2w_step(t2w_state *s, const int32_t *tokens, int n, bool finalize, fl
     cv_status st = run_flow(s, tokens, n, &fmel, &F);
     if (!cv_is_ok(&st)) return st;
     double t1 = cv_now(), c1 = t2w_process_cpu();
+    if (cv_stop_requested(&s->stop)) {
+        st = cv_error(CV_CANCELLED, "cancelled");
+        goto done;
+    }
 
     if (s->have_overlap) {
         int k = F < p->mel_overlap ? F : p->mel_overlap;

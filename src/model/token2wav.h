@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "common/status.h"
+#include "common/stop.h"
 #include "model/flow_pool.h"
 #include "model/hift.h"
 #include "nn/noise.h"
@@ -70,6 +71,9 @@ cv_status t2w_new(flow_pool *flow, const hift_model *hift, const t2w_params *p,
                   const t2w_prompt *prompt, nn_noise *noise, t2w_state **out);
 void t2w_free(t2w_state *s);
 const t2w_params *t2w_get_params(const t2w_state *s);
+/* Lets a step give up early (CV_CANCELLED) once stop asks: polled before
+ * each of the flow's ODE steps and before the vocoder. Copied; NULL clears. */
+void t2w_set_stop(t2w_state *s, const cv_stop *stop);
 
 /* One step on n tokens. finalize = false: a streamed chunk whose tail is
  * held back for the next one; true: the last chunk (speed != 1 time-stretches

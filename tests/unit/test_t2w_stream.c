@@ -6,7 +6,8 @@
  *  - audio does not depend on how tokens trickle in (same as all-at-once);
  *  - non-streaming: one chunk, speed time-stretches the mel;
  *  - hop growth with a stream scale factor, smaller first hop;
- *  - producer failure / cancellation and a consumer that stops. */
+ *  - producer failure / cancellation and a consumer that stops;
+ *  - a stop request ends a step within one flow ODE step. */
 #include <math.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -264,6 +265,55 @@ static void test_producer_failure_and_stop(void **state)
     free(c.pcm);
 }
 
+/* Counts polls; asks to stop from the `stop_at`-th poll on. */
+typedef struct stop_probe {
+    int polls, stop_at;
+} stop_probe;
+
+static bool probe_requested(void *user)
+{
+    stop_probe *p = user;
+    return ++p->polls >= p->stop_at;
+}
+
+static void test_stop_between_flow_steps(void **state)
+{
+    fixture *f = *state;
+    nn_noise *noise = nn_noise_det_new();
+    t2w_prompt prompt = {.embedding = f->emb};
+    t2w_state *s = NULL;
+    cv_status st = t2w_new(f->flow, f->hift, &f->p, &prompt, noise, &s);
+    assert_int_equal(st.code, CV_OK);
+    int32_t tok[120];
+    for (int i = 0; i < 120; i++) tok[i] = token_at(i);
+    const int steps = f->fcfg.cfm.n_timesteps;
+    assert_true(steps > 3);
+
+    /* a poll before every ODE step and one before the vocoder: never stopping */
+    stop_probe never = {.stop_at = 1 << 30};
+    t2w_set_stop(s, &(cv_stop){probe_requested, &never});
+    float *pcm = NULL;
+    int n = 0;
+    st = t2w_step(s, tok, 120, false, 1.0f, &pcm, &n, NULL);
+    assert_int_equal(st.code, CV_OK);
+    assert_true(n > 0);
+    free(pcm);
+    assert_int_equal(never.polls, steps + 1);
+
+    /* asked to stop at the third step: gives up there, no audio */
+    stop_probe third = {.stop_at = 3};
+    t2w_set_stop(s, &(cv_stop){probe_requested, &third});
+    pcm = NULL;
+    n = -1;
+    st = t2w_step(s, tok, 120, true, 1.0f, &pcm, &n, NULL);
+    assert_int_equal(st.code, CV_CANCELLED);
+    assert_int_equal(third.polls, 3);
+    assert_null(pcm);
+    assert_int_equal(n, 0);
+    t2w_free(s);
+    nn_noise_free(noise);
+}
+
 static void test_fade_in_out(void **state)
 {
     (void)state;
@@ -287,6 +337,7 @@ int main(void)
         cmocka_unit_test(test_time_stretch_linear),
         cmocka_unit_test(test_scale_and_first_hop),
         cmocka_unit_test(test_producer_failure_and_stop),
+        cmocka_unit_test(test_stop_between_flow_steps),
         cmocka_unit_test(test_fade_in_out),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
