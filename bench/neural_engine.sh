@@ -42,5 +42,9 @@ echo
 echo "== memory per call: 2 concurrent streaming calls of 130 speech tokens"
 "$BIN" --model-dir "$MODEL" --threads 2 --tokens 130 --calls 2 2>/dev/null | grep -E "^(mode|memory)"
 echo
+echo "== cancellation: non-streaming 250 speech tokens, cancelled 10 s in (LM done"
+echo "   after ~7 s here, so the flow is running); a flow step is ~1/10 of the flow"
+"$BIN" --model-dir "$MODEL" --threads 2 --tokens 250 --no-stream --cancel-after 10 2>/dev/null | grep "^cancel"
+echo
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores (wall-clock figures"
 echo "grow with other load; the CPU-second figures of the non-streaming run do not)"

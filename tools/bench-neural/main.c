@@ -1,12 +1,15 @@
 /* cosyvoice-bench-neural --model-dir DIR [--threads N] [--tokens N]
  *                        [--text TEXT] [--no-stream] [--first-hop N] [--int8]
+ *                        [--calls N] [--cancel-after SECONDS]
  *
  * Times the cosyvoice engine's call path (text front end -> LM thread ->
  * streaming token-to-audio) on one request, without the server: model load
  * time, time to first chunk, LM tokens/s, flow and vocoder real-time
  * factors, overall real-time factor, and memory (resident after loading,
  * peak during the call). With random weights the LM would rarely stop, so
- * --tokens forces that many speech tokens (eos ignored). */
+ * --tokens forces that many speech tokens (eos ignored). --cancel-after
+ * cancels the call that many seconds after it starts (as a client that
+ * goes away would) and reports how long the engine took to give up. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +45,7 @@ static void reset_peak(void)
 typedef struct null_sink {
     tts_sink base;
     size_t samples;
+    double cancel_at; /* cv_now() from which the call counts as cancelled; 0: never */
 } null_sink;
 
 static bool ns_write(tts_sink *s, const int16_t *pcm, size_t n)
@@ -52,8 +56,8 @@ static bool ns_write(tts_sink *s, const int16_t *pcm, size_t n)
 }
 static bool ns_cancelled(tts_sink *s)
 {
-    (void)s;
-    return false;
+    double at = ((null_sink *)s)->cancel_at;
+    return at > 0 && cv_now() >= at;
 }
 
 /* one call of --calls N, on its own thread */
@@ -63,6 +67,7 @@ typedef struct job {
     tts_request req;
     cv_conditioning cond;
     null_sink sink;
+    double cancel_after;
     cv_call_stats stats;
     cv_status st;
 } job;
@@ -70,8 +75,9 @@ typedef struct job {
 static void *run_job(void *arg)
 {
     job *j = arg;
-    j->sink = (null_sink){{ns_write, ns_cancelled}, 0};
-    j->st = cv_call_run(j->m, j->set, &j->req, &j->cond, cv_now(), &j->sink.base, &j->stats);
+    double t0 = cv_now();
+    j->sink = (null_sink){{ns_write, ns_cancelled}, 0, j->cancel_after > 0 ? t0 + j->cancel_after : 0};
+    j->st = cv_call_run(j->m, j->set, &j->req, &j->cond, t0, &j->sink.base, &j->stats);
     return NULL;
 }
 
@@ -81,6 +87,7 @@ int main(int argc, char **argv)
     const char *text = "The quick brown fox jumps over the lazy dog near the quiet river bank, "
                        "while two small children watch from the old stone bridge and laugh.";
     int threads = 2, tokens = 100, first_hop = 0, int8 = 0, calls = 1;
+    double cancel_after = 0;
     bool stream = true;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--model-dir") && i + 1 < argc) dir = argv[++i];
@@ -91,9 +98,11 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--no-stream")) stream = false;
         else if (!strcmp(argv[i], "--int8")) int8 = 1;
         else if (!strcmp(argv[i], "--calls") && i + 1 < argc) calls = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--cancel-after") && i + 1 < argc) cancel_after = atof(argv[++i]);
         else {
             fprintf(stderr, "usage: cosyvoice-bench-neural --model-dir DIR [--threads N] "
-                            "[--tokens N] [--text TEXT] [--no-stream] [--first-hop N] [--int8] [--calls N]\n");
+                            "[--tokens N] [--text TEXT] [--no-stream] [--first-hop N] [--int8] [--calls N] "
+                            "[--cancel-after SECONDS]\n");
             return 2;
         }
     }
@@ -143,7 +152,7 @@ int main(int argc, char **argv)
     pthread_t th[16];
     reset_peak();
     for (int i = 0; i < calls; i++) {
-        jobs[i] = (job){.m = m, .set = &set, .req = req, .cond = cond};
+        jobs[i] = (job){.m = m, .set = &set, .req = req, .cond = cond, .cancel_after = cancel_after};
         pthread_create(&th[i], NULL, run_job, &jobs[i]);
     }
     for (int i = 0; i < calls; i++) pthread_join(th[i], NULL);
@@ -152,6 +161,15 @@ int main(int argc, char **argv)
     for (int i = 1; i < calls && cv_is_ok(&jobs[0].st); i++)
         if (!cv_is_ok(&jobs[i].st)) jobs[0].st = jobs[i].st;
     st = jobs[0].st;
+    if (cancel_after > 0) {
+        /* stats.t_end is when cv_call_run finished, LM thread joined */
+        printf("cancel               at %.2f s into the call; the call returned %s %.3f s later "
+               "(%d chunk(s), %d speech tokens made)\n",
+               cancel_after, cv_code_name(st.code), s.t_end - (s.t_start + cancel_after),
+               s.chunks, s.tokens);
+        cv_model_free(m);
+        return st.code == CV_CANCELLED ? 0 : 1;
+    }
     if (!cv_is_ok(&st)) {
         fprintf(stderr, "cosyvoice-bench-neural: %s\n", st.message);
         cv_model_free(m);
