@@ -3,13 +3,15 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 /* A small persistent pool: nn owns all parallelism (OpenBLAS runs
  * single-threaded, see nn_set_threads), so each op splits its own loops and
  * OpenBLAS never spin-waits for helper threads between the thousands of
  * medium-sized products of a vocoder call. One parallel region runs at a
  * time; a caller that finds the pool busy (another request's thread) runs
- * its loop inline, since the cores are busy anyway. */
+ * its loop inline, since the cores are busy anyway. The workers are joined
+ * at exit (atexit), so tools and the server end without stray threads. */
 
 #define MAX_THREADS 64
 
@@ -18,6 +20,8 @@ static struct {
     pthread_cond_t wake, done;
     pthread_mutex_t region; /* held by the thread running a parallel region */
     int started;          /* worker threads alive */
+    pthread_t threads[MAX_THREADS];
+    bool quit;            /* set at exit: workers leave, regions run inline */
     int wanted;           /* threads (including the caller) per region */
     unsigned generation;  /* bumped for every region */
     int pending;          /* workers still running the current region */
@@ -45,7 +49,8 @@ static void *worker(void *arg)
     unsigned seen = (unsigned)((uintptr_t)arg >> 8);
     pthread_mutex_lock(&pool.lock);
     for (;;) {
-        while (pool.generation == seen) pthread_cond_wait(&pool.wake, &pool.lock);
+        while (pool.generation == seen && !pool.quit) pthread_cond_wait(&pool.wake, &pool.lock);
+        if (pool.generation == seen) break; /* quit, and no region left for us */
         seen = pool.generation;
         if (id >= pool.parts) continue; /* not needed this time */
         pthread_mutex_unlock(&pool.lock);
@@ -53,7 +58,19 @@ static void *worker(void *arg)
         pthread_mutex_lock(&pool.lock);
         if (--pool.pending == 0) pthread_cond_signal(&pool.done);
     }
+    pthread_mutex_unlock(&pool.lock);
     return NULL;
+}
+
+static void join_workers(void)
+{
+    pthread_mutex_lock(&pool.lock);
+    pool.quit = true;
+    pthread_cond_broadcast(&pool.wake);
+    int n = pool.started;
+    pool.started = 0;
+    pthread_mutex_unlock(&pool.lock);
+    for (int i = 0; i < n; i++) pthread_join(pool.threads[i], NULL);
 }
 
 void nn_parallel_set_threads(int n)
@@ -63,18 +80,16 @@ void nn_parallel_set_threads(int n)
     pthread_mutex_lock(&pool.lock);
     pool.wanted = n;
     /* workers are started lazily and kept (they sleep when idle) */
-    while (pool.started < n - 1) {
-        pthread_t t;
-        pthread_attr_t attr;
-        pthread_attr_init(&attr);
-        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    static bool registered;
+    while (!pool.quit && pool.started < n - 1) {
         uintptr_t arg = (uintptr_t)(pool.started + 1) | ((uintptr_t)pool.generation << 8);
-        int rc = pthread_create(&t, &attr, worker, (void *)arg);
-        pthread_attr_destroy(&attr);
-        if (rc != 0) break;
+        if (pthread_create(&pool.threads[pool.started], NULL, worker, (void *)arg) != 0) break;
         pool.started++;
     }
+    bool reg = pool.started > 0 && !registered;
+    registered = registered || reg;
     pthread_mutex_unlock(&pool.lock);
+    if (reg) atexit(join_workers);
 }
 
 int nn_parallel_threads(void)
@@ -97,6 +112,12 @@ void nn_parallel_for(int n, int min_chunk, void (*fn)(void *ctx, int begin, int 
         return;
     }
     pthread_mutex_lock(&pool.lock);
+    if (pool.quit) { /* exiting: the workers are gone */
+        pthread_mutex_unlock(&pool.lock);
+        pthread_mutex_unlock(&pool.region);
+        fn(ctx, 0, n);
+        return;
+    }
     pool.fn = fn;
     pool.ctx = ctx;
     pool.n = n;
