@@ -45,7 +45,7 @@ static bool on_token(void *user, int32_t token)
 
 /* cv_stop poll for the token-to-audio steps: a cancelled call (client gone,
  * deadline, shutdown) stops within one flow step. */
-static bool sink_cancelled(void *user)
+static bool poll_sink_cancelled(void *user)
 {
     tts_sink *sink = user;
     return sink->cancelled(sink);
@@ -199,7 +199,7 @@ cv_status cv_call_run(const cv_model *m, const cv_settings *set, const tts_reque
         t2w_state *s = NULL;
         st = t2w_new(m->flow, m->hift, &m->t2w, &prompt, noise, &s);
         if (!cv_is_ok(&st)) break;
-        t2w_set_stop(s, &(cv_stop){sink_cancelled, sink});
+        t2w_set_stop(s, &(cv_stop){poll_sink_cancelled, sink});
         t2w_stream_stats ss;
         LOG_DEBUG("[%s] segment %d/%d: %s", req->request_id, k + 1, segs.count, segs.items[k].text);
         st = t2w_stream_run(s, &job.queues[k], req->stream, req->speed, emit, &ec, &ss);
