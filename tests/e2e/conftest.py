@@ -63,6 +63,16 @@ class Server:
         with open(self.log_path) as f:
             return f.read()
 
+    def wait_log(self, text, timeout=20):
+        """The log once it holds `text`. The server writes a call's summary
+        line as the call closes, which can be after the client has seen the
+        end of the stream, so tests wait for it rather than read at once."""
+        deadline = time.monotonic() + timeout
+        while text not in (log := self.logs()):
+            assert time.monotonic() < deadline, f"{text!r} not in server log:\n{log}"
+            time.sleep(0.02)
+        return log
+
     def stop(self, sig=15, timeout=30):
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
