@@ -201,8 +201,7 @@ def test_slow_reader_bounded(make_server):
     next(call)
     time.sleep(2.0)  # do not read
     call.cancel()
-    time.sleep(0.3)
-    log = srv.logs()
+    log = srv.wait_log("outcome=CANCELLED")
     line = [l for l in log.splitlines() if "call mode=sft" in l and "CANCELLED" in l][-1]
     produced = int(line.split("chunks=")[1].split()[0])
     # Without backpressure all 2000 chunks would be produced well within 2 s;
