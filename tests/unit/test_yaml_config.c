@@ -115,6 +115,27 @@ static void test_numbers(void **state)
     yaml_config_free(c);
 }
 
+/* HyperPyYAML evaluates arithmetic in interpolated references, as
+ * cosyvoice2.yaml's "static_chunk_size: !ref <chunk_size> * <token_mel_ratio>". */
+static void test_ref_arithmetic(void **state)
+{
+    (void)state;
+    yaml_config *c = load_text("chunk: 25\nratio: 2\nneg: -3\n"
+                               "a: !ref <chunk> * <ratio>\n"
+                               "b: !ref (<chunk> + 5) // <ratio> - <neg>\n"
+                               "c: !ref <neg> // <ratio>\n"     /* floor division */
+                               "d: !ref <chunk> // 0\n"          /* not a number */
+                               "e: !ref <chunk> * x\n"
+                               "f: 25 * 2\n");                   /* plain text: never evaluated */
+    assert_int_equal(yaml_config_int(c, "a", 0), 50);
+    assert_int_equal(yaml_config_int(c, "b", 0), 18);
+    assert_int_equal(yaml_config_int(c, "c", 0), -2);
+    assert_int_equal(yaml_config_int(c, "d", 7), 7);
+    assert_int_equal(yaml_config_int(c, "e", 7), 7);
+    assert_int_equal(yaml_config_int(c, "f", 7), 7);
+    yaml_config_free(c);
+}
+
 static void test_errors(void **state)
 {
     (void)state;
@@ -153,6 +174,7 @@ int main(void)
         cmocka_unit_test(test_golden),
         cmocka_unit_test(test_refs),
         cmocka_unit_test(test_numbers),
+        cmocka_unit_test(test_ref_arithmetic),
         cmocka_unit_test(test_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

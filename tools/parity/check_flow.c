@@ -24,25 +24,33 @@ static void from_seg(const float *src, int B, int C, int T, float *dst) {
                    (size_t)T * sizeof(float));
 }
 
-static void check_estimator(parity_ctx *ctx, flow_model *m) {
-    static const char *const need[] = {"est_x", "est_mu", "est_t", "est_spks", "est_cond",
-                                       "est_out"};
+void parity_check_estimator(parity_ctx *ctx, const flow_vector_field *vf, int M,
+                            bool streaming, const char *out_base) {
+    static const char *const need[] = {"est_x", "est_mu", "est_t", "est_spks", "est_cond"};
+    char name[PARITY_NAME_MAX], out_name[PARITY_NAME_MAX];
+    parity_name(ctx, out_base, out_name);
     for (size_t i = 0; i < sizeof need / sizeof need[0]; i++)
-        if (!parity_has(ctx, need[i])) {
-            parity_skip(ctx, "est_out", "no est_*.npy in the golden directory");
+        if (!parity_has(ctx, parity_name(ctx, need[i], name))) {
+            parity_skip(ctx, out_name, "no est_*.npy in the golden directory");
             return;
         }
+    if (!parity_has(ctx, out_name)) {
+        parity_skip(ctx, out_name, "not in the golden directory");
+        return;
+    }
     npy_array x = {0}, mu = {0}, t = {0}, spks = {0}, cond = {0}, ref = {0};
     float *buf = NULL;
-    if (!parity_load(ctx, "est_x", &x) || !parity_load(ctx, "est_mu", &mu) ||
-        !parity_load(ctx, "est_t", &t) || !parity_load(ctx, "est_spks", &spks) ||
-        !parity_load(ctx, "est_cond", &cond) || !parity_load(ctx, "est_out", &ref))
+    if (!parity_load(ctx, parity_name(ctx, "est_x", name), &x) ||
+        !parity_load(ctx, parity_name(ctx, "est_mu", name), &mu) ||
+        !parity_load(ctx, parity_name(ctx, "est_t", name), &t) ||
+        !parity_load(ctx, parity_name(ctx, "est_spks", name), &spks) ||
+        !parity_load(ctx, parity_name(ctx, "est_cond", name), &cond) ||
+        !parity_load(ctx, out_name, &ref))
         goto out;
-    int M = flow_model_cfg(m)->output_size;
     if (x.ndim != 3 || x.shape[1] != M || mu.count != x.count || cond.count != x.count ||
         ref.count != x.count || t.count != (size_t)x.shape[0] ||
         spks.count != (size_t)x.shape[0] * M) {
-        parity_fail(ctx, "est_out", "unexpected est_* shapes");
+        parity_fail(ctx, out_name, "unexpected est_* shapes");
         goto out;
     }
     int B = (int)x.shape[0], T = (int)x.shape[2];
@@ -52,24 +60,17 @@ static void check_estimator(parity_ctx *ctx, flow_model *m) {
     to_seg(x.data, B, M, T, sx);
     to_seg(mu.data, B, M, T, smu);
     to_seg(cond.data, B, M, T, scond);
-    cv_status st = flow_estimator_forward(flow_model_estimator(m), B, T, sx, smu, t.data,
-                                          spks.data, scond, NULL, sout);
+    cv_status st = vf->forward(vf->net, B, T, sx, smu, t.data, spks.data, scond, NULL,
+                               streaming, sout);
     if (!cv_is_ok(&st)) {
-        parity_fail(ctx, "est_out", st.message);
+        parity_fail(ctx, out_name, st.message);
         goto out;
     }
     from_seg(sout, B, M, T, sx);
-    parity_report(ctx, "est_out", parity_max_abs(sx, ref.data, n));
+    parity_report(ctx, out_name, parity_max_abs(sx, ref.data, n));
 out:
     free(buf);
     npy_free(&x), npy_free(&mu), npy_free(&t), npy_free(&spks), npy_free(&cond), npy_free(&ref);
-}
-
-static int32_t *as_tokens(const npy_array *a) {
-    int32_t *t = malloc((a->count ? a->count : 1) * sizeof(int32_t));
-    for (size_t i = 0; t && i < a->count; i++)
-        t[i] = a->idata ? (int32_t)a->idata[i] : (int32_t)a->data[i];
-    return t;
 }
 
 static void check_inference(parity_ctx *ctx, flow_model *m) {
@@ -94,8 +95,8 @@ static void check_inference(parity_ctx *ctx, flow_model *m) {
         parity_fail(ctx, "flow_mel", "unexpected flow_* shapes");
         goto out;
     }
-    t1 = as_tokens(&ptok);
-    t2 = as_tokens(&tok);
+    t1 = parity_tokens(&ptok);
+    t2 = parity_tokens(&tok);
     flow_input in = {.tokens = t2, .n_tokens = (int)tok.count, .prompt_tokens = t1,
                      .n_prompt_tokens = (int)ptok.count, .prompt_feat = feat.data,
                      .n_prompt_frames = (int)feat.shape[1], .embedding = emb.data};
@@ -142,7 +143,8 @@ static void run_flow(parity_ctx *ctx) {
         pt_free(&weights);
         return;
     }
-    check_estimator(ctx, m);
+    flow_vector_field vf = flow_estimator_field(flow_model_estimator(m));
+    parity_check_estimator(ctx, &vf, cfg.output_size, false, "est_out");
     check_inference(ctx, m);
     flow_model_free(m);
     pt_free(&weights);

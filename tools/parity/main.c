@@ -1,7 +1,9 @@
 /* cosyvoice-parity --golden DIR [--only GROUP]: runs every check group for
  * which DIR has data, prints one line per check with its max abs error and
  * exits non-zero if any check fails (error above PARITY_TOLERANCE). */
+#include <jansson.h>
 #include <math.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -13,11 +15,35 @@
 static const parity_group *const GROUPS[] = {
     &parity_group_hift,
     &parity_group_flow,
+    &parity_group_flow_causal,
     &parity_group_llm,
     &parity_group_stream,
     &parity_group_frontend,
 };
 #define N_GROUPS (sizeof GROUPS / sizeof GROUPS[0])
+
+const char *parity_name(const parity_ctx *ctx, const char *base, char *buf)
+{
+    snprintf(buf, PARITY_NAME_MAX, "%s%s", ctx->prefix ? ctx->prefix : "", base);
+    return buf;
+}
+
+json_t *parity_manifest(parity_ctx *ctx)
+{
+    if (!ctx->manifest) {
+        char path[4096];
+        ctx->manifest = json_load_file(parity_path(ctx, "MANIFEST.json", path, sizeof path), 0, NULL);
+    }
+    return ctx->manifest;
+}
+
+int32_t *parity_tokens(const npy_array *a)
+{
+    int32_t *t = malloc((a->count ? a->count : 1) * sizeof(int32_t));
+    for (size_t i = 0; t && i < a->count; i++)
+        t[i] = a->idata ? (int32_t)a->idata[i] : (int32_t)a->data[i];
+    return t;
+}
 
 const char *parity_path(const parity_ctx *ctx, const char *file, char *buf, size_t cap)
 {
@@ -129,6 +155,7 @@ int main(int argc, char **argv)
         return 2;
     }
     ctx.yaml = yaml;
+    ctx.prefix = ctx.family == CV_FAMILY_V2 ? "v2_" : ctx.family == CV_FAMILY_V3 ? "v3_" : "";
     printf("%s (%s)\n", dir, cv_family_name(ctx.family));
     bool ran = false;
     for (size_t i = 0; i < N_GROUPS; i++) {
@@ -141,9 +168,11 @@ int main(int argc, char **argv)
         printf("no '%s' checks registered for %s directories\n", only,
                cv_family_name(ctx.family));
         yaml_config_free(yaml);
+        json_decref(ctx.manifest);
         return 2;
     }
     yaml_config_free(yaml);
+    json_decref(ctx.manifest);
     nn_scratch_release();
 
     printf("%d checks, %d failed, %d skipped\n", ctx.checks, ctx.failures, ctx.skipped);

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "model/family.h"
 #include "model/io/npy.h"
@@ -16,12 +17,18 @@
 
 #define PARITY_TOLERANCE 1e-3
 
+typedef struct json_t json_t;
+
 typedef struct parity_ctx {
     const char *dir;        /* golden directory (a model directory plus *.npy) */
     cv_family family;       /* told by its yaml file's name */
     const yaml_config *yaml; /* its cosyvoice*.yaml */
+    const char *prefix;     /* of its arrays: "" (v1), "v2_", "v3_" */
+    json_t *manifest;       /* MANIFEST.json, loaded on first use (parity_manifest) */
     int checks, failures, skipped;
 } parity_ctx;
+
+#define PARITY_NAME_MAX 128
 
 typedef struct parity_group {
     const char *name;
@@ -30,6 +37,16 @@ typedef struct parity_group {
      * parity_skip/parity_fail. */
     void (*run)(parity_ctx *ctx);
 } parity_group;
+
+/* The family's name of a golden array: ctx->prefix + base ("v2_hift_mel"
+ * for "hift_mel" in a CosyVoice2 directory), in buf[PARITY_NAME_MAX]. */
+const char *parity_name(const parity_ctx *ctx, const char *base, char *buf);
+/* The directory's MANIFEST.json (jansson; owned by ctx), NULL when it has
+ * none or it does not parse. */
+json_t *parity_manifest(parity_ctx *ctx);
+/* Tokens of an int (or float) npy array as int32, malloc'ed (never NULL
+ * unless out of memory, also for an empty array). */
+int32_t *parity_tokens(const npy_array *a);
 
 /* "<dir>/<file>" into buf. */
 const char *parity_path(const parity_ctx *ctx, const char *file, char *buf, size_t cap);
@@ -50,10 +67,18 @@ void parity_skip(parity_ctx *ctx, const char *name, const char *why);
 /* A check that could not run because something went wrong (a failure). */
 void parity_fail(parity_ctx *ctx, const char *name, const char *why);
 
+/* One call of a flow's vector field on the golden est_* inputs (batch of
+ * two, mask all ones), compared with prefix + out_base (check_flow.c). */
+typedef struct flow_vector_field flow_vector_field;
+void parity_check_estimator(parity_ctx *ctx, const flow_vector_field *vf, int M,
+                            bool streaming, const char *out_base);
+
 extern const parity_group parity_group_hift;
 extern const parity_group parity_group_flow;
+extern const parity_group parity_group_flow_causal;
 extern const parity_group parity_group_llm;
 extern const parity_group parity_group_stream;
+extern const parity_group parity_group_stream_causal;
 extern const parity_group parity_group_frontend;
 
 #endif

@@ -41,9 +41,35 @@ static void time_span(int n, int cosine, float *ts) {
     }
 }
 
-cv_status flow_cfm_solve(flow_estimator *est, const flow_cfm_params *p, int M, int T,
+cv_status flow_noise_buffer_init(flow_noise_buffer *b, const nn_noise *noise, int M, int frames) {
+    memset(b, 0, sizeof *b);
+    if (M < 1 || frames < 1) return cv_error(CV_INVALID_ARGUMENT, "flow noise: bad sizes");
+    b->z = malloc((size_t)M * frames * sizeof(float));
+    if (!b->z) return cv_error(CV_RESOURCE_EXHAUSTED, "out of memory");
+    nn_noise_fixed(noise, b->z, 0, (size_t)M * frames, NN_NOISE_SALT_FLOW, NN_DIST_NORMAL);
+    b->M = M;
+    b->frames = frames;
+    return cv_ok();
+}
+
+void flow_noise_buffer_free(flow_noise_buffer *b) {
+    free(b->z);
+    memset(b, 0, sizeof *b);
+}
+
+cv_status flow_noise_buffer_take(const flow_noise_buffer *b, int T, float *z) {
+    if (T < 1 || T > b->frames)
+        return cv_error(CV_INVALID_ARGUMENT,
+                        "%d mel frames: the flow's noise covers at most %d (%d s)", T, b->frames,
+                        b->frames / 50);
+    for (int c = 0; c < b->M; c++)
+        memcpy(z + (size_t)c * T, b->z + (size_t)c * b->frames, (size_t)T * sizeof(float));
+    return cv_ok();
+}
+
+cv_status flow_cfm_solve(const flow_vector_field *vf, const flow_cfm_params *p, int M, int T,
                          const float *mu, const float *mask, const float *spks,
-                         const float *cond, const cv_stop *stop, float *x) {
+                         const float *cond, bool streaming, const cv_stop *stop, float *x) {
     if (p->n_timesteps < 1 || T < 1) return cv_error(CV_INVALID_ARGUMENT, "flow cfm: bad sizes");
     size_t N = (size_t)2 * T;
     float *ts = malloc((size_t)(p->n_timesteps + 1) * sizeof(float));
@@ -77,8 +103,8 @@ cv_status flow_cfm_solve(flow_estimator *est, const flow_cfm_params *p, int M, i
             memcpy(x_in + c * N + T, x + (size_t)c * T, (size_t)T * sizeof(float));
         }
         float tt[2] = {t, t};
-        st = flow_estimator_forward(est, 2, T, x_in, mu_in, tt, spks_in, cond_in,
-                                    mask ? mask_in : NULL, out);
+        st = vf->forward(vf->net, 2, T, x_in, mu_in, tt, spks_in, cond_in,
+                         mask ? mask_in : NULL, streaming, out);
         if (!cv_is_ok(&st)) break;
         for (int c = 0; c < M; c++) {
             const float *d = out + c * N, *u = d + T;

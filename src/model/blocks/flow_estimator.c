@@ -1,4 +1,5 @@
-/* ConditionalDecoder (CosyVoice flow estimator) on the [C][B*T] layout. */
+/* ConditionalDecoder / CausalConditionalDecoder (CosyVoice flow estimator)
+ * on the [C][B*T] layout. */
 #include "model/blocks/flow_estimator.h"
 
 #include <cblas.h>
@@ -20,7 +21,7 @@ typedef struct {
     int din, dout;
     lin_w mlp;            /* time embedding -> per-channel shift */
     lin_w conv1, conv2;   /* k=3 */
-    lin_w gn1, gn2;
+    lin_w gn1, gn2;       /* GroupNorm, or LayerNorm over channels (causal) */
     lin_w res;            /* 1x1 */
 } resnet_w;
 
@@ -63,22 +64,29 @@ static int get_w(const pt_dict *src, const char *prefix, const char *name, int d
     return *dst != NULL;
 }
 
-static int bind_resnet(resnet_w *r, const pt_dict *src, const char *pfx, int din, int dout,
-                       int ted) {
-    char p[256];
-    snprintf(p, sizeof p, "%s", pfx);
+/* Block1D is Sequential(conv, GroupNorm, Mish); CausalBlock1D is
+ * Sequential(causal conv, Transpose, LayerNorm, Transpose, Mish), so its
+ * norm is item 2. */
+static const char *norm_item(bool causal, int block, const char *what, char *buf, size_t n) {
+    snprintf(buf, n, "block%d.block.%d.%s", block, causal ? 2 : 1, what);
+    return buf;
+}
+
+static int bind_resnet(resnet_w *r, const pt_dict *src, const char *p, int din, int dout,
+                       int ted, bool causal) {
+    char n[4][64];
     r->din = din;
     r->dout = dout;
     return get_w(src, p, "mlp.1.weight", dout, ted, 0, &r->mlp.w) &&
            get_w(src, p, "mlp.1.bias", dout, 0, 0, &r->mlp.b) &&
            get_w(src, p, "block1.block.0.weight", dout, din, 3, &r->conv1.w) &&
            get_w(src, p, "block1.block.0.bias", dout, 0, 0, &r->conv1.b) &&
-           get_w(src, p, "block1.block.1.weight", dout, 0, 0, &r->gn1.w) &&
-           get_w(src, p, "block1.block.1.bias", dout, 0, 0, &r->gn1.b) &&
+           get_w(src, p, norm_item(causal, 1, "weight", n[0], 64), dout, 0, 0, &r->gn1.w) &&
+           get_w(src, p, norm_item(causal, 1, "bias", n[1], 64), dout, 0, 0, &r->gn1.b) &&
            get_w(src, p, "block2.block.0.weight", dout, dout, 3, &r->conv2.w) &&
            get_w(src, p, "block2.block.0.bias", dout, 0, 0, &r->conv2.b) &&
-           get_w(src, p, "block2.block.1.weight", dout, 0, 0, &r->gn2.w) &&
-           get_w(src, p, "block2.block.1.bias", dout, 0, 0, &r->gn2.b) &&
+           get_w(src, p, norm_item(causal, 2, "weight", n[2], 64), dout, 0, 0, &r->gn2.w) &&
+           get_w(src, p, norm_item(causal, 2, "bias", n[3], 64), dout, 0, 0, &r->gn2.b) &&
            get_w(src, p, "res_conv.weight", dout, din, 1, &r->res.w) &&
            get_w(src, p, "res_conv.bias", dout, 0, 0, &r->res.b);
 }
@@ -106,7 +114,7 @@ static int bind_stage(flow_estimator *e, stage_w *s, const pt_dict *src, const c
     char p[256];
     const flow_est_config *c = &e->cfg;
     snprintf(p, sizeof p, "%s%s.%d.0.", prefix, kind, i);
-    if (!bind_resnet(&s->res, src, p, din, dout, e->ted)) return 0;
+    if (!bind_resnet(&s->res, src, p, din, dout, e->ted, c->causal)) return 0;
     s->xf = calloc((size_t)c->n_blocks, sizeof *s->xf);
     if (!s->xf) return 0;
     for (int j = 0; j < c->n_blocks; j++) {
@@ -135,9 +143,10 @@ cv_status flow_estimator_create(const flow_est_config *cfg, const pt_dict *src,
                                 const char *prefix, flow_estimator **out) {
     *out = NULL;
     if (cfg->n_stages < 1 || cfg->n_stages > FLOW_EST_MAX_STAGES || cfg->groups < 1 ||
-        cfg->in_channels % 2 || cfg->num_heads < 1 || cfg->head_dim < 1)
+        cfg->in_channels % 2 || cfg->num_heads < 1 || cfg->head_dim < 1 ||
+        cfg->static_chunk_size < 0)
         return cv_error(CV_INVALID_ARGUMENT, "flow estimator: bad configuration");
-    for (int i = 0; i < cfg->n_stages; i++)
+    for (int i = 0; !cfg->causal && i < cfg->n_stages; i++)
         if (cfg->channels[i] % cfg->groups)
             return cv_error(CV_INVALID_ARGUMENT, "flow estimator: channels %% groups != 0");
     flow_estimator *e = calloc(1, sizeof *e);
@@ -168,10 +177,12 @@ cv_status flow_estimator_create(const flow_est_config *cfg, const pt_dict *src,
                         i == ns - 1 ? TAIL_CONV : TAIL_UP);
         cin = dout;
     }
+    const char *fn_w = cfg->causal ? "final_block.block.2.weight" : "final_block.block.1.weight";
+    const char *fn_b = cfg->causal ? "final_block.block.2.bias" : "final_block.block.1.bias";
     ok = ok && get_w(src, prefix, "final_block.block.0.weight", cin, cin, 3, &e->final_conv.w);
     ok = ok && get_w(src, prefix, "final_block.block.0.bias", cin, 0, 0, &e->final_conv.b);
-    ok = ok && get_w(src, prefix, "final_block.block.1.weight", cin, 0, 0, &e->final_gn.w);
-    ok = ok && get_w(src, prefix, "final_block.block.1.bias", cin, 0, 0, &e->final_gn.b);
+    ok = ok && get_w(src, prefix, fn_w, cin, 0, 0, &e->final_gn.w);
+    ok = ok && get_w(src, prefix, fn_b, cin, 0, 0, &e->final_gn.b);
     ok = ok && get_w(src, prefix, "final_proj.weight", cfg->out_channels, cin, 1, &e->final_proj.w);
     ok = ok && get_w(src, prefix, "final_proj.bias", cfg->out_channels, 0, 0, &e->final_proj.b);
     if (!ok) {
@@ -283,11 +294,24 @@ static void par_act(nn_pool *pool, void (*fn)(const float *, float *, size_t), f
     nn_pool_for(pool, (int)((n + ACT_BLOCK - 1) / ACT_BLOCK), 4, act_range, &j);
 }
 
-/* Block1D: y = mask * mish(groupnorm(conv3(x))); x must already be masked. */
+/* A kernel-3 convolution: centred, or causal (both pads on the left). */
+static void conv3(flow_estimator *e, const float *x, int din, int B, int T, lin_w w, int dout,
+                  float *y) {
+    int left = e->cfg.causal ? 2 : 1;
+    seg_conv1d_lr(x, din, B, T, w.w, w.b, dout, 3, 1, left, 2 - left, y, e->work, 0);
+}
+
+/* Block1D: y = mask * mish(groupnorm(conv3(x))); CausalBlock1D: causal
+ * conv3 and LayerNorm over channels. x must already be masked. */
 static void block1d(flow_estimator *e, const float *x, int din, int dout, int B, int T,
                     lin_w conv, lin_w gn, const float *mask, float *y) {
-    seg_conv1d(x, din, B, T, conv.w, conv.b, dout, 3, 1, 1, y, e->work, 0);
-    seg_group_norm(y, dout, B, T, e->cfg.groups, gn.w, gn.b);
+    conv3(e, x, din, B, T, conv, dout, y);
+    if (e->cfg.causal) {
+        seg_layer_norm(y, dout, B * T, gn.w, gn.b, e->work);
+        memcpy(y, e->work, sizeof(float) * dout * B * T);
+    } else {
+        seg_group_norm(y, dout, B, T, e->cfg.groups, gn.w, gn.b);
+    }
     par_act(e->pool, nn_mish, y, (size_t)dout * B * T);
     seg_mul_mask(y, dout, B * T, mask);
 }
@@ -322,6 +346,7 @@ typedef struct {
     const float *q, *k, *v, *mask;
     float *out;
     int H, dh, T, rows, nblk;
+    int chunk; /* > 0: query i sees keys < (i / chunk + 1) * chunk */
     size_t N;
     float scale;
 } att_job;
@@ -342,6 +367,11 @@ static void att_range(void *ctx, int begin, int end) {
             for (int i = 0; i < r; i++)
                 for (int t = 0; t < T; t++)
                     if (j->mask[(size_t)b * T + t] == 0.0f) S[(size_t)i * T + t] += -1.0e10f;
+        /* the chunk mask as the reference applies it: a -1e10 bias */
+        for (int i = 0; j->chunk > 0 && i < r; i++) {
+            long end = ((long)(i0 + i) / j->chunk + 1) * j->chunk;
+            for (long t = end; t < T; t++) S[(size_t)i * T + t] += -1.0e10f;
+        }
         nn_softmax_rows(S, r, T);
         /* out[d][i0+i] = sum_j v[d][j] S[i][j] */
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, j->dh, r, T, 1.0f, j->v + off,
@@ -351,25 +381,25 @@ static void att_range(void *ctx, int begin, int end) {
 }
 
 static void attention(flow_estimator *e, const float *q, const float *k, const float *v, int B,
-                      int T, const float *mask) {
+                      int T, const float *mask, int chunk) {
     int dh = e->cfg.head_dim;
     long rows = e->att_rows > 0 ? e->att_rows : (1L << 18) / ((long)T * dh);
     if (rows < 1) rows = 1;
     if (rows > T) rows = T;
     att_job j = {q, k, v, mask, e->att, e->cfg.num_heads, dh, T, (int)rows,
-                 (int)((T + rows - 1) / rows), (size_t)B * T, 1.0f / sqrtf((float)dh)};
+                 (int)((T + rows - 1) / rows), chunk, (size_t)B * T, 1.0f / sqrtf((float)dh)};
     nn_pool_for(e->pool, B * j.H * j.nblk, 1, att_range, &j);
 }
 
 /* BasicTransformerBlock (pre-LN self-attention + GELU feed-forward), in place
  * on x [dim][B*T]. Padded keys get a -1e10 bias like the reference. */
 static void xformer_forward(flow_estimator *e, const xformer_w *w, float *x, int dim, int B,
-                            int T, const float *mask, float *ln) {
+                            int T, const float *mask, int chunk, float *ln) {
     int N = B * T, inner = e->inner;
     float *q = e->qkv, *k = q + (size_t)inner * N, *v = k + (size_t)inner * N;
     seg_layer_norm(x, dim, N, w->norm1.w, w->norm1.b, ln);
     seg_linear(ln, dim, N, w->qkv, NULL, 3 * inner, q);
-    attention(e, q, k, v, B, T, mask);
+    attention(e, q, k, v, B, T, mask, chunk);
     /* x += W_out att + b_out */
     for (int c = 0; c < dim; c++) {
         float *xr = x + (size_t)c * N;
@@ -392,13 +422,13 @@ static void xformer_forward(flow_estimator *e, const xformer_w *w, float *x, int
 /* resnet + transformers of one stage: input *px (din rows), result in *px
  * (dout rows). Buffers are swapped through the pool pointers. */
 static void stage_body(flow_estimator *e, const stage_w *s, float **px, float **pa, float **pb,
-                       int B, int T, const float *mask) {
+                       int B, int T, const float *mask, int chunk) {
     resnet_forward(e, &s->res, *px, B, T, mask, *pa, *pb);
     float *t = *px;
     *px = *pa;
     *pa = t;
     for (int j = 0; j < e->cfg.n_blocks; j++)
-        xformer_forward(e, &s->xf[j], *px, s->res.dout, B, T, mask, *pb);
+        xformer_forward(e, &s->xf[j], *px, s->res.dout, B, T, mask, chunk, *pb);
 }
 
 static void time_embedding(flow_estimator *e, int B, const float *t) {
@@ -432,7 +462,27 @@ static void time_embedding(flow_estimator *e, int B, const float *t) {
 cv_status flow_estimator_forward(flow_estimator *e, int B, int T, const float *x,
                                  const float *mu, const float *t, const float *spks,
                                  const float *cond, const float *mask, float *out) {
+    return flow_estimator_forward_ex(e, B, T, x, mu, t, spks, cond, mask, false, out);
+}
+
+static cv_status field_forward(void *net, int B, int T, const float *x, const float *mu,
+                               const float *t, const float *spks, const float *cond,
+                               const float *mask, bool streaming, float *out) {
+    return flow_estimator_forward_ex(net, B, T, x, mu, t, spks, cond, mask, streaming, out);
+}
+
+flow_vector_field flow_estimator_field(flow_estimator *e) {
+    return (flow_vector_field){field_forward, e};
+}
+
+cv_status flow_estimator_forward_ex(flow_estimator *e, int B, int T, const float *x,
+                                    const float *mu, const float *t, const float *spks,
+                                    const float *cond, const float *mask, bool streaming,
+                                    float *out) {
     const flow_est_config *c = &e->cfg;
+    /* the reference's CausalConditionalDecoder uses the same chunk size at
+     * every resolution level */
+    const int chunk = streaming ? c->static_chunk_size : 0;
     int M = c->out_channels, ns = c->n_stages;
     if (B < 1 || T < 1 || c->in_channels != 4 * M)
         return cv_error(CV_INVALID_ARGUMENT, "flow estimator: bad input sizes");
@@ -472,13 +522,13 @@ cv_status flow_estimator_forward(flow_estimator *e, int B, int T, const float *x
     for (int i = 0; i < ns; i++) {
         const stage_w *s = &e->down[i];
         int Ti = Tl[i], d = s->res.dout;
-        stage_body(e, s, &px, &pa, &pb, B, Ti, ml[i]);
+        stage_body(e, s, &px, &pa, &pb, B, Ti, ml[i], chunk);
         memcpy(e->skip[i], px, (size_t)d * B * Ti * sizeof(float));
         seg_mul_mask(px, d, B * Ti, ml[i]);
         if (s->tail == TAIL_DOWN)
             seg_conv1d(px, d, B, Ti, s->tail_w.w, s->tail_w.b, d, 3, 2, 1, pa, e->work, 0);
         else
-            seg_conv1d(px, d, B, Ti, s->tail_w.w, s->tail_w.b, d, 3, 1, 1, pa, e->work, 0);
+            conv3(e, px, d, B, Ti, s->tail_w, d, pa);
         float *tmp = px;
         px = pa;
         pa = tmp;
@@ -486,7 +536,7 @@ cv_status flow_estimator_forward(flow_estimator *e, int B, int T, const float *x
     int Tc = Tl[ns - 1];
     const float *mc = ml[ns - 1];
     for (int i = 0; i < c->num_mid_blocks; i++)
-        stage_body(e, &e->mid[i], &px, &pa, &pb, B, Tc, mc);
+        stage_body(e, &e->mid[i], &px, &pa, &pb, B, Tc, mc, chunk);
     int cx = c->channels[ns - 1];
     for (int i = 0; i < ns; i++) {
         const stage_w *s = &e->up[i];
@@ -500,13 +550,13 @@ cv_status flow_estimator_forward(flow_estimator *e, int B, int T, const float *x
         float *tmp = px;
         px = pc;
         pc = tmp;
-        stage_body(e, s, &px, &pa, &pb, B, Ts, ml[lvl]);
+        stage_body(e, s, &px, &pa, &pb, B, Ts, ml[lvl], chunk);
         seg_mul_mask(px, d, B * Ts, ml[lvl]);
         if (s->tail == TAIL_UP) {
             seg_conv_transpose1d(px, d, B, Ts, s->tail_w.w, s->tail_w.b, d, 4, 2, 1, pa, e->work);
             Tc = 2 * Ts;
         } else {
-            seg_conv1d(px, d, B, Ts, s->tail_w.w, s->tail_w.b, d, 3, 1, 1, pa, e->work, 0);
+            conv3(e, px, d, B, Ts, s->tail_w, d, pa);
             Tc = Ts;
         }
         tmp = px;

@@ -1,7 +1,14 @@
-/* The flow-matching vector field network of CosyVoice-300M (the
- * "ConditionalDecoder" estimator): a 1-D U-Net of ResNet blocks and
- * transformer blocks conditioned on time, encoder output mu, speaker
- * embedding and prompt mel.
+/* The flow-matching vector field network of CosyVoice-300M and CosyVoice2
+ * (the "ConditionalDecoder" estimator and its causal form): a 1-D U-Net of
+ * ResNet blocks and transformer blocks conditioned on time, encoder output
+ * mu, speaker embedding and prompt mel.
+ *
+ * CosyVoice2's CausalConditionalDecoder is the same network configured
+ * `causal`: its kernel-3 convolutions see only the past (zero padding of
+ * 2 on the left), its blocks normalise with LayerNorm over channels instead
+ * of GroupNorm, and in streaming mode attention is restricted by the chunk
+ * mask of static_chunk_size frames (a frame sees its own chunk and every
+ * chunk before it).
  *
  * It always runs on B items at once in the [C][B*T] layout (seg_ops.h), so the
  * conditional and unconditional passes of classifier-free guidance cost one
@@ -9,8 +16,11 @@
 #ifndef CV_MODEL_FLOW_ESTIMATOR_H
 #define CV_MODEL_FLOW_ESTIMATOR_H
 
+#include <stdbool.h>
+
 #include "common/status.h"
-#include "model/v1/flow_weights.h"
+#include "model/blocks/flow_field.h"
+#include "model/blocks/flow_weights.h"
 
 #define FLOW_EST_MAX_STAGES 8
 
@@ -25,6 +35,8 @@ typedef struct flow_est_config {
     int head_dim;      /* attention_head_dim */
     int ff_mult;       /* FeedForward width multiplier (4 in the reference) */
     int groups;        /* GroupNorm groups of Block1D (8) */
+    bool causal;       /* CausalConditionalDecoder */
+    int static_chunk_size; /* frames per attention chunk when streaming (causal) */
 } flow_est_config;
 
 typedef struct flow_estimator flow_estimator;
@@ -43,6 +55,14 @@ void flow_estimator_free(flow_estimator *e);
 cv_status flow_estimator_forward(flow_estimator *e, int B, int T, const float *x,
                                  const float *mu, const float *t, const float *spks,
                                  const float *cond, const float *mask, float *out);
+/* The same in streaming mode when `streaming` (the chunk mask of
+ * static_chunk_size frames on every attention; a no-op without one). */
+cv_status flow_estimator_forward_ex(flow_estimator *e, int B, int T, const float *x,
+                                    const float *mu, const float *t, const float *spks,
+                                    const float *cond, const float *mask, bool streaming,
+                                    float *out);
+/* The estimator as the CFM sampler sees it (flow_cfm.h). */
+flow_vector_field flow_estimator_field(flow_estimator *e);
 
 /* Query rows per attention piece (pieces run in parallel); 0 (default)
  * picks the largest that keeps each product single-threaded in OpenBLAS.

@@ -1,8 +1,9 @@
-/* hift_config from the `hift` section of cosyvoice.yaml. Every size the
+/* hift_config from the `hift` section of cosyvoice*.yaml. Every size the
  * vocoder uses comes from here; the only defaults are those the reference
- * constructor has for keys a yaml may omit (lrelu_slope, audio_limit,
- * in_channels, nsf_*). */
+ * constructors have for keys a yaml may omit (lrelu_slope, audio_limit,
+ * in_channels, nsf_*, conv_pre_look_right). */
 #include <stdio.h>
+#include <string.h>
 
 #include "model/blocks/hift.h"
 #include "model/io/yaml_config.h"
@@ -27,6 +28,13 @@ cv_status hift_config_from_yaml(const yaml_config *y, hift_config *c)
     if (!yaml_config_has(y, "hift"))
         return cv_error(CV_INVALID_ARGUMENT, "cosyvoice.yaml: no hift section");
     *c = (hift_config){0};
+    const char *tag = yaml_config_tag(y, "hift");
+    c->causal = tag && strcmp(tag, "cosyvoice.hifigan.generator.CausalHiFTGenerator") == 0;
+    const char *f0 = yaml_config_tag(y, "hift.f0_predictor");
+    c->f0_causal = f0 && strcmp(f0, "cosyvoice.hifigan.f0_predictor.CausalConvRNNF0Predictor") == 0;
+    /* CausalHiFTGenerator.inference moves the predictor to float64 */
+    c->f0_double = c->causal;
+    c->conv_pre_look_right = c->causal ? (int)yaml_config_int(y, "hift.conv_pre_look_right", 4) : 0;
     c->in_channels = (int)yaml_config_int(y, "hift.in_channels", 80);
     c->base_channels = (int)yaml_config_int(y, "hift.base_channels", -1);
     c->nb_harmonics = (int)yaml_config_int(y, "hift.nb_harmonics", -1);
@@ -39,11 +47,20 @@ cv_status hift_config_from_yaml(const yaml_config *y, hift_config *c)
     c->n_fft = (int)yaml_config_int(y, "hift.istft_params.n_fft", -1);
     c->hop = (int)yaml_config_int(y, "hift.istft_params.hop_len", -1);
     c->f0_cond_channels = (int)yaml_config_int(y, "hift.f0_predictor.cond_channels", -1);
+    /* the reference's rule: SineGen at 22050 Hz, SineGen2 at any other rate */
+    c->sine = c->sampling_rate == 22050 ? HIFT_SINE_SAMPLES
+              : c->causal              ? HIFT_SINE_STAIRCASE
+                                       : HIFT_SINE_FRAMES;
     if (c->base_channels < 1 || c->nb_harmonics < 0 || c->sampling_rate < 1 ||
-        c->n_fft < 2 || c->hop < 1 || c->f0_cond_channels < 1)
+        c->n_fft < 2 || c->hop < 1 || c->f0_cond_channels < 1 || c->conv_pre_look_right < 0)
         return cv_error(CV_INVALID_ARGUMENT,
                         "cosyvoice.yaml: hift needs base_channels, nb_harmonics, "
                         "sampling_rate, istft_params and f0_predictor.cond_channels");
+
+    if (tag && !c->causal && strcmp(tag, "cosyvoice.hifigan.generator.HiFTGenerator") != 0)
+        return cv_error(CV_UNIMPLEMENTED, "yaml: hift class %s is not supported", tag);
+    if (f0 && !c->f0_causal && strcmp(f0, "cosyvoice.hifigan.f0_predictor.ConvRNNF0Predictor") != 0)
+        return cv_error(CV_UNIMPLEMENTED, "yaml: f0 predictor %s is not supported", f0);
 
     int nk;
     c->n_stages = int_list(y, "hift.upsample_rates", c->upsample_rates, HIFT_MAX_STAGES);

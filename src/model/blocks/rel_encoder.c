@@ -60,6 +60,18 @@ cv_status rel_encoder_forward(const rel_encoder *enc, const float *x, int T, flo
 cv_status rel_encoder_forward_chunked(const rel_encoder *enc, const float *x, int T, int chunk,
                                       float *y)
 {
+    if (T < 1) return cv_error(CV_INVALID_ARGUMENT, "encoder input is empty");
+    rel_embed(enc, x, T, y);
+    return rel_encoder_layers(enc, y, T, chunk);
+}
+
+void rel_encoder_embed(const rel_encoder *enc, const float *x, int T, float *h)
+{
+    rel_embed(enc, x, T, h);
+}
+
+cv_status rel_encoder_layers(const rel_encoder *enc, float *y, int T, int chunk)
+{
     if (chunk < 0) return cv_error(CV_INVALID_ARGUMENT, "negative chunk size");
     if (T < 1) return cv_error(CV_INVALID_ARGUMENT, "encoder input is empty");
     const rel_encoder_config *c = &enc->cfg;
@@ -80,14 +92,14 @@ cv_status rel_encoder_forward_chunked(const rel_encoder *enc, const float *x, in
         goto done;
     }
     rel_pos_sinusoids(enc, -neg, P_rows, pe);
-    rel_embed(enc, x, T, y);
     for (int l = 0; l < c->num_blocks && cv_is_ok(&s); l++) {
         const rel_layer *L = &enc->layers[l];
         rel_lin_apply(&L->pos, pe, P_rows, P, NULL);
         s = attention_block(enc, L, y, T, 0, k, v, k, v, T, P, P_rows, neg, chunk, NULL);
         if (cv_is_ok(&s)) s = rel_feed_forward(enc, L, y, T, NULL);
     }
-    if (cv_is_ok(&s)) nn_layer_norm(y, y, T, d, enc->after_norm.g, enc->after_norm.b, 1e-5f);
+    if (cv_is_ok(&s) && !c->no_final_norm)
+        nn_layer_norm(y, y, T, d, enc->after_norm.g, enc->after_norm.b, 1e-5f);
 done:
     free(pe), free(P), free(k), free(v);
     return s;

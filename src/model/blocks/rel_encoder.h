@@ -64,6 +64,12 @@ typedef struct rel_encoder_config {
     rel_enc_input input_layer;
     rel_enc_activation activation;
     int static_chunk_size; /* 0: full attention in rel_encoder_forward */
+    /* Names inside the prefix, for a stack that is one part of a bigger
+     * encoder (CosyVoice2's UpsampleConformerEncoder has "embed" +
+     * "encoders" and "up_embed" + "up_encoders" + "after_norm"): NULL means
+     * "embed" / "encoders"; no_final_norm for a stack without after_norm. */
+    const char *embed_name, *layers_name;
+    bool no_final_norm;
 } rel_encoder_config;
 
 /* Defaults of the reference classes for `kind` (activation swish for the
@@ -97,6 +103,16 @@ cv_status rel_encoder_forward(const rel_encoder *enc, const float *x, int T, flo
  * static_chunk_size (1 = causal, 0 = full). */
 cv_status rel_encoder_forward_chunked(const rel_encoder *enc, const float *x, int T, int chunk,
                                       float *y);
+
+/* The two halves of rel_encoder_forward_chunked, for networks that put
+ * something between them (the pre-look-ahead layer of CosyVoice2's flow
+ * encoder): the input embedding x [T][input_size] -> h [T][output_size]
+ * (Linear, LayerNorm, * sqrt(d); frame by frame, so look-ahead frames can be
+ * embedded with the rest), then the layers (and the final LayerNorm unless
+ * the config has none) in place on h [T][output_size] under the chunk
+ * mask (0 = full attention). */
+void rel_encoder_embed(const rel_encoder *enc, const float *x, int T, float *h);
+cv_status rel_encoder_layers(const rel_encoder *enc, float *h, int T, int chunk);
 
 /* Incremental decoding state with room for max_len frames in all. One-frame
  * steps split their matrix-vector products over `pool` (borrowed, may be

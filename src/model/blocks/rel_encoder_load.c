@@ -104,7 +104,7 @@ static cv_status bind_layer(const pt_dict *sd, const char *prefix, int i,
                             const rel_encoder_config *c, rel_layer *L)
 {
     char p[160];
-    snprintf(p, sizeof p, "%sencoders.%d.", prefix, i);
+    snprintf(p, sizeof p, "%s%s.%d.", prefix, c->layers_name ? c->layers_name : "encoders", i);
     int d = c->output_size, dk = d / c->attention_heads;
     bool conf = c->kind == REL_ENC_CONFORMER;
     cv_status s;
@@ -154,9 +154,14 @@ cv_status rel_encoder_load(const pt_dict *sd, const char *prefix,
     float k = (float)(-(log(10000.0) / d));
     for (int i = 0; i < d / 2; i++) enc->div_term[i] = expf((float)(2 * i) * k);
 
-    s = bind_lin(sd, prefix, "embed.out.0", c->input_size, d, true, &enc->embed);
-    if (cv_is_ok(&s)) s = bind_norm(sd, prefix, "embed.out.1", d, &enc->embed_norm);
-    if (cv_is_ok(&s)) s = bind_norm(sd, prefix, "after_norm", d, &enc->after_norm);
+    char e0[96], e1[96];
+    const char *en = c->embed_name ? c->embed_name : "embed";
+    snprintf(e0, sizeof e0, "%s.out.0", en);
+    snprintf(e1, sizeof e1, "%s.out.1", en);
+    s = bind_lin(sd, prefix, e0, c->input_size, d, true, &enc->embed);
+    if (cv_is_ok(&s)) s = bind_norm(sd, prefix, e1, d, &enc->embed_norm);
+    if (cv_is_ok(&s) && !c->no_final_norm)
+        s = bind_norm(sd, prefix, "after_norm", d, &enc->after_norm);
     for (int i = 0; i < c->num_blocks && cv_is_ok(&s); i++)
         s = bind_layer(sd, prefix, i, c, &enc->layers[i]);
     if (!cv_is_ok(&s)) {

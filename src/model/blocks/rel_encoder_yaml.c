@@ -12,7 +12,6 @@ static const char *key(char *buf, size_t cap, const char *path, const char *k)
 cv_status rel_encoder_config_from_yaml(const yaml_config *y, const char *path,
                                        rel_encoder_config *out)
 {
-    char b[256];
     const char *tag = yaml_config_tag(y, path);
     rel_enc_kind kind;
     if (tag && strcmp(tag, "cosyvoice.transformer.encoder.ConformerEncoder") == 0)
@@ -22,6 +21,13 @@ cv_status rel_encoder_config_from_yaml(const yaml_config *y, const char *path,
     else
         return cv_error(CV_UNIMPLEMENTED, "%s: encoder class %s is not supported", path,
                         tag ? tag : "(none)");
+    return rel_encoder_config_from_yaml_as(y, path, kind, out);
+}
+
+cv_status rel_encoder_config_from_yaml_as(const yaml_config *y, const char *path,
+                                          rel_enc_kind kind, rel_encoder_config *out)
+{
+    char b[256];
     bool conf = kind == REL_ENC_CONFORMER;
     rel_encoder_config c = rel_encoder_config_default(kind);
     /* defaults of the reference's BaseEncoder/ConformerEncoder/TransformerEncoder */

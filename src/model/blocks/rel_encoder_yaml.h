@@ -14,5 +14,10 @@
 
 cv_status rel_encoder_config_from_yaml(const yaml_config *y, const char *path,
                                        rel_encoder_config *out);
+/* The same for a node of another class with the keys and defaults of
+ * `kind`'s class (CosyVoice2's UpsampleConformerEncoder is a
+ * ConformerEncoder's keys around two stacks). */
+cv_status rel_encoder_config_from_yaml_as(const yaml_config *y, const char *path,
+                                          rel_enc_kind kind, rel_encoder_config *out);
 
 #endif

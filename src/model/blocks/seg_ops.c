@@ -21,10 +21,16 @@ static void fill_bias(float *Y, int cout, int N, const float *bias) {
 
 void seg_conv1d(const float *X, int cin, int B, int T, const float *W, const float *bias,
                 int cout, int k, int stride, int pad, float *Y, float *work, int accumulate) {
-    int tout = (T + 2 * pad - k) / stride + 1;
+    seg_conv1d_lr(X, cin, B, T, W, bias, cout, k, stride, pad, pad, Y, work, accumulate);
+}
+
+void seg_conv1d_lr(const float *X, int cin, int B, int T, const float *W, const float *bias,
+                   int cout, int k, int stride, int pad, int pad_right, float *Y, float *work,
+                   int accumulate) {
+    int tout = (T + pad + pad_right - k) / stride + 1;
     int N = B * tout;
     const float *cols = X;
-    if (!(k == 1 && stride == 1 && pad == 0)) {
+    if (!(k == 1 && stride == 1 && pad == 0 && pad_right == 0)) {
         /* im2col, each batch segment padded on its own */
         for (int ci = 0; ci < cin; ci++) {
             const float *x = X + (size_t)ci * B * T;

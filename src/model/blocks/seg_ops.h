@@ -21,6 +21,13 @@
 void seg_conv1d(const float *X, int cin, int B, int T, const float *W, const float *bias,
                 int cout, int k, int stride, int pad, float *Y, float *work, int accumulate);
 size_t seg_conv1d_work(int cin, int B, int T, int k, int stride, int pad);
+/* The same with zero padding pad on the left and pad_right on the right
+ * (a causal convolution: pad = k - 1, pad_right = 0); Tout = (T + pad +
+ * pad_right - k) / stride + 1, work as seg_conv1d_work(.., (pad+pad_right)/2)
+ * for an even total. */
+void seg_conv1d_lr(const float *X, int cin, int B, int T, const float *W, const float *bias,
+                   int cout, int k, int stride, int pad, int pad_right, float *Y, float *work,
+                   int accumulate);
 
 /* ConvTranspose1d (weights [cin][cout][k], PyTorch layout):
  * Tout = (T-1)*stride - 2*pad + k. `work` holds cout*k*B*T floats. */

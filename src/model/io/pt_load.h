@@ -49,4 +49,13 @@ void pt_free(pt_dict *d);
  * g's shape). The folded tensor takes the place of the first of the pair. */
 cv_status pt_fold_weight_norm(pt_dict *d);
 
+/* The weight of module `stem` (e.g. "f0_predictor.condnet.0") in float64,
+ * as the reference computes it once the module is cast to float64: from a
+ * weight-norm pair still in `d` (not folded yet) g * v / ||v|| is taken in
+ * double precision; a plain "<stem>.weight" is converted. *out is
+ * malloc'ed with the weight's element count in *numel and its shape in
+ * shape[] (PT_MAX_DIMS entries, *ndim of them). */
+cv_status pt_weight_f64(const pt_dict *d, const char *stem, double **out, int64_t *numel,
+                        int64_t *shape, int *ndim);
+
 #endif

@@ -2,6 +2,7 @@
  * parametrizations successor) into plain weights at load time, so the
  * engine only ever sees X.weight = g * v / ||v||. */
 #include <math.h>
+#include <stdio.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,5 +124,58 @@ cv_status pt_fold_weight_norm(pt_dict *d)
             if (vi < k) k--; /* the slot k now holds the next unexamined item */
         }
     }
+    return cv_ok();
+}
+
+cv_status pt_weight_f64(const pt_dict *d, const char *stem, double **out, int64_t *numel,
+                        int64_t *shape, int *ndim)
+{
+    *out = NULL;
+    char gname[256], vname[256];
+    const pt_tensor *g = NULL, *v = NULL;
+    for (size_t f = 0; f < sizeof forms / sizeof forms[0] && !g; f++) {
+        snprintf(gname, sizeof gname, "%s%s", stem, forms[f].g);
+        snprintf(vname, sizeof vname, "%s%s", stem, forms[f].v);
+        g = pt_find(d, gname);
+        v = pt_find(d, vname);
+        if (!g || !v) g = v = NULL;
+    }
+    const pt_tensor *w = v;
+    if (!w) {
+        snprintf(gname, sizeof gname, "%s.weight", stem);
+        w = pt_find(d, gname);
+    }
+    if (!w || w->idata) return cv_error(CV_NOT_FOUND, "weight of %s missing", stem);
+    int64_t n = pt_numel(w);
+    double *o = malloc((size_t)(n > 0 ? n : 1) * sizeof *o);
+    if (!o) return cv_error(CV_RESOURCE_EXHAUSTED, "out of memory");
+    for (int64_t i = 0; i < n; i++) o[i] = w->data[i];
+    if (g) {
+        int dim = kept_dim(g, v);
+        if (dim == -2 || g->idata) {
+            free(o);
+            return cv_error(CV_INVALID_ARGUMENT, "weight norm: shapes of '%s' and '%s' do not fit",
+                            gname, vname);
+        }
+        int64_t outer = 1, inner = 1, dd = dim < 0 ? 1 : v->shape[dim];
+        if (dim < 0) inner = n;
+        for (int k = 0; dim >= 0 && k < dim; k++) outer *= v->shape[k];
+        for (int k = dim + 1; dim >= 0 && k < v->ndim; k++) inner *= v->shape[k];
+        for (int64_t j = 0; j < dd; j++) {
+            double ss = 0.0;
+            for (int64_t oi = 0; oi < outer; oi++)
+                for (int64_t i = 0; i < inner; i++) {
+                    double x = o[(oi * dd + j) * inner + i];
+                    ss += x * x;
+                }
+            double scale = (double)g->data[dim < 0 ? 0 : j] / sqrt(ss);
+            for (int64_t oi = 0; oi < outer; oi++)
+                for (int64_t i = 0; i < inner; i++) o[(oi * dd + j) * inner + i] *= scale;
+        }
+    }
+    *out = o;
+    *numel = n;
+    *ndim = w->ndim;
+    for (int k = 0; k < w->ndim && k < PT_MAX_DIMS; k++) shape[k] = w->shape[k];
     return cv_ok();
 }

@@ -5,6 +5,8 @@
 #include "model/io/yaml_config.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -316,24 +318,117 @@ static const yaml_node_t *find(const yaml_config *c, const char *path, int *idp)
     return node_at(c, id);
 }
 
+/* The scalar's text (interpolated for a !ref with text around its
+ * references) and its node id. */
+static const char *scalar_id(const yaml_config *c, const char *path, int *id)
+{
+    const yaml_node_t *n = find(c, path, id);
+    if (!n || n->type != YAML_SCALAR_NODE) return NULL;
+    return c->text[*id - 1] ? c->text[*id - 1] : (const char *)n->data.scalar.value;
+}
+
 static const char *scalar(const yaml_config *c, const char *path)
 {
     int id = 0;
-    const yaml_node_t *n = find(c, path, &id);
-    if (!n || n->type != YAML_SCALAR_NODE) return NULL;
-    return c->text[id - 1] ? c->text[id - 1] : (const char *)n->data.scalar.value;
+    return scalar_id(c, path, &id);
 }
 
 bool yaml_config_has(const yaml_config *c, const char *path) { return find(c, path, NULL) != NULL; }
 
+/* Integer arithmetic of an interpolated !ref such as "<chunk_size> *
+ * <token_mel_ratio>" once the references are replaced ("25 * 2"):
+ * HyperPyYAML evaluates such text, so we do for + - * // and parentheses.
+ * Recursive descent; false on anything else or on overflow. */
+typedef struct int_expr {
+    const char *p;
+    int depth;
+} int_expr;
+
+static bool expr_sum(int_expr *e, long *out);
+
+static void expr_space(int_expr *e)
+{
+    while (*e->p == ' ' || *e->p == '\t') e->p++;
+}
+
+static bool expr_atom(int_expr *e, long *out)
+{
+    expr_space(e);
+    if (*e->p == '(') {
+        if (++e->depth > 16) return false;
+        e->p++;
+        if (!expr_sum(e, out)) return false;
+        expr_space(e);
+        if (*e->p != ')') return false;
+        e->p++;
+        e->depth--;
+        return true;
+    }
+    if (*e->p == '-') {
+        e->p++;
+        long v;
+        if (!expr_atom(e, &v) || v == LONG_MIN) return false;
+        *out = -v;
+        return true;
+    }
+    if (*e->p < '0' || *e->p > '9') return false;
+    char *end;
+    errno = 0;
+    *out = strtol(e->p, &end, 10);
+    e->p = end;
+    return errno == 0;
+}
+
+static bool expr_product(int_expr *e, long *out)
+{
+    if (!expr_atom(e, out)) return false;
+    for (;;) {
+        expr_space(e);
+        bool div = e->p[0] == '/' && e->p[1] == '/';
+        if (*e->p != '*' && !div) return true;
+        e->p += div ? 2 : 1;
+        long r;
+        if (!expr_atom(e, &r)) return false;
+        if (div) {
+            if (r == 0 || (*out == LONG_MIN && r == -1)) return false;
+            long q = *out / r; /* Python's // rounds towards -inf */
+            if ((*out % r != 0) && ((*out < 0) != (r < 0))) q--;
+            *out = q;
+        } else if (__builtin_mul_overflow(*out, r, out)) {
+            return false;
+        }
+    }
+}
+
+static bool expr_sum(int_expr *e, long *out)
+{
+    if (!expr_product(e, out)) return false;
+    for (;;) {
+        expr_space(e);
+        char op = *e->p;
+        if (op != '+' && op != '-') return true;
+        e->p++;
+        long r;
+        if (!expr_product(e, &r)) return false;
+        if (op == '+' ? __builtin_add_overflow(*out, r, out) : __builtin_sub_overflow(*out, r, out))
+            return false;
+    }
+}
+
 long yaml_config_int(const yaml_config *c, const char *path, long def)
 {
-    const char *s = scalar(c, path);
+    int id = 0;
+    const char *s = scalar_id(c, path, &id);
     if (!s || !*s) return def;
     char *end;
     errno = 0;
     long v = strtol(s, &end, 10);
-    return errno || *end ? def : v;
+    if (!errno && !*end) return v;
+    if (!c->text[id - 1]) return def; /* plain text is never evaluated */
+    int_expr e = {s, 0};
+    if (!expr_sum(&e, &v)) return def;
+    expr_space(&e);
+    return *e.p ? def : v;
 }
 
 double yaml_config_float(const yaml_config *c, const char *path, double def)

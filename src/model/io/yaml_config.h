@@ -24,7 +24,10 @@ cv_status yaml_config_load_memory(const char *text, size_t len, const char *name
 void yaml_config_free(yaml_config *c);
 
 bool yaml_config_has(const yaml_config *c, const char *path);
-/* Scalars; `def` when the path is missing or the value does not parse. */
+/* Scalars; `def` when the path is missing or the value does not parse.
+ * An integer given as interpolated !ref arithmetic ("!ref <chunk_size> *
+ * <token_mel_ratio>", evaluated by HyperPyYAML) is evaluated too
+ * (+ - * // and parentheses). */
 long yaml_config_int(const yaml_config *c, const char *path, long def);
 double yaml_config_float(const yaml_config *c, const char *path, double def); /* accepts "1e-06" */
 bool yaml_config_bool(const yaml_config *c, const char *path, bool def);      /* True/False, true/false */

@@ -6,7 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "model/v1/flow_weights.h"
+#include "model/blocks/flow_common.h"
+#include "model/blocks/flow_weights.h"
 #include "model/v1/length_regulator.h"
 
 struct flow_model {
@@ -69,15 +70,9 @@ void flow_output_free(flow_output *out) {
     memset(out, 0, sizeof *out);
 }
 
-/* spks = Linear(x / max(||x||, 1e-12)) */
 static void speaker_projection(const flow_model *m, const float *emb, float *spks) {
-    int E = m->cfg.spk_embed_dim, D = m->cfg.output_size;
-    double ss = 0.0;
-    for (int i = 0; i < E; i++) ss += (double)emb[i] * emb[i];
-    float nrm = (float)sqrt(ss);
-    float inv = 1.0f / (nrm > 1e-12f ? nrm : 1e-12f);
-    memcpy(spks, m->spk_b, (size_t)D * sizeof(float));
-    cblas_sgemv(CblasRowMajor, CblasNoTrans, D, E, inv, m->spk_w, E, emb, 1, 1.0f, spks, 1);
+    flow_speaker_projection(m->spk_w, m->spk_b, m->cfg.output_size, m->cfg.spk_embed_dim, emb,
+                            spks);
 }
 
 static cv_status check_input(const flow_model *m, const flow_input *in) {
@@ -123,12 +118,7 @@ cv_status flow_inference(flow_model *m, const flow_input *in, nn_noise *noise,
         goto done;
     }
     speaker_projection(m, in->embedding, spks);
-    /* token embedding (negative ids clamp to 0, as the reference does) */
-    for (int i = 0; i < L; i++) {
-        int32_t t = i < n1 ? in->prompt_tokens[i] : in->tokens[i - n1];
-        if (t < 0) t = 0;
-        memcpy(emb + (size_t)i * E, m->embed + (size_t)t * E, (size_t)E * sizeof(float));
-    }
+    flow_embed_tokens(m->embed, E, in->prompt_tokens, n1, in->tokens, in->n_tokens, emb);
     st = rel_encoder_forward(m->enc, emb, L, enc);
     if (!cv_is_ok(&st)) goto done;
     /* encoder_proj: h[L][D] = enc[L][H] W^T + b */
@@ -144,7 +134,8 @@ cv_status flow_inference(flow_model *m, const flow_input *in, nn_noise *noise,
     st = flow_cfm_cache(x, mu, D, T, in->cache, in->cache_frames, mel1, &out->cache,
                         &out->cache_frames);
     if (!cv_is_ok(&st)) goto done;
-    st = flow_cfm_solve(m->est, &c->cfm, D, T, mu, NULL, spks, cond, in->stop, x);
+    flow_vector_field vf = flow_estimator_field(m->est);
+    st = flow_cfm_solve(&vf, &c->cfm, D, T, mu, NULL, spks, cond, false, in->stop, x);
     if (!cv_is_ok(&st)) goto done;
     out->mel = malloc((size_t)D * mel2 * sizeof(float));
     if (!out->mel) {

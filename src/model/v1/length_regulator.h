@@ -7,7 +7,7 @@
 #define CV_MODEL_LENGTH_REGULATOR_H
 
 #include "common/status.h"
-#include "model/v1/flow_weights.h"
+#include "model/blocks/flow_weights.h"
 
 typedef struct length_regulator {
     int channels;  /* = out channels (80) */

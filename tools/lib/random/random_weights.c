@@ -76,11 +76,14 @@ cv_status rw_add_rel_encoder(pt_dict *d, const char *prefix, const rel_encoder_c
         s = (x);                     \
         if (!cv_is_ok(&s)) return s; \
     } while (0)
-    TRY(rw_add_linear(d, prefix, "embed.out.0", c->input_size, dm, true, rng));
-    TRY(rw_add_norm(d, prefix, "embed.out.1", dm, rng));
-    TRY(rw_add_norm(d, prefix, "after_norm", dm, rng));
+    const char *en = c->embed_name ? c->embed_name : "embed";
+    snprintf(p, sizeof p, "%s.out.0", en);
+    TRY(rw_add_linear(d, prefix, p, c->input_size, dm, true, rng));
+    snprintf(p, sizeof p, "%s.out.1", en);
+    TRY(rw_add_norm(d, prefix, p, dm, rng));
+    if (!c->no_final_norm) TRY(rw_add_norm(d, prefix, "after_norm", dm, rng));
     for (int i = 0; i < c->num_blocks; i++) {
-        snprintf(p, sizeof p, "%sencoders.%d.", prefix, i);
+        snprintf(p, sizeof p, "%s%s.%d.", prefix, c->layers_name ? c->layers_name : "encoders", i);
         float a = 1.0f / sqrtf((float)dk);
         TRY(rw_add(d, p, "self_attn.pos_bias_u", 2, (int64_t[]){H, dk}, 0.0f, a, rng));
         TRY(rw_add(d, p, "self_attn.pos_bias_v", 2, (int64_t[]){H, dk}, 0.0f, a, rng));

@@ -1,5 +1,5 @@
 /* Shape-checked weight lookup for the flow model. */
-#include "model/v1/flow_weights.h"
+#include "model/blocks/flow_weights.h"
 
 #include <stdio.h>
 

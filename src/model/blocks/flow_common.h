@@ -1,0 +1,19 @@
+/* Small steps every CosyVoice flow takes the same way around its encoder
+ * and sampler. */
+#ifndef CV_MODEL_FLOW_COMMON_H
+#define CV_MODEL_FLOW_COMMON_H
+
+#include <stdint.h>
+
+/* spks[D] = W (x / max(||x||, 1e-12)) + b: F.normalize then
+ * spk_embed_affine_layer. W [D][E]. */
+void flow_speaker_projection(const float *W, const float *b, int D, int E, const float *x,
+                             float *spks);
+
+/* rows[n][E] = table[max(token, 0)] for prompt tokens then tokens (the
+ * reference clamps padding ids, -1, to 0). Ids must be < the table's rows
+ * (checked by the caller). */
+void flow_embed_tokens(const float *table, int E, const int32_t *prompt, int n_prompt,
+                       const int32_t *tokens, int n_tokens, float *rows);
+
+#endif
