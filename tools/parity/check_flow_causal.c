@@ -98,7 +98,8 @@ static void run_flow(parity_ctx *ctx)
     }
     pt_dict sd = {0};
     causal_flow *f = NULL;
-    nn_noise *noise = nn_noise_det_new();
+    nn_noise *noise = parity_noise(ctx);
+    if (!noise) return;
     cv_status st = pt_load(parity_path(ctx, "flow.pt", path, sizeof path), &sd);
     if (cv_is_ok(&st)) st = parity_open_causal_flow(ctx, &sd, noise, &f);
     if (!cv_is_ok(&st)) {

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "model/blocks/flow_cfm.h"
+#include "nn/noise.h"
 #include "nn/scratch.h"
 #include "parity.h"
 
@@ -43,6 +45,66 @@ int32_t *parity_tokens(const npy_array *a)
     for (size_t i = 0; t && i < a->count; i++)
         t[i] = a->idata ? (int32_t)a->idata[i] : (int32_t)a->data[i];
     return t;
+}
+
+typedef struct golden_noise {
+    nn_noise base; /* first: nn_noise* and golden_noise* convert */
+    nn_noise *det;
+    npy_array z;   /* [1][M][T0] */
+} golden_noise;
+
+static void gn_normal(nn_noise *self, float *out, size_t n, double salt)
+{
+    nn_noise *det = ((golden_noise *)self)->det;
+    det->normal(det, out, n, salt);
+}
+
+static void gn_uniform(nn_noise *self, float *out, size_t n, float lo, float hi)
+{
+    nn_noise *det = ((golden_noise *)self)->det;
+    det->uniform(det, out, n, lo, hi);
+}
+
+static void gn_fixed(const nn_noise *self, float *out, size_t first, size_t n, double salt,
+                     nn_dist dist)
+{
+    const golden_noise *g = (const golden_noise *)self;
+    if (salt != NN_NOISE_SALT_FLOW || dist != NN_DIST_NORMAL || !g->z.data) {
+        g->det->fixed(g->det, out, first, n, salt, dist);
+        return;
+    }
+    size_t T0 = (size_t)g->z.shape[2];
+    for (size_t i = 0; i < n; i++) {
+        size_t k = first + i, c = k / FLOW_NOISE_FRAMES, t = k % FLOW_NOISE_FRAMES;
+        out[i] = t < T0 && c < (size_t)g->z.shape[1] ? g->z.data[c * T0 + t] : NAN;
+    }
+}
+
+static void gn_destroy(nn_noise *self)
+{
+    golden_noise *g = (golden_noise *)self;
+    nn_noise_free(g->det);
+    npy_free(&g->z);
+    free(g);
+}
+
+nn_noise *parity_noise(parity_ctx *ctx)
+{
+    golden_noise *g = calloc(1, sizeof *g);
+    if (g) g->det = nn_noise_det_new();
+    if (!g || !g->det) {
+        free(g);
+        parity_fail(ctx, "noise", "out of memory");
+        return NULL;
+    }
+    g->base = (nn_noise){gn_normal, gn_uniform, gn_fixed, gn_destroy};
+    char name[PARITY_NAME_MAX];
+    if (ctx->family == CV_FAMILY_V3 && parity_has(ctx, parity_name(ctx, "flow_z", name)) &&
+        (!parity_load(ctx, name, &g->z) || g->z.ndim != 3)) {
+        gn_destroy(&g->base);
+        return NULL;
+    }
+    return &g->base;
 }
 
 const char *parity_path(const parity_ctx *ctx, const char *file, char *buf, size_t cap)

@@ -48,6 +48,14 @@ json_t *parity_manifest(parity_ctx *ctx);
  * unless out of memory, also for an empty array). */
 int32_t *parity_tokens(const npy_array *a);
 
+/* The golden data's noise: det_noise everywhere, except that the flow's
+ * fixed buffer comes from prefix + "flow_z" [1, M, T0] when the directory
+ * has it (CosyVoice3's golden data keeps the reference's torch.randn
+ * buffer: element c * FLOW_NOISE_FRAMES + t is flow_z[c][t], NaN past T0
+ * so a longer call shows). NULL on failure (reported). */
+typedef struct nn_noise nn_noise;
+nn_noise *parity_noise(parity_ctx *ctx);
+
 /* "<dir>/<file>" into buf. */
 const char *parity_path(const parity_ctx *ctx, const char *file, char *buf, size_t cap);
 /* Whether <dir>/<name>.npy exists. */

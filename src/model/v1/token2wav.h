@@ -22,6 +22,8 @@
 #include "common/stop.h"
 #include "model/v1/flow_pool.h"
 #include "model/blocks/hift.h"
+#include "model/blocks/t2w_fade.h"
+#include "model/blocks/t2w_loop.h"
 #include "nn/noise.h"
 
 typedef struct t2w_params {
@@ -44,26 +46,6 @@ t2w_params t2w_params_default(int frame_rate, int sample_rate, int samples_per_f
 /* Checks the parameters against each other (CV_INVALID_ARGUMENT). */
 cv_status t2w_params_check(const t2w_params *p);
 
-/* What a call conditions the flow on (borrowed for the state's life). */
-typedef struct t2w_prompt {
-    const int32_t *tokens; /* flow prompt speech tokens, may be NULL if n_tokens == 0 */
-    int n_tokens;
-    const float *feat;     /* prompt mel [n_frames][80] */
-    int n_frames;
-    const float *embedding; /* speaker x-vector [spk_embed_dim] */
-} t2w_prompt;
-
-/* Seconds spent per stage (accumulated over chunks): wall clock, and the
- * process's CPU time over the same interval (all threads; includes other
- * work of the process running meanwhile, e.g. the LM when streaming). */
-typedef struct t2w_timing {
-    double flow, vocoder;
-    double flow_cpu, vocoder_cpu;
-} t2w_timing;
-
-/* CPU seconds used by the process so far. */
-double t2w_process_cpu(void);
-
 typedef struct t2w_state t2w_state;
 
 /* noise is borrowed (one per call). */
@@ -82,16 +64,5 @@ void t2w_set_stop(t2w_state *s, const cv_stop *stop);
  * receives float samples at the vocoder's rate. timing may be NULL. */
 cv_status t2w_step(t2w_state *s, const int32_t *tokens, int n, bool finalize, float speed,
                    float **speech, int *n_speech, t2w_timing *timing);
-
-/* mel [C][T] -> [C][int(T / speed)] by linear interpolation with
- * half-pixel centres (torch's F.interpolate(mode='linear')). *out malloc'ed. */
-cv_status t2w_time_stretch(const float *mel, int C, int T, float speed, float **out, int *T_out);
-
-/* The reference's fade_in_out: the first n (<= half) values of a[] become
- * a[i] * w[i] + b[i] * w[half + i], w being a symmetric Hamming window of
- * 2 * half and b[] the `half` values the previous piece held back. */
-void t2w_fade_in_out(float *a, const float *b, int n, int half, const double *window);
-/* np.hamming(n) into w[n]. */
-void t2w_hamming(double *w, int n);
 
 #endif

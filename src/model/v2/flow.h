@@ -9,6 +9,7 @@
 #include "common/status.h"
 #include "model/blocks/causal_flow.h"
 #include "model/blocks/flow_estimator.h"
+#include "model/blocks/instance_pool.h"
 #include "model/io/yaml_config.h"
 #include "model/v2/upsample_encoder.h"
 
@@ -26,5 +27,11 @@ cv_status flow2_config_from_yaml(const yaml_config *y, flow2_config *cfg);
  * buffer comes from `noise`'s fixed draws. */
 cv_status flow2_load(const pt_dict *sd, const flow2_config *cfg, const nn_noise *noise,
                      causal_flow **out);
+
+/* A pool of such flows (instance_pool.h) for concurrent calls; sd, cfg
+ * and noise are borrowed for the pool's life. Free it with
+ * instance_pool_free(pool, free). */
+cv_status flow2_pool_new(const pt_dict *sd, const flow2_config *cfg, const nn_noise *noise,
+                         instance_pool **out);
 
 #endif

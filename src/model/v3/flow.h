@@ -8,6 +8,7 @@
 
 #include "common/status.h"
 #include "model/blocks/causal_flow.h"
+#include "model/blocks/instance_pool.h"
 #include "model/io/yaml_config.h"
 #include "model/v3/dit.h"
 
@@ -23,5 +24,12 @@ cv_status flow3_config_from_yaml(const yaml_config *y, flow3_config *cfg);
  * buffer comes from `noise`'s fixed draws. */
 cv_status flow3_load(const pt_dict *sd, const flow3_config *cfg, const nn_noise *noise,
                      causal_flow **out);
+
+/* A pool of such flows (instance_pool.h) for concurrent calls; sd, cfg
+ * and noise are borrowed for the pool's life. Free it with
+ * instance_pool_free(pool, free). (The DiT itself keeps no scratch; the
+ * pool is for the shared interface and the flow's noise buffer.) */
+cv_status flow3_pool_new(const pt_dict *sd, const flow3_config *cfg, const nn_noise *noise,
+                         instance_pool **out);
 
 #endif
