@@ -20,6 +20,7 @@ static const parity_group *const GROUPS[] = {
     &parity_group_flow_causal,
     &parity_group_llm,
     &parity_group_stream,
+    &parity_group_stream_causal,
     &parity_group_frontend,
 };
 #define N_GROUPS (sizeof GROUPS / sizeof GROUPS[0])
@@ -150,11 +151,17 @@ void parity_report(parity_ctx *ctx, const char *name, double max_err)
 
 void parity_report_tol(parity_ctx *ctx, const char *name, double max_err, double tol)
 {
-    bool ok = max_err <= tol;
+    parity_report_metric(ctx, name, "max_abs_err", max_err, tol);
+}
+
+void parity_report_metric(parity_ctx *ctx, const char *name, const char *metric, double value,
+                          double tol)
+{
+    bool ok = value <= tol;
     if (tol == PARITY_TOLERANCE)
-        printf("%-24s max_abs_err=%.3e  %s\n", name, max_err, ok ? "ok" : "FAIL");
+        printf("%-24s %s=%.3e  %s\n", name, metric, value, ok ? "ok" : "FAIL");
     else
-        printf("%-24s max_abs_err=%.3e  %s (tolerance %.0e)\n", name, max_err, ok ? "ok" : "FAIL",
+        printf("%-24s %s=%.3e  %s (tolerance %.0e)\n", name, metric, value, ok ? "ok" : "FAIL",
                tol);
     ctx->checks++;
     if (!ok) ctx->failures++;

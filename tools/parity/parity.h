@@ -70,6 +70,9 @@ double parity_max_abs(const float *a, const float *b, size_t n);
 void parity_report(parity_ctx *ctx, const char *name, double max_err);
 /* Same against a tolerance other than PARITY_TOLERANCE (printed). */
 void parity_report_tol(parity_ctx *ctx, const char *name, double max_err, double tol);
+/* The same for another measure than the max abs error ("rms_err"). */
+void parity_report_metric(parity_ctx *ctx, const char *name, const char *metric, double value,
+                          double tol);
 /* A check that could not run for lack of data (not a failure). */
 void parity_skip(parity_ctx *ctx, const char *name, const char *why);
 /* A check that could not run because something went wrong (a failure). */
