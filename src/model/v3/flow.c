@@ -35,6 +35,9 @@ cv_status flow3_config_from_yaml(const yaml_config *y, flow3_config *c)
         yaml_config_int(y, F "pre_lookahead_layer.in_channels", f->input_size) != f->input_size)
         return cv_error(CV_INVALID_ARGUMENT, "cosyvoice3.yaml: pre_lookahead_layer does not fit "
                         "the flow's input_size and pre_lookahead_len");
+    c->pre_lookahead_channels = (int)yaml_config_int(y, F "pre_lookahead_layer.channels", -1);
+    if (c->pre_lookahead_channels < 1)
+        return cv_error(CV_INVALID_ARGUMENT, "cosyvoice3.yaml: flow.pre_lookahead_layer.channels missing");
     /* the embeddings are the decoder's mu as they are */
     if (f->input_size != f->output_size)
         return cv_error(CV_INVALID_ARGUMENT,
@@ -90,6 +93,9 @@ cv_status flow3_load(const pt_dict *sd, const flow3_config *cfg, const nn_noise 
     e->ratio = cfg->flow.token_mel_ratio;
     cv_status st = pre_lookahead_bind(&e->look, sd, "pre_lookahead_layer.",
                                       cfg->flow.pre_lookahead_len, cfg->flow.input_size);
+    if (cv_is_ok(&st) && e->look.channels != cfg->pre_lookahead_channels)
+        st = cv_error(CV_INVALID_ARGUMENT, "flow.pt: the pre-look-ahead layer has %d channels, "
+                      "cosyvoice3.yaml says %d", e->look.channels, cfg->pre_lookahead_channels);
     dit *d = NULL;
     if (cv_is_ok(&st)) st = dit_load(sd, "decoder.estimator.", &cfg->dit, &d);
     if (!cv_is_ok(&st)) {

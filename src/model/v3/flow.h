@@ -14,6 +14,7 @@
 
 typedef struct flow3_config {
     causal_flow_config flow;
+    int pre_lookahead_channels; /* flow.pre_lookahead_layer.channels (1024) */
     dit_config dit;
 } flow3_config;
 
