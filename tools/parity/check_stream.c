@@ -21,38 +21,6 @@
 #define DRIFT_HORIZON_S 4
 #define DRIFT_TOLERANCE 5e-3
 
-typedef struct collected {
-    float *pcm;
-    size_t n, cap;
-    int lengths[256];
-    int chunks;
-} collected;
-
-static bool collect(void *user, const float *pcm, int n)
-{
-    collected *c = user;
-    if (c->n + (size_t)n > c->cap) {
-        size_t cap = (c->n + (size_t)n) * 2;
-        float *p = realloc(c->pcm, cap * sizeof(float));
-        if (!p) return false;
-        c->pcm = p;
-        c->cap = cap;
-    }
-    memcpy(c->pcm + c->n, pcm, (size_t)n * sizeof(float));
-    c->n += (size_t)n;
-    if (c->chunks < 256) c->lengths[c->chunks] = n;
-    c->chunks++;
-    return true;
-}
-
-static int32_t *as_tokens(const npy_array *a)
-{
-    int32_t *t = malloc((a->count ? a->count : 1) * sizeof(int32_t));
-    for (size_t i = 0; t && i < a->count; i++)
-        t[i] = a->idata ? (int32_t)a->idata[i] : (int32_t)a->data[i];
-    return t;
-}
-
 typedef struct models {
     flow_pool *flow;
     hift_model *hift;
@@ -77,13 +45,13 @@ static void run_case(parity_ctx *ctx, const models *m, const char *prefix, bool 
     token_queue q;
     bool q_ok = false;
     t2w_state *s = NULL;
-    collected got = {0};
+    parity_audio got = {0};
     if (!parity_load(ctx, lname, &lens) || !parity_load(ctx, sname, &ref)) goto out;
     t2w_prompt prompt = {.embedding = emb};
     if (prompt_tok_name) {
         if (!parity_load(ctx, prompt_tok_name, &ptok) || !parity_load(ctx, prompt_feat_name, &pfeat))
             goto out;
-        pt = as_tokens(&ptok);
+        pt = parity_tokens(&ptok);
         prompt.tokens = pt;
         prompt.n_tokens = (int)ptok.count;
         prompt.feat = pfeat.data;
@@ -98,24 +66,12 @@ static void run_case(parity_ctx *ctx, const models *m, const char *prefix, bool 
     q_ok = true;
     for (int i = 0; i < n_tokens; i++) token_queue_push(&q, tokens[i]);
     token_queue_finish(&q, cv_ok());
-    st = t2w_stream_run(s, &q, stream, 1.0f, collect, &got, NULL);
+    st = t2w_stream_run(s, &q, stream, 1.0f, parity_collect, &got, NULL);
     if (!cv_is_ok(&st)) {
         parity_fail(ctx, sname, st.message);
         goto out;
     }
-    bool same = got.chunks == (int)lens.count;
-    for (int i = 0; same && i < got.chunks && i < 256; i++)
-        same = got.lengths[i] == (int)(lens.idata ? lens.idata[i] : lens.data[i]);
-    printf("%-24s chunks:", lname);
-    for (int i = 0; i < got.chunks && i < 256; i++) printf(" %d", got.lengths[i]);
-    printf("  (golden:");
-    for (size_t i = 0; i < lens.count; i++)
-        printf(" %lld", (long long)(lens.idata ? lens.idata[i] : (int64_t)lens.data[i]));
-    printf(")\n");
-    if (!same)
-        parity_fail(ctx, lname, "chunk lengths differ from the golden ones");
-    else
-        parity_report(ctx, lname, 0.0);
+    parity_check_lengths(ctx, lname, &got, &lens);
     if (got.n != ref.count) {
         parity_fail(ctx, sname, "total length differs from the golden one");
         goto out;
@@ -173,7 +129,7 @@ static void run_stream(parity_ctx *ctx)
                                   hift_samples_per_frame(m.hift));
     if (!parity_load(ctx, "stream_tokens", &tok) || !parity_load(ctx, "stream_embedding", &emb))
         goto out;
-    tokens = as_tokens(&tok);
+    tokens = parity_tokens(&tok);
     run_case(ctx, &m, "stream", true, tokens, (int)tok.count, emb.data, NULL, NULL);
     run_case(ctx, &m, "nonstream", false, tokens, (int)tok.count, emb.data, NULL, NULL);
     if (parity_has(ctx, "stream_prompt_token") && parity_has(ctx, "stream_prompt_feat"))

@@ -108,6 +108,39 @@ nn_noise *parity_noise(parity_ctx *ctx)
     return &g->base;
 }
 
+bool parity_collect(void *user, const float *pcm, int n)
+{
+    parity_audio *c = user;
+    if (c->n + (size_t)n > c->cap) {
+        size_t cap = (c->n + (size_t)n) * 2;
+        float *p = realloc(c->pcm, cap * sizeof(float));
+        if (!p) return false;
+        c->pcm = p;
+        c->cap = cap;
+    }
+    memcpy(c->pcm + c->n, pcm, (size_t)n * sizeof(float));
+    c->n += (size_t)n;
+    if (c->chunks < PARITY_MAX_CHUNKS) c->lengths[c->chunks] = n;
+    c->chunks++;
+    return true;
+}
+
+void parity_check_lengths(parity_ctx *ctx, const char *name, const parity_audio *got,
+                          const npy_array *lens)
+{
+    bool same = got->chunks == (int)lens->count;
+    for (int i = 0; same && i < got->chunks && i < PARITY_MAX_CHUNKS; i++)
+        same = got->lengths[i] == (int)(lens->idata ? lens->idata[i] : lens->data[i]);
+    printf("%-24s chunks:", name);
+    for (int i = 0; i < got->chunks && i < PARITY_MAX_CHUNKS; i++) printf(" %d", got->lengths[i]);
+    printf("  (golden:");
+    for (size_t i = 0; i < lens->count; i++)
+        printf(" %lld", (long long)(lens->idata ? lens->idata[i] : (int64_t)lens->data[i]));
+    printf(")\n");
+    if (!same) parity_fail(ctx, name, "chunk lengths differ from the golden ones");
+    else parity_report(ctx, name, 0.0);
+}
+
 const char *parity_path(const parity_ctx *ctx, const char *file, char *buf, size_t cap)
 {
     snprintf(buf, cap, "%s/%s", ctx->dir, file);

@@ -78,6 +78,21 @@ void parity_skip(parity_ctx *ctx, const char *name, const char *why);
 /* A check that could not run because something went wrong (a failure). */
 void parity_fail(parity_ctx *ctx, const char *name, const char *why);
 
+/* Audio chunks as a token-to-audio loop emits them. */
+#define PARITY_MAX_CHUNKS 256
+typedef struct parity_audio {
+    float *pcm;
+    size_t n, cap;
+    int lengths[PARITY_MAX_CHUNKS];
+    int chunks;
+} parity_audio;
+/* A t2w_emit_fn appending to a parity_audio (user). */
+bool parity_collect(void *user, const float *pcm, int n);
+/* Prints the chunk lengths with the golden ones and reports whether they
+ * are identical (check `name`). */
+void parity_check_lengths(parity_ctx *ctx, const char *name, const parity_audio *got,
+                          const npy_array *golden);
+
 /* One call of a flow's vector field on the golden est_* inputs (batch of
  * two, mask all ones), compared with prefix + out_base (check_flow.c). */
 typedef struct flow_vector_field flow_vector_field;

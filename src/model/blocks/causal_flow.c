@@ -137,19 +137,16 @@ cv_status causal_flow_infer(causal_flow *f, const causal_flow_input *in, causal_
         goto done;
     }
     nn_transpose(h, T, D, mu); /* rows -> [D][T] */
-    for (int ch = 0; ch < D; ch++)
-        for (int t = 0; t < mel1; t++) cond[(size_t)ch * T + t] = in->prompt_feat[(size_t)t * D + ch];
+    flow_prompt_cond(in->prompt_feat, mel1, D, T, cond);
     st = flow_noise_buffer_take(&f->noise, T, x);
     if (!cv_is_ok(&st)) goto done;
     st = flow_cfm_solve(&f->vf, &c->cfm, D, T, mu, NULL, spks, cond, in->streaming, in->stop, x);
     if (!cv_is_ok(&st)) goto done;
-    out->mel = malloc((size_t)D * mel2 * sizeof(float));
+    out->mel = flow_keep_frames(x, D, T, mel1);
     if (!out->mel) {
         st = cv_error(CV_RESOURCE_EXHAUSTED, "out of memory");
         goto done;
     }
-    for (int ch = 0; ch < D; ch++)
-        memcpy(out->mel + (size_t)ch * mel2, x + (size_t)ch * T + mel1, (size_t)mel2 * sizeof(float));
     out->mel_frames = mel2;
     if (in->want_mu) {
         out->mu = mu;
@@ -159,5 +156,34 @@ cv_status causal_flow_infer(causal_flow *f, const causal_flow_input *in, causal_
 done:
     if (!cv_is_ok(&st)) causal_flow_output_free(out);
     free(spks), free(emb), free(h), free(mu), free(cond), free(x);
+    return st;
+}
+
+typedef struct pool_ctx {
+    causal_flow_load_fn load;
+    const pt_dict *sd;
+    const void *cfg;
+    const nn_noise *noise;
+} pool_ctx;
+
+static cv_status pool_make(void *ctx, void **out)
+{
+    const pool_ctx *c = ctx;
+    causal_flow *f = NULL;
+    cv_status st = c->load(c->sd, c->cfg, c->noise, &f);
+    *out = f;
+    return st;
+}
+
+static void pool_destroy(void *inst) { causal_flow_free(inst); }
+
+cv_status causal_flow_pool_new(causal_flow_load_fn load, const pt_dict *sd, const void *cfg,
+                               const nn_noise *noise, instance_pool **out)
+{
+    pool_ctx *c = malloc(sizeof *c);
+    if (!c) return cv_error(CV_RESOURCE_EXHAUSTED, "out of memory");
+    *c = (pool_ctx){load, sd, cfg, noise};
+    cv_status st = instance_pool_new(pool_make, pool_destroy, c, out);
+    if (!cv_is_ok(&st)) free(c);
     return st;
 }

@@ -33,6 +33,7 @@
 #include "common/stop.h"
 #include "model/blocks/flow_cfm.h"
 #include "model/blocks/flow_field.h"
+#include "model/blocks/instance_pool.h"
 
 /* The family's token encoder: embeddings e [(n + n_ctx)][input_size] (the
  * last n_ctx are look-ahead only) -> mu [frames][output_size] rows,
@@ -91,6 +92,14 @@ typedef struct causal_flow_output {
 
 cv_status causal_flow_infer(causal_flow *f, const causal_flow_input *in, causal_flow_output *out);
 void causal_flow_output_free(causal_flow_output *out);
+
+/* A pool of flows made by a family's loader (flow2_load, flow3_load) for
+ * concurrent calls; sd, cfg and noise are borrowed for the pool's life.
+ * Free it with instance_pool_free(pool, free). */
+typedef cv_status (*causal_flow_load_fn)(const pt_dict *sd, const void *cfg,
+                                         const nn_noise *noise, causal_flow **out);
+cv_status causal_flow_pool_new(causal_flow_load_fn load, const pt_dict *sd, const void *cfg,
+                               const nn_noise *noise, instance_pool **out);
 
 /* Mel frames the flow makes for n new tokens (look-ahead included when not
  * finalizing, for which it makes none). */

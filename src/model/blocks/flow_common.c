@@ -1,6 +1,7 @@
 #include "model/blocks/flow_common.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "nn/matmul.h"
@@ -24,4 +25,20 @@ void flow_embed_tokens(const float *table, int E, const int32_t *prompt, int n_p
         if (t < 0) t = 0;
         memcpy(rows + (size_t)i * E, table + (size_t)t * E, (size_t)E * sizeof(float));
     }
+}
+
+void flow_prompt_cond(const float *feat, int frames, int D, int T, float *cond)
+{
+    memset(cond, 0, sizeof(float) * (size_t)D * T);
+    for (int ch = 0; ch < D; ch++)
+        for (int t = 0; t < frames; t++) cond[(size_t)ch * T + t] = feat[(size_t)t * D + ch];
+}
+
+float *flow_keep_frames(const float *x, int D, int T, int from)
+{
+    int n = T - from;
+    float *y = malloc(sizeof(float) * (size_t)D * (n > 0 ? n : 1));
+    for (int ch = 0; y && ch < D; ch++)
+        memcpy(y + (size_t)ch * n, x + (size_t)ch * T + from, sizeof(float) * n);
+    return y;
 }

@@ -16,4 +16,13 @@ void flow_speaker_projection(const float *W, const float *b, int D, int E, const
 void flow_embed_tokens(const float *table, int E, const int32_t *prompt, int n_prompt,
                        const int32_t *tokens, int n_tokens, float *rows);
 
+/* cond [D][T] = the prompt mel feat [frames][D] on the first frames, zeros
+ * after (the flows' `conds`). */
+void flow_prompt_cond(const float *feat, int frames, int D, int T, float *cond);
+
+/* The frames from `from` on of x [D][T] as a new [D][T - from] array
+ * (malloc'ed; NULL when out of memory): the flows keep the frames after
+ * the prompt's. */
+float *flow_keep_frames(const float *x, int D, int T, int from);
+
 #endif

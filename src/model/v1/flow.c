@@ -127,8 +127,7 @@ cv_status flow_inference(flow_model *m, const flow_input *in, nn_noise *noise,
                 1.0f, h, D);
     st = length_regulator_infer(&m->lr, h, n1, in->n_tokens, mel1, mel2, c->input_frame_rate, mu);
     if (!cv_is_ok(&st)) goto done;
-    for (int ch = 0; ch < D; ch++)
-        for (int t = 0; t < mel1; t++) cond[(size_t)ch * T + t] = in->prompt_feat[(size_t)t * D + ch];
+    flow_prompt_cond(in->prompt_feat, mel1, D, T, cond);
 
     nn_noise_normal(noise, x, (size_t)D * T, NN_NOISE_SALT_FLOW);
     st = flow_cfm_cache(x, mu, D, T, in->cache, in->cache_frames, mel1, &out->cache,
@@ -137,13 +136,11 @@ cv_status flow_inference(flow_model *m, const flow_input *in, nn_noise *noise,
     flow_vector_field vf = flow_estimator_field(m->est);
     st = flow_cfm_solve(&vf, &c->cfm, D, T, mu, NULL, spks, cond, false, in->stop, x);
     if (!cv_is_ok(&st)) goto done;
-    out->mel = malloc((size_t)D * mel2 * sizeof(float));
+    out->mel = flow_keep_frames(x, D, T, mel1);
     if (!out->mel) {
         st = cv_error(CV_RESOURCE_EXHAUSTED, "out of memory");
         goto done;
     }
-    for (int ch = 0; ch < D; ch++)
-        memcpy(out->mel + (size_t)ch * mel2, x + (size_t)ch * T + mel1, (size_t)mel2 * sizeof(float));
     out->mel_frames = mel2;
 done:
     if (!cv_is_ok(&st)) flow_output_free(out);

@@ -113,30 +113,14 @@ cv_status flow2_load(const pt_dict *sd, const flow2_config *cfg, const nn_noise 
                            noise, out);
 }
 
-typedef struct pool_ctx {
-    const pt_dict *sd;
-    const flow2_config *cfg;
-    const nn_noise *noise;
-} pool_ctx;
-
-static cv_status pool_make(void *ctx, void **out)
+static cv_status load_any(const pt_dict *sd, const void *cfg, const nn_noise *noise,
+                          causal_flow **out)
 {
-    const pool_ctx *c = ctx;
-    causal_flow *f = NULL;
-    cv_status st = flow2_load(c->sd, c->cfg, c->noise, &f);
-    *out = f;
-    return st;
+    return flow2_load(sd, cfg, noise, out);
 }
-
-static void pool_destroy(void *inst) { causal_flow_free(inst); }
 
 cv_status flow2_pool_new(const pt_dict *sd, const flow2_config *cfg, const nn_noise *noise,
                          instance_pool **out)
 {
-    pool_ctx *c = malloc(sizeof *c);
-    if (!c) return cv_error(CV_RESOURCE_EXHAUSTED, "out of memory");
-    *c = (pool_ctx){sd, cfg, noise};
-    cv_status st = instance_pool_new(pool_make, pool_destroy, c, out);
-    if (!cv_is_ok(&st)) free(c);
-    return st;
+    return causal_flow_pool_new(load_any, sd, cfg, noise, out);
 }
