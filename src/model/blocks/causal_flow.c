@@ -7,6 +7,7 @@
 
 #include "model/blocks/flow_common.h"
 #include "model/blocks/flow_weights.h"
+#include "model/blocks/flow_yaml.h"
 #include "nn/ops.h"
 
 struct causal_flow {
@@ -18,6 +19,26 @@ struct causal_flow {
     void (*vf_destroy)(void *net);
     flow_noise_buffer noise;
 };
+
+cv_status causal_flow_config_from_yaml(const yaml_config *y, const char *cls, const char *yaml,
+                                       causal_flow_config *f)
+{
+    const char *tag = yaml_config_tag(y, "flow");
+    if (!tag) return cv_error(CV_INVALID_ARGUMENT, "%s: no flow section", yaml);
+    if (strcmp(tag, cls))
+        return cv_error(CV_UNIMPLEMENTED, "%s: flow %s is not supported", yaml, tag);
+    memset(f, 0, sizeof *f);
+    f->input_size = (int)yaml_config_int(y, "flow.input_size", 512);
+    f->output_size = (int)yaml_config_int(y, "flow.output_size", 80);
+    f->spk_embed_dim = (int)yaml_config_int(y, "flow.spk_embed_dim", 192);
+    f->vocab_size = (int)yaml_config_int(y, "flow.vocab_size", 4096);
+    f->token_mel_ratio = (int)yaml_config_int(y, "flow.token_mel_ratio", 2);
+    f->pre_lookahead_len = (int)yaml_config_int(y, "flow.pre_lookahead_len", 3);
+    if (f->input_size < 1 || f->output_size < 1 || f->spk_embed_dim < 1 || f->vocab_size < 1 ||
+        f->token_mel_ratio < 1 || f->pre_lookahead_len < 1)
+        return cv_error(CV_INVALID_ARGUMENT, "%s: bad flow sizes", yaml);
+    return flow_cfm_params_from_yaml(y, f->output_size, &f->cfm);
+}
 
 cv_status causal_flow_new(const causal_flow_config *cfg, const pt_dict *sd,
                           causal_flow_encoder enc, flow_vector_field vf,
@@ -83,18 +104,10 @@ void causal_flow_output_free(causal_flow_output *out)
 static cv_status check_input(const causal_flow *f, const causal_flow_input *in)
 {
     const causal_flow_config *c = &f->cfg;
-    if (in->n_tokens < 1 || !in->tokens || !in->embedding)
-        return cv_error(CV_INVALID_ARGUMENT, "flow: no speech tokens");
-    if (in->n_prompt_tokens < 0 || in->n_prompt_frames < 0 ||
-        (in->n_prompt_tokens > 0 && !in->prompt_tokens) ||
-        (in->n_prompt_frames > 0 && !in->prompt_feat))
-        return cv_error(CV_INVALID_ARGUMENT, "flow: inconsistent prompt");
-    for (int i = 0; i < in->n_tokens + in->n_prompt_tokens; i++) {
-        int32_t t = i < in->n_prompt_tokens ? in->prompt_tokens[i]
-                                            : in->tokens[i - in->n_prompt_tokens];
-        if (t >= c->vocab_size)
-            return cv_error(CV_INVALID_ARGUMENT, "flow: speech token %d out of range", (int)t);
-    }
+    cv_status st = flow_check_tokens(in->tokens, in->n_tokens, in->prompt_tokens,
+                                     in->n_prompt_tokens, in->prompt_feat, in->n_prompt_frames,
+                                     in->embedding, c->vocab_size, false);
+    if (!cv_is_ok(&st)) return st;
     if (!in->finalize && in->n_tokens <= c->pre_lookahead_len)
         return cv_error(CV_INVALID_ARGUMENT, "flow: %d tokens leave none past the look-ahead",
                         in->n_tokens);

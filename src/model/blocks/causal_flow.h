@@ -57,6 +57,14 @@ typedef struct causal_flow_config {
 
 typedef struct causal_flow causal_flow;
 
+/* The flow section's keys both families have (sizes, token_mel_ratio,
+ * pre_lookahead_len, the CFM parameters) for the yaml's flow class `cls`
+ * (refused with UNIMPLEMENTED otherwise); `yaml` names the file in
+ * messages. */
+typedef struct yaml_config yaml_config;
+cv_status causal_flow_config_from_yaml(const yaml_config *y, const char *cls, const char *yaml,
+                                       causal_flow_config *cfg);
+
 /* Takes over enc and vf (vf.net freed by vf_destroy) and binds
  * input_embedding / spk_embed_affine_layer of `sd` (borrowed). The noise
  * buffer is filled from `noise` now (det_noise in tests). On failure the

@@ -42,3 +42,20 @@ float *flow_keep_frames(const float *x, int D, int T, int from)
         memcpy(y + (size_t)ch * n, x + (size_t)ch * T + from, sizeof(float) * n);
     return y;
 }
+
+cv_status flow_check_tokens(const int32_t *tokens, int n, const int32_t *prompt, int n_prompt,
+                            const float *feat, int n_frames, const float *embedding, int vocab,
+                            bool need_frames)
+{
+    if (n < 1 || !tokens || !embedding)
+        return cv_error(CV_INVALID_ARGUMENT, "flow: no speech tokens");
+    if (n_prompt < 0 || n_frames < 0 || (n_prompt > 0 && (!prompt || (need_frames && n_frames < 1))) ||
+        (n_frames > 0 && !feat))
+        return cv_error(CV_INVALID_ARGUMENT, "flow: inconsistent prompt");
+    for (int i = 0; i < n + n_prompt; i++) {
+        int32_t t = i < n_prompt ? prompt[i] : tokens[i - n_prompt];
+        if (t >= vocab)
+            return cv_error(CV_INVALID_ARGUMENT, "flow: speech token %d out of range", (int)t);
+    }
+    return cv_ok();
+}

@@ -3,6 +3,7 @@
 #ifndef CV_MODEL_FLOW_COMMON_H
 #define CV_MODEL_FLOW_COMMON_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* spks[D] = W (x / max(||x||, 1e-12)) + b: F.normalize then
@@ -15,6 +16,14 @@ void flow_speaker_projection(const float *W, const float *b, int D, int E, const
  * (checked by the caller). */
 void flow_embed_tokens(const float *table, int E, const int32_t *prompt, int n_prompt,
                        const int32_t *tokens, int n_tokens, float *rows);
+
+/* The checks every flow makes on its input: tokens present, a prompt with
+ * its arrays (frames required with prompt tokens when need_frames), every
+ * id below vocab. INVALID_ARGUMENT naming the problem. */
+#include "common/status.h"
+cv_status flow_check_tokens(const int32_t *tokens, int n, const int32_t *prompt, int n_prompt,
+                            const float *feat, int n_frames, const float *embedding, int vocab,
+                            bool need_frames);
 
 /* cond [D][T] = the prompt mel feat [frames][D] on the first frames, zeros
  * after (the flows' `conds`). */

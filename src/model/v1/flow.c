@@ -77,18 +77,10 @@ static void speaker_projection(const flow_model *m, const float *emb, float *spk
 
 static cv_status check_input(const flow_model *m, const flow_input *in) {
     const flow_config *c = &m->cfg;
-    if (in->n_tokens < 1 || !in->tokens || !in->embedding)
-        return cv_error(CV_INVALID_ARGUMENT, "flow: no speech tokens");
-    if (in->n_prompt_tokens < 0 || in->n_prompt_frames < 0 ||
-        (in->n_prompt_tokens > 0 && (!in->prompt_tokens || in->n_prompt_frames < 1)) ||
-        (in->n_prompt_frames > 0 && !in->prompt_feat))
-        return cv_error(CV_INVALID_ARGUMENT, "flow: inconsistent prompt");
-    for (int i = 0; i < in->n_tokens + in->n_prompt_tokens; i++) {
-        int32_t t = i < in->n_prompt_tokens ? in->prompt_tokens[i]
-                                            : in->tokens[i - in->n_prompt_tokens];
-        if (t >= c->vocab_size)
-            return cv_error(CV_INVALID_ARGUMENT, "flow: speech token %d out of range", (int)t);
-    }
+    cv_status st = flow_check_tokens(in->tokens, in->n_tokens, in->prompt_tokens,
+                                     in->n_prompt_tokens, in->prompt_feat, in->n_prompt_frames,
+                                     in->embedding, c->vocab_size, true);
+    if (!cv_is_ok(&st)) return st;
     if (flow_mel_frames(c, in->n_tokens) < 1)
         return cv_error(CV_INVALID_ARGUMENT, "flow: too few speech tokens");
     return cv_ok();

@@ -12,22 +12,12 @@
 
 cv_status flow2_config_from_yaml(const yaml_config *y, flow2_config *c)
 {
-    const char *tag = yaml_config_tag(y, "flow");
-    if (!tag) return cv_error(CV_INVALID_ARGUMENT, "cosyvoice2.yaml: no flow section");
-    if (strcmp(tag, "cosyvoice.flow.flow.CausalMaskedDiffWithXvec"))
-        return cv_error(CV_UNIMPLEMENTED, "cosyvoice2.yaml: flow %s is not supported", tag);
     memset(c, 0, sizeof *c);
     causal_flow_config *f = &c->flow;
-    f->input_size = (int)yaml_config_int(y, F "input_size", 512);
-    f->output_size = (int)yaml_config_int(y, F "output_size", 80);
-    f->spk_embed_dim = (int)yaml_config_int(y, F "spk_embed_dim", 192);
-    f->vocab_size = (int)yaml_config_int(y, F "vocab_size", 4096);
-    f->token_mel_ratio = (int)yaml_config_int(y, F "token_mel_ratio", 2);
-    f->pre_lookahead_len = (int)yaml_config_int(y, F "pre_lookahead_len", 3);
-    if (f->input_size < 1 || f->output_size < 1 || f->spk_embed_dim < 1 || f->vocab_size < 1 ||
-        f->token_mel_ratio < 1 || f->pre_lookahead_len < 1)
-        return cv_error(CV_INVALID_ARGUMENT, "cosyvoice2.yaml: bad flow sizes");
-    cv_status st = upsample_encoder_config_from_yaml(y, &c->encoder);
+    cv_status st = causal_flow_config_from_yaml(y, "cosyvoice.flow.flow.CausalMaskedDiffWithXvec",
+                                                "cosyvoice2.yaml", f);
+    if (!cv_is_ok(&st)) return st;
+    st = upsample_encoder_config_from_yaml(y, &c->encoder);
     if (cv_is_ok(&st) && c->encoder.blocks.input_size != f->input_size)
         st = cv_error(CV_INVALID_ARGUMENT,
                       "cosyvoice2.yaml: flow.encoder.input_size must equal flow.input_size");
@@ -37,7 +27,6 @@ cv_status flow2_config_from_yaml(const yaml_config *y, flow2_config *c)
                       f->token_mel_ratio, c->encoder.stride);
     if (cv_is_ok(&st) && c->encoder.pre_lookahead_len != f->pre_lookahead_len)
         st = cv_error(CV_INVALID_ARGUMENT, "cosyvoice2.yaml: two pre_lookahead_len values");
-    if (cv_is_ok(&st)) st = flow_cfm_params_from_yaml(y, f->output_size, &f->cfm);
     if (cv_is_ok(&st)) st = flow_est_config_from_yaml(y, f->output_size, &c->est);
     if (cv_is_ok(&st) && !c->est.causal)
         st = cv_error(CV_UNIMPLEMENTED, "cosyvoice2.yaml: the estimator must be a "

@@ -11,21 +11,11 @@
 
 cv_status flow3_config_from_yaml(const yaml_config *y, flow3_config *c)
 {
-    const char *tag = yaml_config_tag(y, "flow");
-    if (!tag) return cv_error(CV_INVALID_ARGUMENT, "cosyvoice3.yaml: no flow section");
-    if (strcmp(tag, "cosyvoice.flow.flow.CausalMaskedDiffWithDiT"))
-        return cv_error(CV_UNIMPLEMENTED, "cosyvoice3.yaml: flow %s is not supported", tag);
     memset(c, 0, sizeof *c);
     causal_flow_config *f = &c->flow;
-    f->input_size = (int)yaml_config_int(y, F "input_size", 512);
-    f->output_size = (int)yaml_config_int(y, F "output_size", 80);
-    f->spk_embed_dim = (int)yaml_config_int(y, F "spk_embed_dim", 192);
-    f->vocab_size = (int)yaml_config_int(y, F "vocab_size", 4096);
-    f->token_mel_ratio = (int)yaml_config_int(y, F "token_mel_ratio", 2);
-    f->pre_lookahead_len = (int)yaml_config_int(y, F "pre_lookahead_len", 3);
-    if (f->input_size < 1 || f->output_size < 1 || f->spk_embed_dim < 1 || f->vocab_size < 1 ||
-        f->token_mel_ratio < 1 || f->pre_lookahead_len < 1)
-        return cv_error(CV_INVALID_ARGUMENT, "cosyvoice3.yaml: bad flow sizes");
+    cv_status st = causal_flow_config_from_yaml(y, "cosyvoice.flow.flow.CausalMaskedDiffWithDiT",
+                                                "cosyvoice3.yaml", f);
+    if (!cv_is_ok(&st)) return st;
     const char *pl = yaml_config_tag(y, F "pre_lookahead_layer");
     if (!pl || strcmp(pl, "cosyvoice.transformer.upsample_encoder.PreLookaheadLayer"))
         return cv_error(CV_UNIMPLEMENTED, "cosyvoice3.yaml: flow.pre_lookahead_layer must be a "
@@ -42,8 +32,7 @@ cv_status flow3_config_from_yaml(const yaml_config *y, flow3_config *c)
     if (f->input_size != f->output_size)
         return cv_error(CV_INVALID_ARGUMENT,
                         "cosyvoice3.yaml: flow.input_size must equal output_size (mu = embeddings)");
-    cv_status st = flow_cfm_params_from_yaml(y, f->output_size, &f->cfm);
-    if (cv_is_ok(&st)) st = dit_config_from_yaml(y, &c->dit);
+    st = dit_config_from_yaml(y, &c->dit);
     if (cv_is_ok(&st) && (c->dit.mel_dim != f->output_size || c->dit.mu_dim != f->output_size ||
                           (c->dit.spk_dim && c->dit.spk_dim != f->output_size)))
         st = cv_error(CV_INVALID_ARGUMENT, "cosyvoice3.yaml: DiT mel/mu/spk dims must be %d",
