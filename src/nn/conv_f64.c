@@ -2,6 +2,7 @@
 
 #include <cblas.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -56,9 +57,15 @@ static void conv_piece(void *ctx, int begin, int end)
     }
 }
 
+/* OpenBLAS stays serial: the pieces are split over nn's threads, and a
+ * product must not start threads of its own inside them. */
+static pthread_once_t serial_once = PTHREAD_ONCE_INIT;
+static void make_serial(void) { openblas_set_num_threads(1); }
+
 bool nn_conv1d_f64(const nn_conv1d_params *p, const double *x, int T, const double *w,
                    const double *b, double *y)
 {
+    pthread_once(&serial_once, make_serial);
     if (p->cin < 1 || p->cout < 1 || p->kernel < 1 || p->stride < 1 || p->dilation < 1 ||
         p->groups != 1 || p->pad_left < 0 || p->pad_right < 0)
         return false;
@@ -74,6 +81,7 @@ void nn_dgemm(int M, int N, int K, const double *A, const double *B, double *y,
               bool accumulate)
 {
     if (M <= 0 || N <= 0 || K <= 0) return;
+    pthread_once(&serial_once, make_serial);
     cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, N, K, 1.0, A, K, B, N,
                 accumulate ? 1.0 : 0.0, y, N);
 }

@@ -247,15 +247,20 @@ int main(int argc, char **argv)
         if (cv_is_ok(&st)) st = run_call(&b, ns, false, &nss, &w_plain);
         if (cv_is_ok(&st)) {
             double a = 2.0 * ns / MEL_RATE;
-            printf("streamed %.1f s utterance : %d chunks, %.3f s in all, RTF %.3f\n", a,
-                   ss.chunks, w_stream, w_stream / a);
-            printf("  first chunk (%d tokens): %.3f s to its audio (flow %.3f s, vocoder %.3f s)\n",
-                   25 + 3, ss.t_first_chunk, ss.first.flow, ss.first.vocoder);
-            printf("  flow work over chunks  : %.3f s = %.2f x the non-streamed flow (%.3f s)\n",
-                   ss.total.flow, ss.total.flow / nss.total.flow, nss.total.flow);
-            printf("  vocoder over chunks    : %.3f s = %.2f x the non-streamed vocoder (%.3f s)\n",
-                   ss.total.vocoder, ss.total.vocoder / nss.total.vocoder, nss.total.vocoder);
-            printf("  non-streamed call      : %.3f s, RTF %.3f\n", w_plain, w_plain / a);
+            printf("streamed %.1f s utterance : %d chunks, %.3f s in all, RTF %.3f (CPU %.3f s)\n",
+                   a, ss.chunks, w_stream, w_stream / a, ss.total.flow_cpu + ss.total.vocoder_cpu);
+            printf("  first chunk (%d tokens): %.3f s to its audio (flow %.3f s, vocoder %.3f s; "
+                   "CPU %.3f s)\n", 25 + 3, ss.t_first_chunk, ss.first.flow, ss.first.vocoder,
+                   ss.first.flow_cpu + ss.first.vocoder_cpu);
+            printf("  flow work over chunks  : %.3f s = %.2f x the non-streamed flow (%.3f s); "
+                   "CPU %.3f s = %.2f x\n", ss.total.flow, ss.total.flow / nss.total.flow,
+                   nss.total.flow, ss.total.flow_cpu, ss.total.flow_cpu / nss.total.flow_cpu);
+            printf("  vocoder over chunks    : %.3f s = %.2f x the non-streamed vocoder (%.3f s); "
+                   "CPU %.3f s = %.2f x\n", ss.total.vocoder, ss.total.vocoder / nss.total.vocoder,
+                   nss.total.vocoder, ss.total.vocoder_cpu,
+                   ss.total.vocoder_cpu / nss.total.vocoder_cpu);
+            printf("  non-streamed call      : %.3f s, RTF %.3f (CPU %.3f s)\n", w_plain,
+                   w_plain / a, nss.total.flow_cpu + nss.total.vocoder_cpu);
         }
     }
     printf("peak memory (RSS)       : %.0f MB\n", peak_rss_mb());

@@ -360,22 +360,30 @@ static void att_range(void *ctx, int begin, int end) {
         int blk = w % j->nblk, p = w / j->nblk, b = p / j->H, h = p % j->H;
         int i0 = blk * j->rows, r = T - i0 < j->rows ? T - i0 : j->rows;
         size_t off = (size_t)h * j->dh * j->N + (size_t)b * T;
+        /* with a chunk mask the block's rows see keys below the last row's
+         * chunk end at most: the keys past it would get weight exp(-1e10)
+         * = 0, so they are left out (same result, less work) */
+        int Tk = T;
+        if (j->chunk > 0) {
+            long e = ((long)(i0 + r - 1) / j->chunk + 1) * j->chunk;
+            Tk = e < T ? (int)e : T;
+        }
         /* S[i][j] = scale * sum_d q[d][i0+i] k[d][j] */
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, r, T, j->dh, j->scale,
-                    j->q + off + i0, (int)j->N, j->k + off, (int)j->N, 0.0f, S, T);
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, r, Tk, j->dh, j->scale,
+                    j->q + off + i0, (int)j->N, j->k + off, (int)j->N, 0.0f, S, Tk);
         if (j->mask)
             for (int i = 0; i < r; i++)
-                for (int t = 0; t < T; t++)
-                    if (j->mask[(size_t)b * T + t] == 0.0f) S[(size_t)i * T + t] += -1.0e10f;
+                for (int t = 0; t < Tk; t++)
+                    if (j->mask[(size_t)b * T + t] == 0.0f) S[(size_t)i * Tk + t] += -1.0e10f;
         /* the chunk mask as the reference applies it: a -1e10 bias */
         for (int i = 0; j->chunk > 0 && i < r; i++) {
             long end = ((long)(i0 + i) / j->chunk + 1) * j->chunk;
-            for (long t = end; t < T; t++) S[(size_t)i * T + t] += -1.0e10f;
+            for (long t = end; t < Tk; t++) S[(size_t)i * Tk + t] += -1.0e10f;
         }
-        nn_softmax_rows(S, r, T);
+        nn_softmax_rows(S, r, Tk);
         /* out[d][i0+i] = sum_j v[d][j] S[i][j] */
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, j->dh, r, T, 1.0f, j->v + off,
-                    (int)j->N, S, T, 0.0f, j->out + off + i0, (int)j->N);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, j->dh, r, Tk, 1.0f, j->v + off,
+                    (int)j->N, S, Tk, 0.0f, j->out + off + i0, (int)j->N);
     }
     free(S);
 }

@@ -228,13 +228,13 @@ static void rotary(const dit *d, float *x, int B, int T, int ld)
 }
 
 typedef struct dit_bufs {
-    float *h, *n, *q, *k, *v, *att, *ffb, *tmp, *mask, *temb, *mod;
+    float *h, *n, *q, *k, *v, *att, *ffb, *tmp, *temb, *mod;
 } dit_bufs;
 
 static void bufs_free(dit_bufs *b)
 {
     free(b->h), free(b->n), free(b->q), free(b->k), free(b->v), free(b->att), free(b->ffb);
-    free(b->tmp), free(b->mask), free(b->temb), free(b->mod);
+    free(b->tmp), free(b->temb), free(b->mod);
 }
 
 static bool bufs_alloc(const dit *d, int B, int T, dit_bufs *b)
@@ -250,10 +250,9 @@ static bool bufs_alloc(const dit *d, int B, int T, dit_bufs *b)
     b->att = malloc(sizeof(float) * N * d->inner);
     b->ffb = malloc(sizeof(float) * N * wide);
     b->tmp = malloc(sizeof(float) * N * (D > (size_t)d->cfg.mel_dim ? D : (size_t)d->cfg.mel_dim));
-    b->mask = malloc(sizeof(float) * (size_t)T * T);
     b->temb = malloc(sizeof(float) * B * D * 2);
     b->mod = malloc(sizeof(float) * B * D * 6);
-    return b->h && b->n && b->q && b->k && b->v && b->att && b->ffb && b->tmp && b->mask &&
+    return b->h && b->n && b->q && b->k && b->v && b->att && b->ffb && b->tmp &&
            b->temb && b->mod;
 }
 
@@ -272,12 +271,17 @@ static bool block_forward(const dit *d, const dit_block *k, int B, int T, bool m
     apply(&k->v, b->n, N, b->v);
     rotary(d, b->q, B, T, I);
     rotary(d, b->k, B, T, I);
-    for (int i = 0; i < B; i++) {
-        size_t o = (size_t)i * T * I;
-        if (!nn_attention(b->q + o, I, b->k + o, I, b->v + o, I, T, T, H, Dh,
-                          1.0f / sqrtf((float)Dh), masked ? b->mask : NULL, 0, b->att + o))
-            return false;
-    }
+    /* with the chunk mask, the queries of chunk c attend to the keys of
+     * chunks 0..c: the masked keys would get weight 0 */
+    const int C = masked ? d->cfg.static_chunk_size : T;
+    for (int i = 0; i < B; i++)
+        for (int q0 = 0; q0 < T; q0 += C) {
+            int nq = T - q0 < C ? T - q0 : C, nk = q0 + nq;
+            size_t o = (size_t)i * T * I, qo = o + (size_t)q0 * I;
+            if (!nn_attention(b->q + qo, I, b->k + o, I, b->v + o, I, nq, nk, H, Dh,
+                              1.0f / sqrtf((float)Dh), NULL, 0, b->att + qo))
+                return false;
+        }
     apply(&k->o, b->att, N, b->tmp);
     gated_add(b->h, b->tmp, B, T, D, b->mod + 2 * D, ms);
     modulate(b->h, B, T, D, b->mod + 3 * D, b->mod + 4 * D, ms, b->n);
@@ -321,10 +325,6 @@ cv_status dit_forward(const dit *d, int B, int T, const float *x, const float *m
     nn_silu(b.temb, b.temb + (size_t)B * D, (size_t)B * D); /* SiLU(t) for every modulation */
     /* the chunk mask: frame i sees frames < (i / chunk + 1) * chunk */
     bool masked = streaming && c->static_chunk_size > 0;
-    for (int i = 0; masked && i < T; i++) {
-        long end = ((long)i / c->static_chunk_size + 1) * c->static_chunk_size;
-        for (int j = 0; j < T; j++) b.mask[(size_t)i * T + j] = j < end ? 0.0f : -INFINITY;
-    }
     float *skip = NULL;
     if (ok && c->long_skip && !(skip = malloc(sizeof(float) * N * D))) ok = false;
     if (skip) memcpy(skip, b.h, sizeof(float) * N * D);
