@@ -141,6 +141,30 @@ static void test_compare_where_unary(void **state)
     oxb_free(b);
 }
 
+/* Round sends halves to the even neighbour (ONNX, numpy, torch.round): the
+ * speech tokenizer v2's FSQ rounds 0.999 tanh(p), where +-0.5 would flip a
+ * token digit if rounded away from zero. */
+static void test_round_half_even(void **state)
+{
+    (void)state;
+    oxb *b = oxb_new(17);
+    oxb_input(b, "x");
+    oxb_add(b, "Round", "x", "y");
+    oxb_output(b, "y");
+    const float v[] = {-2.5f, -1.5f, -0.5f, -0.49f, 0.0f, 0.5f, 0.51f, 1.5f, 2.5f, 3.7f, -3.2f, 1e7f + 1};
+    const float ref[] = {-2, -2, -0.0f, -0.0f, 0, 0, 1, 2, 2, 4, -3, 1e7f + 1};
+    int64_t s[1] = {12};
+    ox_tensor *x = ox_tensor_new(OX_FLOAT, 1, s);
+    assert_non_null(x);
+    memcpy(x->data, v, sizeof v);
+    const ox_tensor *in[1] = {x};
+    ox_tensor *y = run(b, 1, in);
+    expect_close(y, ref, 12, 0.0f);
+    ox_tensor_free(x);
+    ox_tensor_free(y);
+    oxb_free(b);
+}
+
 /* ---- matrix products ---------------------------------------------------------- */
 
 static void test_matmul_batched(void **state)
@@ -801,11 +825,11 @@ static void test_standin_files_load(void **state)
 {
     (void)state;
     const char *root = getenv("CV_SOURCE_DIR");
-    const char *files[] = {"campplus.onnx", "speech_tokenizer_v1.onnx"};
-    for (int i = 0; i < 2; i++) {
+    const char *files[] = {"frontend-tiny/campplus.onnx", "frontend-tiny/speech_tokenizer_v1.onnx",
+                           "frontend2-tiny/speech_tokenizer_v2.onnx"};
+    for (int i = 0; i < 3; i++) {
         char path[1024];
-        snprintf(path, sizeof path, "%s/tests/data/golden/frontend-tiny/%s", root ? root : ".",
-                 files[i]);
+        snprintf(path, sizeof path, "%s/tests/data/golden/%s", root ? root : ".", files[i]);
         ox_model *m = NULL;
         cv_status st = ox_model_load(path, &m);
         if (!cv_is_ok(&st)) fail_msg("%s", st.message);
@@ -825,6 +849,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_broadcast_arith),    cmocka_unit_test(test_compare_where_unary),
+        cmocka_unit_test(test_round_half_even),
         cmocka_unit_test(test_matmul_batched),     cmocka_unit_test(test_gemm),
         cmocka_unit_test(test_conv1d),             cmocka_unit_test(test_conv2d),
         cmocka_unit_test(test_avgpool_ceil),       cmocka_unit_test(test_pad_modes),
