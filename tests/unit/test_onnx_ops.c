@@ -350,6 +350,41 @@ static void test_avgpool_ceil(void **state)
     ox_tensor_free(x);
     ox_tensor_free(y);
     oxb_free(b);
+
+    /* an input shorter than the kernel: with ceil_mode one window clipped to
+     * the input, as PyTorch's and ONNX's output-size formulas give (CAM++'s
+     * segment pooling on short prompts); without it, an error */
+    for (int ceil = 1; ceil >= 0; ceil--) {
+        b = oxb_new(17);
+        oxb_input(b, "x");
+        n = oxb_add(b, "AveragePool", "x", "y");
+        int64_t k100[1] = {100};
+        oxb_attr_ints(b, n, "kernel_shape", 1, k100);
+        oxb_attr_ints(b, n, "strides", 1, k100);
+        oxb_attr_i(b, n, "ceil_mode", ceil);
+        oxb_attr_i(b, n, "count_include_pad", 1);
+        oxb_output(b, "y");
+        int64_t s54[3] = {1, 1, 54};
+        x = rand_tensor(3, s54);
+        in[0] = x;
+        if (ceil) {
+            y = run(b, 1, in);
+            double acc = 0;
+            for (int i = 0; i < 54; i++) acc += ox_f(x)[i];
+            float mean = (float)(acc / 54);
+            expect_close(y, &mean, 1, 1e-6f);
+            ox_tensor_free(y);
+        } else {
+            ox_model *m = load(b);
+            ox_tensor *o[1] = {NULL};
+            cv_status st = ox_run(m, in, o);
+            assert_int_equal(st.code, CV_INVALID_ARGUMENT);
+            assert_non_null(strstr(st.message, "smaller than the kernel"));
+            ox_model_free(m);
+        }
+        ox_tensor_free(x);
+        oxb_free(b);
+    }
 }
 
 static void test_pad_modes(void **state)

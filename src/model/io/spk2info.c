@@ -197,6 +197,7 @@ static cv_status take_extra(spk_voice *v, const pt_tensor *t)
 static cv_status make_voice(const char *path, const pt_dict *d, size_t from, size_t to, spk_voice *v)
 {
     const pt_tensor *first = &d->items[from];
+    if (first->key0_len == 0) return BAD("%s: a speaker with an empty name", path);
     v->name = strndup(first->name, first->key0_len);
     if (!v->name) return oom();
     if (first->key0_len == strlen(first->name))
@@ -252,6 +253,29 @@ static const char *add_source(spk_table *t, const char *path)
     return t->sources[t->n_sources] ? t->sources[t->n_sources++] : NULL;
 }
 
+cv_status spk_table_add_dict(spk_table *t, const pt_dict *d, const char *path)
+{
+    const char *src = add_source(t, path);
+    cv_status st = src ? cv_ok() : oom();
+    /* the flattened tensors of one speaker are consecutive, in file order */
+    for (size_t from = 0; cv_is_ok(&st) && from < d->count;) {
+        const pt_tensor *a = &d->items[from];
+        size_t to = from + 1;
+        while (to < d->count && d->items[to].key0_len == a->key0_len &&
+               !strncmp(d->items[to].name, a->name, a->key0_len))
+            to++;
+        spk_voice v = {0};
+        st = make_voice(path, d, from, to, &v);
+        v.source = src;
+        const spk_voice *dup = cv_is_ok(&st) ? spk_table_find(t, v.name) : NULL;
+        if (dup) st = BAD("speaker '%s' is in both %s and %s", v.name, dup->source, path);
+        if (cv_is_ok(&st)) st = append(t, &v);
+        spk_voice_free(&v);
+        from = to;
+    }
+    return st;
+}
+
 cv_status spk_table_load(spk_table *t, const char *path)
 {
     struct stat sb;
@@ -260,26 +284,7 @@ cv_status spk_table_load(spk_table *t, const char *path)
                         strerror(errno));
     pt_dict d = {0};
     cv_status st = pt_load(path, &d);
-    if (!cv_is_ok(&st)) return st;
-    const char *src = add_source(t, path);
-    if (!src) st = oom();
-    /* the flattened tensors of one speaker are consecutive, in file order */
-    for (size_t from = 0; cv_is_ok(&st) && from < d.count;) {
-        const pt_tensor *a = &d.items[from];
-        size_t to = from + 1;
-        while (to < d.count && d.items[to].key0_len == a->key0_len &&
-               !strncmp(d.items[to].name, a->name, a->key0_len))
-            to++;
-        spk_voice v = {0};
-        st = make_voice(path, &d, from, to, &v);
-        v.source = src;
-        const spk_voice *dup = cv_is_ok(&st) ? spk_table_find(t, v.name) : NULL;
-        if (dup)
-            st = BAD("speaker '%s' is in both %s and %s", v.name, dup->source, path);
-        if (cv_is_ok(&st)) st = append(t, &v);
-        spk_voice_free(&v);
-        from = to;
-    }
+    if (cv_is_ok(&st)) st = spk_table_add_dict(t, &d, path);
     pt_free(&d);
     return st;
 }

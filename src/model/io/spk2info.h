@@ -68,6 +68,8 @@ typedef struct spk_table {
  * INVALID_ARGUMENT for a malformed file or a name already in the table
  * (naming both files: a voice must not silently shadow another). */
 cv_status spk_table_load(spk_table *t, const char *path);
+/* Same from a loaded .pt (d is only read; `path` names it in messages). */
+cv_status spk_table_add_dict(spk_table *t, const pt_dict *d, const char *path);
 /* The files in order (the model directory's spk2info.pt, then a user's
  * --speakers file...); a missing file is skipped when `optional[i]`. On
  * error the table is emptied. */
