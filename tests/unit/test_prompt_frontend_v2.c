@@ -19,37 +19,13 @@
 #include "audio/sinc_resample.h"
 #include "model/frontend/frontend_feats.h"
 #include "model/frontend/prompt_frontend.h"
-#include "model/io/npy.h"
 #include "model/io/yaml_config.h"
 
-static const char *golden(const char *file)
-{
-    static char path[1024];
-    const char *root = getenv("CV_SOURCE_DIR");
-    snprintf(path, sizeof path, "%s/tests/data/golden/frontend2-tiny%s%s", root ? root : ".",
-             file ? "/" : "", file ? file : "");
-    return path;
-}
+#include "golden_test_util.h"
 
-static npy_array load_npy(const char *name)
-{
-    char file[256];
-    snprintf(file, sizeof file, "%s.npy", name);
-    npy_array a;
-    cv_status st = npy_load(golden(file), &a);
-    if (!cv_is_ok(&st)) fail_msg("%s", st.message);
-    return a;
-}
+static const char *golden(const char *file) { return golden_path("frontend2-tiny", file); }
 
-static double max_abs(const float *a, const float *b, size_t n)
-{
-    double m = 0;
-    for (size_t i = 0; i < n; i++) {
-        double d = fabs((double)a[i] - b[i]);
-        if (!(d <= m)) m = d;
-    }
-    return m;
-}
+static npy_array load_npy(const char *name) { return golden_npy("frontend2-tiny", name); }
 
 /* L = min(floor(F / 2), N); 2L frames and L tokens are kept. */
 static void test_trim_rule(void **state)
@@ -92,9 +68,9 @@ static void expect_cut_results(const prompt_features *f, double mel_tol)
     for (int i = 0; i < f->n_tokens; i++)
         if (f->speech_tokens[i] != tok.idata[i])
             fail_msg("token %d: %d, reference %lld", i, f->speech_tokens[i], (long long)tok.idata[i]);
-    assert_true(max_abs(f->embedding, emb.data, PROMPT_SPK_DIM) < 1e-3);
+    assert_true(golden_max_abs(f->embedding, emb.data, PROMPT_SPK_DIM) < 1e-3);
     assert_int_equal((size_t)f->mel_frames * f->n_mels, mel.count);
-    const double d = max_abs(f->prompt_mel, mel.data, mel.count);
+    const double d = golden_max_abs(f->prompt_mel, mel.data, mel.count);
     if (!(d < mel_tol)) fail_msg("prompt mel differs by %g", d);
     npy_free(&tok);
     npy_free(&emb);
@@ -209,10 +185,10 @@ static void test_v3_directory(void **state)
     int T = 0;
     assert_int_equal(fe_prompt_mel(fe, wav.data, wav.count, &mel, &T).code, CV_OK);
     assert_int_equal(T, 174);
-    assert_true(max_abs(mel, p.prompt_mel, (size_t)T * 80) < 1e-6);
+    assert_true(golden_max_abs(mel, p.prompt_mel, (size_t)T * 80) < 1e-6);
     /* and it is not v2's mel (fmax 8000) */
     npy_array v2 = load_npy("fe2_prompt_feat");
-    assert_true(max_abs(mel, v2.data, v2.count) > 0.1);
+    assert_true(golden_max_abs(mel, v2.data, v2.count) > 0.1);
     npy_free(&v2);
     free(mel);
     fe_feats_free(fe);

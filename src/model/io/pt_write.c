@@ -23,6 +23,8 @@ struct pt_writer {
     size_t n, cap;
     storage *st; /* one per tensor, named data/0, data/1, ... */
     size_t n_st, cap_st;
+    void **owned; /* int32 copies made by pt_writer_dict_tensor */
+    size_t n_owned;
     bool ordered[MAX_DEPTH]; /* per open dict */
     bool keyed;              /* a key is waiting for its value */
     int depth;
@@ -138,6 +140,8 @@ void pt_writer_free(pt_writer *w)
     if (!w) return;
     free(w->p);
     free(w->st);
+    for (size_t i = 0; i < w->n_owned; i++) free(w->owned[i]);
+    free(w->owned);
     free(w);
 }
 
@@ -314,39 +318,36 @@ cv_status pt_writer_save(pt_writer *w, const char *path)
     return st;
 }
 
+int pt_writer_dict_tensor(pt_writer *w, const pt_tensor *t)
+{
+    if (!w) return -1;
+    if (!t->idata || (t->dtype != PT_I64 && t->dtype != PT_I32))
+        return pt_writer_tensor(w, PT_F32, t->ndim, t->shape, t->data);
+    if (t->dtype == PT_I64) return pt_writer_tensor(w, PT_I64, t->ndim, t->shape, t->idata);
+    const int64_t n = pt_numel(t); /* idata is int64 in memory: an int32 copy */
+    void **owned = realloc(w->owned, (w->n_owned + 1) * sizeof *owned);
+    int32_t *c = owned ? malloc(sizeof(int32_t) * (size_t)(n > 0 ? n : 1)) : NULL;
+    if (owned) w->owned = owned;
+    if (!c) {
+        fail(w, "out of memory");
+        return -1;
+    }
+    w->owned[w->n_owned++] = c;
+    for (int64_t k = 0; k < n; k++) c[k] = (int32_t)t->idata[k];
+    return pt_writer_tensor(w, PT_I32, t->ndim, t->shape, c);
+}
+
 cv_status pt_write_state_dict(const char *path, const pt_dict *d)
 {
     pt_writer *w = pt_writer_new();
-    int32_t **i32 = calloc(d->count + 1, sizeof *i32);
-    if (!w || !i32) {
-        pt_writer_free(w);
-        free(i32);
-        return cv_error(CV_RESOURCE_EXHAUSTED, "%s: out of memory", path);
-    }
-    cv_status st = cv_ok();
+    if (!w) return cv_error(CV_RESOURCE_EXHAUSTED, "%s: out of memory", path);
     pt_writer_dict_begin(w, true);
-    for (size_t i = 0; i < d->count && cv_is_ok(&st); i++) {
-        const pt_tensor *t = &d->items[i];
-        const void *data = t->data;
-        pt_dtype dt = PT_F32;
-        if (t->idata && (t->dtype == PT_I64 || t->dtype == PT_I32)) {
-            dt = t->dtype;
-            data = t->idata;
-            if (dt == PT_I32) { /* idata is int64 in memory */
-                const int64_t n = pt_numel(t);
-                i32[i] = malloc(sizeof(int32_t) * (size_t)(n ? n : 1));
-                if (!i32[i]) st = cv_error(CV_RESOURCE_EXHAUSTED, "%s: out of memory", path);
-                for (int64_t k = 0; i32[i] && k < n; k++) i32[i][k] = (int32_t)t->idata[k];
-                data = i32[i];
-            }
-        }
-        pt_writer_key(w, t->name);
-        pt_writer_tensor(w, dt, t->ndim, t->shape, data);
+    for (size_t i = 0; i < d->count; i++) {
+        pt_writer_key(w, d->items[i].name);
+        pt_writer_dict_tensor(w, &d->items[i]);
     }
     pt_writer_dict_end(w);
-    if (cv_is_ok(&st)) st = pt_writer_save(w, path);
-    for (size_t i = 0; i < d->count; i++) free(i32[i]);
-    free(i32);
+    cv_status st = pt_writer_save(w, path);
     pt_writer_free(w);
     return st;
 }

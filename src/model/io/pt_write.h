@@ -53,6 +53,10 @@ void pt_writer_key(pt_writer *w, const char *key);
  * (-1 after an error). */
 int pt_writer_tensor(pt_writer *w, pt_dtype dtype, int ndim, const int64_t *shape,
                      const void *data);
+/* A loaded tensor as the next value, in the storage type it was read from:
+ * integer storages from idata (int32 copies kept by the writer), every
+ * other type as float32. Returns a handle as pt_writer_tensor. */
+int pt_writer_dict_tensor(pt_writer *w, const pt_tensor *t);
 /* The tensor of `handle` as the next value, the same object again. */
 void pt_writer_same(pt_writer *w, int handle);
 

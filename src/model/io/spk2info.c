@@ -342,11 +342,9 @@ cv_status spk_voice_make(const char *name, const int32_t *text_ids, int n_text,
 }
 
 /* Per voice, what the writer needs to keep alive until the save: the *_len
- * values and int32 copies of extra integer tensors. */
+ * values. */
 typedef struct scratch {
     int32_t lens[4];
-    int32_t **ints;
-    size_t n_ints;
 } scratch;
 
 static int ints_tensor(pt_writer *w, const char *key, const int32_t *v, int n)
@@ -368,7 +366,7 @@ static bool same_ints(const int32_t *a, int na, const int32_t *b, int nb)
     return na == nb && (!na || !memcmp(a, b, sizeof(int32_t) * (size_t)na));
 }
 
-static cv_status write_voice(pt_writer *w, const spk_voice *v, scratch *s)
+static void write_voice(pt_writer *w, const spk_voice *v, scratch *s)
 {
     pt_writer_key(w, v->name);
     pt_writer_dict_begin(w, false);
@@ -410,28 +408,10 @@ static cv_status write_voice(pt_writer *w, const spk_voice *v, scratch *s)
         pt_writer_tensor(w, PT_F32, 2, (int64_t[]){1, v->embedding_dim}, v->embedding);
     }
     for (size_t i = 0; i < v->n_extra; i++) {
-        const pt_tensor *x = &v->extra[i];
-        const void *data = x->data;
-        pt_dtype dt = PT_F32;
-        if (x->idata && (x->dtype == PT_I32 || x->dtype == PT_I64)) {
-            dt = x->dtype;
-            data = x->idata;
-            if (dt == PT_I32) {
-                const int64_t n = pt_numel(x);
-                int32_t **grown = realloc(s->ints, (s->n_ints + 1) * sizeof *grown);
-                int32_t *c = grown ? malloc(sizeof(int32_t) * (size_t)(n ? n : 1)) : NULL;
-                if (grown) s->ints = grown;
-                if (!c) return oom();
-                s->ints[s->n_ints++] = c;
-                for (int64_t k = 0; k < n; k++) c[k] = (int32_t)x->idata[k];
-                data = c;
-            }
-        }
-        pt_writer_key(w, x->name);
-        pt_writer_tensor(w, dt, x->ndim, x->shape, data);
+        pt_writer_key(w, v->extra[i].name);
+        pt_writer_dict_tensor(w, &v->extra[i]);
     }
     pt_writer_dict_end(w);
-    return cv_ok();
 }
 
 cv_status spk_table_save(const spk_table *t, const char *path)
@@ -441,13 +421,9 @@ cv_status spk_table_save(const spk_table *t, const char *path)
     cv_status st = w && s ? cv_ok() : oom();
     if (cv_is_ok(&st)) {
         pt_writer_dict_begin(w, false);
-        for (size_t i = 0; i < t->count && cv_is_ok(&st); i++) st = write_voice(w, &t->items[i], &s[i]);
+        for (size_t i = 0; i < t->count; i++) write_voice(w, &t->items[i], &s[i]);
         pt_writer_dict_end(w);
-    }
-    if (cv_is_ok(&st)) st = pt_writer_save(w, path);
-    for (size_t i = 0; s && i < t->count; i++) {
-        for (size_t k = 0; k < s[i].n_ints; k++) free(s[i].ints[k]);
-        free(s[i].ints);
+        st = pt_writer_save(w, path);
     }
     free(s);
     pt_writer_free(w);
