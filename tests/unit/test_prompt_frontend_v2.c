@@ -20,6 +20,7 @@
 #include "model/frontend/frontend_feats.h"
 #include "model/frontend/prompt_frontend.h"
 #include "model/io/yaml_config.h"
+#include "onnx/onnx_build.h"
 
 #include "golden_test_util.h"
 
@@ -205,6 +206,74 @@ static void test_v3_directory(void **state)
     rmdir(dir);
 }
 
+/* Stand-in tokenizers whose output 0 is |sum over mels| per frame, in the
+ * forms the front end accepts as frontend.py flattens them ([1,1,N] int64,
+ * [1,N] int32) and two it refuses (float ids, a batch of two). */
+static void save_tokenizer(const char *path, int form)
+{
+    oxb *b = oxb_new(17);
+    oxb_input(b, "feats");
+    oxb_input(b, "feats_length");
+    int64_t axes[1] = {1};
+    oxb_const_i64(b, "axes", 1, axes);
+    oxb_add(b, "ReduceSum", "feats,axes", "s"); /* [1,1,T] */
+    oxb_add(b, "Abs", "s", "a");
+    const char *out = "a";
+    if (form == 0 || form == 1) {
+        oxb_node *c = oxb_add(b, "Cast", "a", "ids");
+        oxb_attr_i(b, c, "to", form == 0 ? 7 : 6); /* int64, int32 */
+        out = "ids";
+        if (form == 1) {
+            oxb_add(b, "Squeeze", "ids,axes", "ids2"); /* [1,T] */
+            out = "ids2";
+        }
+    } else if (form == 3) {
+        oxb_node *c = oxb_add(b, "Cast", "a", "ids");
+        oxb_attr_i(b, c, "to", 7);
+        oxb_node *cat = oxb_add(b, "Concat", "ids,ids", "two"); /* [2,1,T] */
+        oxb_attr_i(b, cat, "axis", 0);
+        out = "two";
+    }
+    oxb_output(b, out);
+    assert_int_equal(oxb_save(b, path), 0);
+    oxb_free(b);
+}
+
+static void test_tokenizer_output_forms(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/cv-tok-XXXXXX", tok[128];
+    assert_non_null(mkdtemp(dir));
+    snprintf(tok, sizeof tok, "%s/tok.onnx", dir);
+    enum { T = 12 };
+    float mel[128 * T];
+    for (int m = 0; m < 128; m++)
+        for (int t = 0; t < T; t++) mel[m * T + t] = (m == 0 ? 1.0f : 0.0f) * (float)(t * 3) + 0.25f / 128;
+    for (int form = 0; form < 4; form++) {
+        save_tokenizer(tok, form);
+        cv_status st;
+        prompt_frontend *pf =
+            prompt_frontend_load_files(golden("campplus.onnx"), tok, NULL, CV_FAMILY_V2, &st);
+        if (!pf) fail_msg("%s", st.message);
+        int32_t *ids = NULL;
+        int n = 0;
+        st = prompt_frontend_tokens(pf, mel, T, &ids, &n);
+        if (form < 2) {
+            if (!cv_is_ok(&st)) fail_msg("form %d: %s", form, st.message);
+            assert_int_equal(n, T);
+            for (int t = 0; t < T; t++) assert_int_equal(ids[t], t * 3); /* Cast truncates the .25 */
+        } else {
+            assert_int_equal(st.code, CV_INVALID_ARGUMENT);
+            assert_non_null(strstr(st.message, form == 2 ? "not integer ids" : "dimension 0 of size 2"));
+            assert_null(ids);
+        }
+        free(ids);
+        prompt_frontend_free(pf);
+    }
+    unlink(tok);
+    rmdir(dir);
+}
+
 /* fmax that is neither a number nor null is refused, not read as 8000. */
 static void test_bad_fmax(void **state)
 {
@@ -225,6 +294,7 @@ int main(void)
         cmocka_unit_test(test_trim_rule),
         cmocka_unit_test(test_v2_cut_recording),
         cmocka_unit_test(test_v3_directory),
+        cmocka_unit_test(test_tokenizer_output_forms),
         cmocka_unit_test(test_bad_fmax),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
