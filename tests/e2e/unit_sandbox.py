@@ -7,13 +7,12 @@ Reproduced, as Debian 12's systemd (252) implements them with seccomp:
       `systemd-analyze syscall-filter`, i.e. systemd's own tables),
       SystemCallErrorNumber= (the answer to a filtered call),
   MemoryDenyWriteExecute= (no mapping both writable and executable, no
-      mprotect/pkey_mprotect adding PROT_EXEC, no shmat with SHM_EXEC),
+      mprotect/pkey_mprotect with PROT_EXEC, no shmat with SHM_EXEC),
   RestrictAddressFamilies= (socket() of other families: EAFNOSUPPORT),
   NoNewPrivileges=.
 Not reproduced (mount namespaces, users, /proc views): ProtectSystem=,
 ProtectHome=, PrivateTmp=, PrivateDevices=, PrivateUsers=, ProtectProc=,
 ProcSubset=, DynamicUser=."""
-import configparser
 import ctypes
 import errno
 import mmap
