@@ -87,7 +87,8 @@ def dpkg(root, *args):
     force = ["--force-script-chrootless"]
     if os.getuid() != 0:
         force.append("--force-not-root")
-    return run("dpkg", f"--root={root}", *force, *args)
+    # dpkg logs to the host's /var/log/dpkg.log even with --root
+    return run("dpkg", f"--root={root}", f"--log={root}/dpkg.log", *force, *args)
 
 
 def files_of_package(root):
