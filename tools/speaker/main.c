@@ -36,7 +36,13 @@ static void usage(FILE *f)
             "                             [--speakers FILE] [--replace]\n"
             "       cosyvoice-speaker list --model-dir DIR [--speakers FILE]\n"
             "       cosyvoice-speaker remove --model-dir DIR --spk-id NAME [--speakers FILE]\n"
-            "Saved voices live in DIR/spk2info.pt (or FILE), in the reference's format.\n");
+            "Keeps saved voices of a CosyVoice model directory: add computes a prompt\n"
+            "recording's speech tokens, prompt mel and speaker embedding once (with the\n"
+            "transcript's token ids) and stores them in DIR/spk2info.pt, or in FILE with\n"
+            "--speakers, in the reference's add_zero_shot_spk format; the other voices in\n"
+            "the file are kept. --replace replaces a voice of the same name.\n"
+            "--prompt-text-ids gives the transcript's ids directly (CosyVoice2/3 until\n"
+            "their text tokenizer is built).\n");
 }
 
 static int fail(const cv_status *st)
