@@ -1,23 +1,26 @@
 #include "nn/matmul.h"
 
-#include <cblas.h>
 #include <stdlib.h>
 
+#include "nn/backend.h"
 #include "nn/ops.h"
 #include "nn/parallel.h"
 #include "nn/scratch.h"
 
-void nn_set_threads(int n)
-{
-    /* nn splits the work itself (src/nn/parallel.h); OpenBLAS stays serial */
-    openblas_set_num_threads(1);
-    nn_parallel_set_threads(n);
-}
+void nn_set_threads(int n) { nn_parallel_set_threads(n); }
 
 int nn_get_threads(void) { return nn_parallel_threads(); }
 
 /* Products below this many multiply-adds are not worth splitting. */
 #define GEMM_SPLIT_MACS (1L << 21)
+/* A split product is cut into at most this many pieces of at least
+ * GEMM_MIN_PIECE rows (or columns), a multiple of GEMM_PIECE_ALIGN: whole
+ * kernel tiles, enough pieces to balance over a few threads and to let a
+ * caller whose helpers are descheduled take over their share. The cut
+ * depends on M, N and K only (src/nn/parallel.h). */
+#define GEMM_MAX_PIECES 8
+#define GEMM_MIN_PIECE 64
+#define GEMM_PIECE_ALIGN 16
 
 typedef struct gemm_job {
     bool ta, tb;
@@ -31,17 +34,23 @@ typedef struct gemm_job {
 static void gemm_part(void *ctx, int begin, int end)
 {
     const gemm_job *g = ctx;
-    const CBLAS_TRANSPOSE ta = g->ta ? CblasTrans : CblasNoTrans;
-    const CBLAS_TRANSPOSE tb = g->tb ? CblasTrans : CblasNoTrans;
     if (g->split_rows) { /* rows begin..end of op(A) and C */
         const float *A = g->ta ? g->A + begin : g->A + (size_t)begin * g->lda;
-        cblas_sgemm(CblasRowMajor, ta, tb, end - begin, g->N, g->K, g->alpha, A, g->lda, g->B,
-                    g->ldb, g->beta, g->C + (size_t)begin * g->ldc, g->ldc);
+        nn_backend_sgemm(g->ta, g->tb, end - begin, g->N, g->K, g->alpha, A, g->lda, g->B,
+                         g->ldb, g->beta, g->C + (size_t)begin * g->ldc, g->ldc);
     } else { /* columns begin..end of op(B) and C */
         const float *B = g->tb ? g->B + (size_t)begin * g->ldb : g->B + begin;
-        cblas_sgemm(CblasRowMajor, ta, tb, g->M, end - begin, g->K, g->alpha, g->A, g->lda, B,
-                    g->ldb, g->beta, g->C + begin, g->ldc);
+        nn_backend_sgemm(g->ta, g->tb, g->M, end - begin, g->K, g->alpha, g->A, g->lda, B,
+                         g->ldb, g->beta, g->C + begin, g->ldc);
     }
+}
+
+int nn_gemm_piece(int M, int N, int K)
+{
+    int side = N < M ? M : N;
+    if ((long)M * N * K < GEMM_SPLIT_MACS || side < 2 * GEMM_MIN_PIECE) return side;
+    int g = nn_parallel_grain(side, GEMM_MIN_PIECE, GEMM_MAX_PIECES);
+    return (g + GEMM_PIECE_ALIGN - 1) / GEMM_PIECE_ALIGN * GEMM_PIECE_ALIGN;
 }
 
 void nn_gemm(bool trans_a, bool trans_b, int M, int N, int K, float alpha,
@@ -55,12 +64,7 @@ void nn_gemm(bool trans_a, bool trans_b, int M, int N, int K, float alpha,
         return;
     }
     gemm_job g = {trans_a, trans_b, M, N, K, lda, ldb, ldc, alpha, beta, A, B, C, N < M};
-    if ((long)M * N * K < GEMM_SPLIT_MACS) {
-        gemm_part(&g, 0, g.split_rows ? M : N);
-        return;
-    }
-    /* split the larger side in pieces of at least 64 (whole kernel tiles) */
-    nn_parallel_for(g.split_rows ? M : N, 64, gemm_part, &g);
+    nn_parallel_for(g.split_rows ? M : N, nn_gemm_piece(M, N, K), gemm_part, &g);
 }
 
 void nn_gemm_batched(int batch, bool trans_a, bool trans_b, int M, int N, int K,

@@ -53,7 +53,17 @@ __attribute__((target("avx2,fma"))) static void rows_f32_avx2(const float *W, in
         }
         y[r] = s0, y[r + 1] = s1, y[r + 2] = s2, y[r + 3] = s3;
     }
-    rows_f32_scalar(W, r, r1, in, x, y);
+    /* the rows left over get the same summation as in a block of four, so a
+     * row's value does not depend on where a piece of rows starts */
+    for (; r < r1; r++) {
+        const float *w0 = W + (size_t)r * in;
+        __m256 a0 = _mm256_setzero_ps();
+        for (int c = 0; c < c8; c += 8)
+            a0 = _mm256_fmadd_ps(_mm256_loadu_ps(w0 + c), _mm256_loadu_ps(x + c), a0);
+        float s0 = hsum256(a0);
+        for (int c = c8; c < in; c++) s0 += w0[c] * x[c];
+        y[r] = s0;
+    }
 }
 #endif
 
@@ -148,6 +158,27 @@ static void rows_q8_scalar(const nn_q8 *m, int r0, int r1, const float *x, float
  * Q8_BLOCK columns, well before they could overflow
  * (Q8_BLOCK/16 sums of 2 * 127 * 32767 per lane < 2^31). */
 
+/* One row as rows_q8_avx2 computes each of its pair. */
+__attribute__((target("avx2,fma"))) static float row_q8_avx2(const int8_t *q0, int in,
+                                                             const int16_t *x16, float xs,
+                                                             const float *x)
+{
+    int cb = in & ~(Q8_BLOCK - 1);
+    __m256 f0 = _mm256_setzero_ps();
+    for (int c0 = 0; c0 < cb; c0 += Q8_BLOCK) {
+        __m256i i0 = _mm256_setzero_si256();
+        for (int c = c0; c < c0 + Q8_BLOCK; c += 16) {
+            __m256i xv = _mm256_loadu_si256((const __m256i *)(x16 + c));
+            __m256i w0 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(q0 + c)));
+            i0 = _mm256_add_epi32(i0, _mm256_madd_epi16(w0, xv));
+        }
+        f0 = _mm256_add_ps(f0, _mm256_cvtepi32_ps(i0));
+    }
+    float s0 = hsum256(f0) * xs;
+    for (int c = cb; c < in; c++) s0 += (float)q0[c] * x[c];
+    return s0;
+}
+
 __attribute__((target("avx2,fma"))) static void rows_q8_avx2(const nn_q8 *m, int r0, int r1,
                                                               const int16_t *x16, float xs,
                                                               const float *x, float *y)
@@ -173,7 +204,7 @@ __attribute__((target("avx2,fma"))) static void rows_q8_avx2(const nn_q8 *m, int
         y[r] = s0 * m->scale[r];
         y[r + 1] = s1 * m->scale[r + 1];
     }
-    rows_q8_scalar(m, r, r1, x, y);
+    if (r < r1) y[r] = row_q8_avx2(m->q + (size_t)r * in, in, x16, xs, x) * m->scale[r];
 }
 #endif
 
