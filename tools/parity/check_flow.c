@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "model/flow.h"
-#include "model/pt_load.h"
+#include "model/v1/flow.h"
+#include "model/io/pt_load.h"
 #include "nn/nn.h"
 #include "parity.h"
 

@@ -9,8 +9,8 @@
 #include <unistd.h>
 
 #include "audio/sinc_resample.h"
-#include "model/frontend_feats.h"
-#include "model/prompt_frontend.h"
+#include "model/frontend/frontend_feats.h"
+#include "model/frontend/prompt_frontend.h"
 #include "onnx/onnx_model.h"
 #include "parity.h"
 

@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "model/hift.h"
-#include "model/pt_load.h"
+#include "model/blocks/hift.h"
+#include "model/io/pt_load.h"
 #include "nn/nn.h"
 #include "parity.h"
 

@@ -8,8 +8,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "model/npy.h"
-#include "model/yaml_config.h"
+#include "model/io/npy.h"
+#include "model/io/yaml_config.h"
 
 #define PARITY_TOLERANCE 1e-3
 

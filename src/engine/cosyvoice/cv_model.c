@@ -8,7 +8,7 @@
 
 #include "common/log.h"
 #include "common/timeutil.h"
-#include "model/llm_yaml.h"
+#include "model/v1/llm_yaml.h"
 
 static bool parse_num(const char *v, double lo, double hi, double *out)
 {
