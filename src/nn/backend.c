@@ -284,3 +284,10 @@ void nn_backend_describe(char *buf, size_t n)
                                       : "",
              model, feats[0] ? feats + 1 : "no AVX2");
 }
+
+void nn_backend_print(FILE *f, int threads)
+{
+    char d[512];
+    nn_backend_describe(d, sizeof d);
+    fprintf(f, "compute: %s, %d thread%s\n", d, threads, threads == 1 ? "" : "s");
+}

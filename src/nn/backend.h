@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* Row-major C[M][N] = alpha op(A) op(B) + beta C on the calling thread,
  * op(A) = A^T (A stored [K][M]) when trans_a; same for B. */
@@ -43,6 +44,9 @@ const char *nn_backend_isa_name(void);
  * CPU's model name and its relevant ISA features, and a warning when the
  * kernels in use are narrower than AVX2 on a CPU that has AVX2. */
 void nn_backend_describe(char *buf, size_t n);
+
+/* "compute: <describe>, N threads" on its own line, for benchmarks. */
+void nn_backend_print(FILE *f, int threads);
 
 /* true when the kernels run below the widest ISA class the CPU offers
  * for fp32 (AVX2 on an AVX2 CPU, AVX-512 on an AVX-512 one), e.g. because

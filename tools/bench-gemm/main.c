@@ -12,7 +12,6 @@
  *    OPENBLAS_CORETYPE, so both run in the same process);
  *  - BLIS bli_sgemm (loaded with dlopen when installed).
  * Every line of output names the CPU and the kernel each library picked. */
-#include <cblas.h>
 #include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,7 +63,8 @@ typedef struct openblas_lib {
 static void run_openblas(void *lib, const shape *s, const float *A, const float *B, float *C)
 {
     const openblas_lib *o = lib;
-    o->sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, s->M, s->N, s->K, 1.0f, A, s->K, B, s->N,
+    enum { ROW_MAJOR = 101, NO_TRANS = 111 }; /* CBLAS's values */
+    o->sgemm(ROW_MAJOR, NO_TRANS, NO_TRANS, s->M, s->N, s->K, 1.0f, A, s->K, B, s->N,
              0.0f, C, s->N);
 }
 

@@ -12,6 +12,7 @@
 #include "model/io/yaml_config.h"
 #include "nn/conv_fft.h"
 #include "nn/nn.h"
+#include "nn/backend.h"
 
 static double clock_s(clockid_t id)
 {
@@ -59,6 +60,7 @@ int main(int argc, char **argv)
         return 1;
     }
     nn_set_threads(threads);
+    nn_backend_print(stdout, threads);
     const int spf = hift_samples_per_frame(m);
     const int T = (int)(seconds * cfg.sampling_rate / spf + 0.5), L = T * spf;
     const double audio_s = (double)L / cfg.sampling_rate;

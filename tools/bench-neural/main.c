@@ -19,6 +19,7 @@
 #include "engine/cosyvoice/cv_call.h"
 #include "engine/cosyvoice/cv_model.h"
 #include "nn/matmul.h"
+#include "nn/backend.h"
 
 static long status_kb(const char *key)
 {
@@ -128,6 +129,7 @@ int main(int argc, char **argv)
         return 2;
     }
     nn_set_threads(threads);
+    nn_backend_print(stdout, threads);
     double t0 = cv_now();
     cv_model *m = NULL;
     st = cv_model_load(dir, &set, &m);

@@ -40,7 +40,7 @@ static cv_status cve_open(const engine_options *opt, engine **out)
     if (!e) return cv_error(CV_RESOURCE_EXHAUSTED, "out of memory");
     e->base.ops = &cosyvoice_engine_ops;
     cv_status st = cv_settings_parse(opt->params, opt->n_params, opt->n_threads, &e->set);
-    /* OpenBLAS threads (flow, vocoder, text encoder) are process-wide; the
+    /* nn's shared pool (flow, vocoder, text encoder) is process-wide; the
      * LM's per-token products use a pool of the same size per call. */
     if (cv_is_ok(&st)) nn_set_threads(e->set.n_threads);
     if (cv_is_ok(&st)) st = cv_model_load(opt->model_dir, &e->set, &e->m);

@@ -1,12 +1,12 @@
 /* MaskedDiffWithXvec inference; see flow.h. */
 #include "model/v1/flow.h"
 
-#include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "model/v1/flow_weights.h"
+#include "nn/matmul.h"
 #include "model/v1/length_regulator.h"
 
 struct flow_model {
@@ -77,7 +77,7 @@ static void speaker_projection(const flow_model *m, const float *emb, float *spk
     float nrm = (float)sqrt(ss);
     float inv = 1.0f / (nrm > 1e-12f ? nrm : 1e-12f);
     memcpy(spks, m->spk_b, (size_t)D * sizeof(float));
-    cblas_sgemv(CblasRowMajor, CblasNoTrans, D, E, inv, m->spk_w, E, emb, 1, 1.0f, spks, 1);
+    nn_gemm(false, false, D, 1, E, inv, m->spk_w, E, emb, 1, 1.0f, spks, 1);
 }
 
 static cv_status check_input(const flow_model *m, const flow_input *in) {
@@ -133,8 +133,7 @@ cv_status flow_inference(flow_model *m, const flow_input *in, nn_noise *noise,
     if (!cv_is_ok(&st)) goto done;
     /* encoder_proj: h[L][D] = enc[L][H] W^T + b */
     for (int i = 0; i < L; i++) memcpy(h + (size_t)i * D, m->proj_b, (size_t)D * sizeof(float));
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, L, D, H, 1.0f, enc, H, m->proj_w, H,
-                1.0f, h, D);
+    nn_gemm(false, true, L, D, H, 1.0f, enc, H, m->proj_w, H, 1.0f, h, D);
     st = length_regulator_infer(&m->lr, h, n1, in->n_tokens, mel1, mel2, c->input_frame_rate, mu);
     if (!cv_is_ok(&st)) goto done;
     for (int ch = 0; ch < D; ch++)
