@@ -3,7 +3,8 @@ model directory (random weights: the audio is noise, the structure is what
 is checked). An independent Python client checks that chunks are streamed
 with the lengths the hop/overlap schedule implies, one chunk per segment
 without streaming, speed, instruct, cancellation of the LM thread and
-request validation."""
+request validation. Identical audio at any --threads and concurrency:
+test_identical_audio.py."""
 import os
 
 import grpc
@@ -213,35 +214,3 @@ def test_zero_shot_and_cross_lingual(make_server, full_model_dir):
     assert lengths(chunks) == schedule(347)
 
 
-def test_concurrent_calls_are_independent(make_server):
-    """Two calls at once share the weights but nothing else: with a fixed
-    seed each gives exactly the audio it gives alone."""
-    import threading
-
-    srv = make_server(*engine("seed=9", "fixed_tokens=260"), "--threads", "2")
-    _, s = stub(srv.target)
-    alone, _ = collect(s, sft("Hello there.", spk="英文女"))
-    other, _ = collect(s, instruct("Something else entirely."))
-    results = {}
-
-    def call(name, req):
-        results[name] = collect(s, req)[0]
-
-    threads = [threading.Thread(target=call, args=("a", sft("Hello there.", spk="英文女"))),
-               threading.Thread(target=call, args=("b", instruct("Something else entirely.")))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert lengths(results["a"]) == schedule(260)
-    # (a few LSBs of slack: BLAS may split work differently when busy)
-    assert max_diff(b"".join(results["a"]), b"".join(alone)) <= 8
-    assert max_diff(b"".join(results["b"]), b"".join(other)) <= 8
-
-
-def max_diff(x, y):
-    import array
-
-    a, b = array.array("h", x), array.array("h", y)
-    assert len(a) == len(b)
-    return max(abs(p - q) for p, q in zip(a, b))
