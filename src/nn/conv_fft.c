@@ -224,7 +224,7 @@ bool nn_conv1d_fft(const nn_conv1d_params *p, const float *x, int T, const float
                 E[f * K + j] = (float)cos(th);
                 E[(nf + f) * K + j] = (float)sin(th);
             }
-        nn_gemm(false, true, 2 * nf, (int)CC, K, 1.0f, E, K, w, K, 0.0f, P, (int)CC);
+        nn_gemm_f32(false, true, 2 * nf, (int)CC, K, 1.0f, E, K, w, K, 0.0f, P, (int)CC);
         for (int f = 0; f < nf; f++) {
             const float *re = P + (size_t)f * CC, *im = P + (size_t)(nf + f) * CC;
             float *dst = W + (size_t)(f0 + f) * 4 * CC;

@@ -17,10 +17,18 @@ int nn_get_threads(void);
 /* C[M][N] = alpha * op(A) * op(B) + beta * C, row-major with leading
  * dimensions; op(A) is A^T when trans_a (A is then stored [K][M]).
  * Products of 2M multiply-adds or more are cut into pieces of rows (M > N)
- * or columns, nn_gemm_piece(M, N, K) long, spread over the nn threads. */
+ * or columns, nn_gemm_piece(M, N, K) long, spread over the nn threads.
+ * Under NN_BF16 a product with a registered weight runs in bf16
+ * (nn/weights.h). */
 void nn_gemm(bool trans_a, bool trans_b, int M, int N, int K, float alpha,
              const float *A, int lda, const float *B, int ldb, float beta, float *C,
              int ldc);
+
+/* nn_gemm always in float32 (products of derived matrices, such as the
+ * FFT convolution's filter spectra, that are not meant to lose precision). */
+void nn_gemm_f32(bool trans_a, bool trans_b, int M, int N, int K, float alpha,
+                 const float *A, int lda, const float *B, int ldb, float beta, float *C,
+                 int ldc);
 
 /* Rows (M > N) or columns per piece of nn_gemm's cut: a function of the
  * shape alone. */

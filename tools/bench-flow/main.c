@@ -14,6 +14,7 @@
 #include "random/flow_random.h"
 #include "nn/nn.h"
 #include "nn/backend.h"
+#include "nn/weights.h"
 
 /* CPU seconds (all threads, user + system) used by the process so far:
  * with other jobs on the machine this moves less than wall time. */
@@ -67,14 +68,22 @@ int main(int argc, char **argv) {
         if (!strcmp(argv[i], "--threads")) threads = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--tokens")) tokens = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--reps")) reps = atoi(argv[i + 1]);
-        else {
-            fprintf(stderr, "usage: %s [--threads N] [--tokens N] [--reps N]\n", argv[0]);
+        else if (!strcmp(argv[i], "--precision") &&
+                 (!strcmp(argv[i + 1], "fp32") || !strcmp(argv[i + 1], "bf16"))) {
+            if (!nn_set_precision(strcmp(argv[i + 1], "bf16") ? NN_FP32 : NN_BF16)) {
+                fprintf(stderr, "bench-flow: this CPU has no bf16 dot products\n");
+                return 1;
+            }
+        } else {
+            fprintf(stderr, "usage: %s [--threads N] [--tokens N] [--reps N] [--precision fp32|bf16]\n",
+                    argv[0]);
             return 2;
         }
     }
     if (threads < 1 || tokens < 1 || reps < 1) return 2;
     nn_set_threads(threads);
     nn_backend_print(stdout, threads);
+    printf("precision: %s\n", nn_precision_name(nn_get_precision()));
     double peak = sgemm_peak();
 
     flow_config cfg = full_config();

@@ -25,6 +25,7 @@
 #include "engine/engine.h"
 #include "nn/backend.h"
 #include "nn/matmul.h"
+#include "nn/weights.h"
 
 typedef struct cosyvoice_engine {
     engine base;
@@ -49,8 +50,9 @@ static cv_status cve_open(const engine_options *opt, engine **out)
          * than the CPU allows (a limit set by ONEDNN_MAX_CPU_ISA) */
         char compute[512];
         nn_backend_describe(compute, sizeof compute);
-        if (nn_backend_isa_limited()) LOG_WARN("compute: %s", compute);
-        else LOG_INFO("compute: %s", compute);
+        const char *prec = nn_precision_name(nn_get_precision());
+        if (nn_backend_isa_limited()) LOG_WARN("compute: %s; precision %s", compute, prec);
+        else LOG_INFO("compute: %s; precision %s", compute, prec);
     }
     if (cv_is_ok(&st)) st = cv_model_load(opt->model_dir, &e->set, &e->m);
     if (!cv_is_ok(&st)) {

@@ -12,6 +12,7 @@
 #include "nn/matmul.h"
 #include "nn/pool.h"
 #include "nn/vexp.h"
+#include "nn/weights.h"
 #include "model/blocks/seg_ops.h"
 
 typedef struct { const float *w, *b; } lin_w;
@@ -119,6 +120,7 @@ static int bind_stage(flow_estimator *e, stage_w *s, const pt_dict *src, const c
         memcpy(x->qkv, x->q, wn * sizeof(float));
         memcpy(x->qkv + wn, x->k, wn * sizeof(float));
         memcpy(x->qkv + 2 * wn, x->v, wn * sizeof(float));
+        if (!nn_weights_add(x->qkv, 3 * wn)) return 0;
     }
     s->tail = tail;
     int k = tail == TAIL_UP ? 4 : 3;
@@ -196,7 +198,10 @@ cv_status flow_estimator_create(const flow_est_config *cfg, const pt_dict *src,
 
 static void free_stage(stage_w *s, int n_blocks) {
     if (s->xf)
-        for (int j = 0; j < n_blocks; j++) free(s->xf[j].qkv);
+        for (int j = 0; j < n_blocks; j++) {
+            if (s->xf[j].qkv) nn_weights_remove(s->xf[j].qkv);
+            free(s->xf[j].qkv);
+        }
     free(s->xf);
 }
 

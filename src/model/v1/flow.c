@@ -17,6 +17,7 @@ struct flow_model {
     rel_encoder *enc;
     length_regulator lr;
     flow_estimator *est;
+    const pt_dict *registered; /* weights registered for bf16 (pt_weights_register) */
 };
 
 cv_status flow_model_load(const pt_dict *sd, const flow_config *cfg, flow_model **out) {
@@ -40,6 +41,10 @@ cv_status flow_model_load(const pt_dict *sd, const flow_config *cfg, flow_model 
         st = length_regulator_init(&m->lr, D, cfg->lr_n_convs, cfg->lr_groups, sd,
                                    "length_regulator.");
     if (cv_is_ok(&st)) st = flow_estimator_create(&cfg->est, sd, "decoder.estimator.", &m->est);
+    if (cv_is_ok(&st)) {
+        if (pt_weights_register(sd)) m->registered = sd;
+        else st = cv_error(CV_RESOURCE_EXHAUSTED, "flow: out of memory for bf16 weights");
+    }
     if (!cv_is_ok(&st)) {
         flow_model_free(m);
         return st;
@@ -50,6 +55,7 @@ cv_status flow_model_load(const pt_dict *sd, const flow_config *cfg, flow_model 
 
 void flow_model_free(flow_model *m) {
     if (!m) return;
+    if (m->registered) pt_weights_unregister(m->registered);
     rel_encoder_free(m->enc);
     length_regulator_free(&m->lr);
     flow_estimator_free(m->est);
