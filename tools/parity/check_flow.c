@@ -148,4 +148,4 @@ static void run_flow(parity_ctx *ctx) {
     pt_free(&weights);
 }
 
-const parity_group parity_group_flow = {"flow", run_flow};
+const parity_group parity_group_flow = {"flow", CV_FAMILY_V1, run_flow};

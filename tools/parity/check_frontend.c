@@ -213,4 +213,4 @@ static void run_frontend(parity_ctx *ctx)
     check_networks(ctx);
 }
 
-const parity_group parity_group_frontend = {"frontend", run_frontend};
+const parity_group parity_group_frontend = {"frontend", CV_FAMILY_V1, run_frontend};

@@ -99,4 +99,4 @@ out:
     pt_free(&weights);
 }
 
-const parity_group parity_group_hift = {"hift", run_hift};
+const parity_group parity_group_hift = {"hift", CV_FAMILY_V1, run_hift};

@@ -166,4 +166,4 @@ done:
     pt_free(&sd);
 }
 
-const parity_group parity_group_llm = {"llm", run_llm};
+const parity_group parity_group_llm = {"llm", CV_FAMILY_V1, run_llm};

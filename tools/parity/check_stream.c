@@ -190,4 +190,4 @@ out:
     pt_free(&hw);
 }
 
-const parity_group parity_group_stream = {"stream", run_stream};
+const parity_group parity_group_stream = {"stream", CV_FAMILY_V1, run_stream};
