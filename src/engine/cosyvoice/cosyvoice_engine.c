@@ -44,21 +44,19 @@ static cv_status cve_open(const engine_options *opt, engine **out)
     cv_status st = cv_settings_parse(opt->params, opt->n_params, opt->n_threads, &e->set);
     /* nn's shared pool (flow, vocoder, text encoder) is process-wide; the
      * LM's per-token products use a pool of the same size per call. */
-    if (cv_is_ok(&st)) {
-        nn_set_threads(e->set.n_threads);
-        /* name the kernels in use, and say so loudly when they are narrower
-         * than the CPU allows (a limit set by ONEDNN_MAX_CPU_ISA) */
-        char compute[512];
-        nn_backend_describe(compute, sizeof compute);
-        const char *prec = nn_precision_name(nn_get_precision());
-        if (nn_backend_isa_limited()) LOG_WARN("compute: %s; precision %s", compute, prec);
-        else LOG_INFO("compute: %s; precision %s", compute, prec);
-    }
+    if (cv_is_ok(&st)) nn_set_threads(e->set.n_threads);
     if (cv_is_ok(&st)) st = cv_model_load(opt->model_dir, &e->set, &e->m);
     if (!cv_is_ok(&st)) {
         free(e);
         return st;
     }
+    /* name the kernels in use, and say so loudly when they are narrower than
+     * the CPU allows (a limit set by ONEDNN_MAX_CPU_ISA) */
+    char compute[512];
+    nn_backend_describe(compute, sizeof compute);
+    const char *prec = nn_precision_name(nn_get_precision());
+    if (nn_backend_isa_limited()) LOG_WARN("compute: %s; precision %s", compute, prec);
+    else LOG_INFO("compute: %s; precision %s", compute, prec);
     LOG_INFO("cosyvoice engine: %s loaded in %.2f s (%d speakers, %d threads per call, "
              "first hop %d tokens, stream scale %g)",
              opt->model_dir, e->m->load_seconds, e->m->n_speakers, e->set.n_threads,
