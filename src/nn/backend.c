@@ -238,6 +238,16 @@ static cpu_features cpu_probe(void)
     return f;
 }
 
+bool nn_backend_avx512_vnni(void)
+{
+    static int cached = -1;
+    if (cached < 0) {
+        dnnl_cpu_isa_t isa = dnnl_get_effective_cpu_isa();
+        cached = (isa & dnnl_cpu_isa_avx512_core_vnni) == dnnl_cpu_isa_avx512_core_vnni;
+    }
+    return cached;
+}
+
 bool nn_backend_isa_limited(void)
 {
     cpu_features f = cpu_probe();

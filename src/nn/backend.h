@@ -45,6 +45,11 @@ const char *nn_backend_isa_name(void);
  * kernels in use are narrower than AVX2 on a CPU that has AVX2. */
 void nn_backend_describe(char *buf, size_t n);
 
+/* Whether nn's own kernels (src/nn/matvec.c) may use AVX-512 with VNNI:
+ * the CPU has it and the ISA limit (ONEDNN_MAX_CPU_ISA) allows it, so one
+ * knob limits both the library and nn's kernels. */
+bool nn_backend_avx512_vnni(void);
+
 /* "compute: <describe>, N threads" on its own line, for benchmarks. */
 void nn_backend_print(FILE *f, int threads);
 

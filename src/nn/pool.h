@@ -1,6 +1,6 @@
 /* A small fixed team of worker threads for splitting one operation (a
  * matrix-vector product, say) into pieces. Made for many short jobs in a
- * row, as in token-by-token decoding where OpenBLAS's per-call threading
+ * row, as in token-by-token decoding where a BLAS's per-call threading
  * costs more than the work.
  *
  * Work is handed out dynamically in chunks: the calling thread takes
