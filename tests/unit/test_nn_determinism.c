@@ -34,7 +34,7 @@ static float *rand_vec(size_t n, uint32_t seed)
 /* A copy of v at an address `shift` floats past a 64-byte boundary. */
 static float *shifted_copy(const float *v, size_t n, int shift, void **base)
 {
-    char *p = aligned_alloc(64, (n + 16) * sizeof(float));
+    char *p = aligned_alloc(64, (n + 16 + 15) / 16 * 16 * sizeof(float)); /* whole 64 B */
     *base = p;
     float *d = (float *)p + shift;
     memcpy(d, v, n * sizeof(float));
