@@ -39,6 +39,22 @@ void nn_backend_sgemm(bool trans_a, bool trans_b, int M, int N, int K, float alp
     }
 }
 
+bool nn_backend_check(char *why, size_t n)
+{
+    /* large enough for the JIT kernels (small products may take other paths) */
+    enum { D = 64 };
+    static float a[D * D], c[D * D];
+    make_serial();
+    dnnl_status_t s = dnnl_sgemm('N', 'N', D, D, D, 1.0f, a, D, a, D, 0.0f, c, D);
+    if (s == dnnl_success) return true;
+    snprintf(why, n,
+             "oneDNN cannot make its kernels (status %d): it generates them at run time and "
+             "needs memory it can make executable, which this process may not do (systemd "
+             "MemoryDenyWriteExecute=yes, SELinux deny_execmem?)",
+             (int)s);
+    return false;
+}
+
 /* ---- bf16 products: matmul primitives, cached per thread ---------------- */
 
 /* A primitive is made for one shape; with the library's default scratchpad

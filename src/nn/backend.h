@@ -33,6 +33,12 @@ bool nn_backend_gemm_bf16(bool trans_a, bool trans_b, int M, int N, int K, float
                           const uint16_t *A, int lda, const uint16_t *B, int ldb, float beta,
                           float *C, int ldc);
 
+/* Whether the library can run here: oneDNN generates its kernels at run
+ * time, which a process denied executable memory (systemd's
+ * MemoryDenyWriteExecute=yes, SELinux execmem) cannot do. false with a
+ * message a person can act on in why. */
+bool nn_backend_check(char *why, size_t n);
+
 /* The CPU has native bf16 dot products (AVX512_BF16 or AMX) and the ISA
  * limit allows them. */
 bool nn_backend_has_bf16(void);

@@ -107,6 +107,9 @@ cv_status cv_model_load(const char *dir, const cv_settings *set, cv_model **out)
     *out = NULL;
     if (!dir || !*dir)
         return cv_error(CV_INVALID_ARGUMENT, "the cosyvoice engine needs --model-dir");
+    char why[512];
+    if (!nn_backend_check(why, sizeof why))
+        return cv_error(CV_FAILED_PRECONDITION, "neural engine: %s", why);
     /* before any weights load: they register for bf16 as they do */
     if (!nn_set_precision(set->bf16 ? NN_BF16 : NN_FP32)) {
         char compute[512];
