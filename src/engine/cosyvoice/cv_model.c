@@ -11,6 +11,8 @@
 #include "common/timeutil.h"
 #include "model/family.h"
 #include "model/v1/llm_yaml.h"
+#include "nn/backend.h"
+#include "nn/weights.h"
 
 static bool parse_num(const char *v, double lo, double hi, double *out)
 {
@@ -53,10 +55,14 @@ cv_status cv_settings_parse(const char *const *params, size_t n, int n_threads,
             if (!parse_num(v, 0, 1, &d))
                 return cv_error(CV_INVALID_ARGUMENT, "lm_int8 must be 0 or 1");
             out->lm_int8 = d != 0;
+        } else if (kl == 9 && !strncmp(kv, "precision", kl)) {
+            if (strcmp(v, "bf16") && strcmp(v, "fp32"))
+                return cv_error(CV_INVALID_ARGUMENT, "precision must be bf16 or fp32");
+            out->bf16 = !strcmp(v, "bf16");
         } else {
             return cv_error(CV_INVALID_ARGUMENT,
                             "unknown cosyvoice engine option '%.*s' (known: first_hop, "
-                            "stream_scale, seed, fixed_tokens, lm_int8)",
+                            "stream_scale, seed, fixed_tokens, lm_int8, precision)",
                             (int)kl, kv);
         }
     }
@@ -98,6 +104,16 @@ cv_status cv_model_load(const char *dir, const cv_settings *set, cv_model **out)
     *out = NULL;
     if (!dir || !*dir)
         return cv_error(CV_INVALID_ARGUMENT, "the cosyvoice engine needs --model-dir");
+    char why[512];
+    if (!nn_backend_check(why, sizeof why))
+        return cv_error(CV_FAILED_PRECONDITION, "neural engine: %s", why);
+    /* before any weights load: they register for bf16 as they do */
+    if (!nn_set_precision(set->bf16 ? NN_BF16 : NN_FP32)) {
+        char compute[512];
+        nn_backend_describe(compute, sizeof compute);
+        return cv_error(CV_FAILED_PRECONDITION,
+                        "precision=bf16 needs a CPU with AVX512_BF16 or AMX; here: %s", compute);
+    }
     double t0 = cv_now();
     cv_model *m = calloc(1, sizeof *m);
     if (!m) return cv_error(CV_RESOURCE_EXHAUSTED, "out of memory");

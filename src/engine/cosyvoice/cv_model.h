@@ -29,6 +29,8 @@ typedef struct cv_settings {
     int fixed_tokens;   /* fixed_tokens=N: exactly N speech tokens per segment, eos
                            ignored (benchmarks with random weights) */
     bool lm_int8;       /* lm_int8=1: 8-bit LM weights for token decoding (llm_quantize) */
+    bool bf16;          /* precision=bf16: flow, vocoder and LM products with weights in
+                           bfloat16 (CPUs with AVX512_BF16 or AMX); fp32 (default) otherwise */
 } cv_settings;
 
 /* Parses "key=value" settings; unknown keys are CV_INVALID_ARGUMENT. */

@@ -10,6 +10,7 @@
 #define CV_PT_LOAD_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "common/status.h"
@@ -45,6 +46,13 @@ cv_status pt_load_memory(const void *buf, size_t len, const char *name, pt_dict 
 
 /* Number of elements of a tensor (product of its shape; 1 for a scalar). */
 int64_t pt_numel(const pt_tensor *t);
+/* Registers (or removes) every weight matrix of d (2 or more dimensions,
+ * 4096+ elements) with nn_weights_add (nn/weights.h), so that under bf16
+ * precision the products with them run in bf16; a no-op under fp32. Calls
+ * must pair up; false on allocation failure. */
+bool pt_weights_register(const pt_dict *d);
+void pt_weights_unregister(const pt_dict *d);
+
 /* The tensor with that exact key, or NULL. */
 const pt_tensor *pt_find(const pt_dict *d, const char *name);
 void pt_free(pt_dict *d);
