@@ -480,6 +480,7 @@ void http_call_request_done(http_call *c, bool completed_ok)
         c->cancelled = true;
         pthread_cond_broadcast(&c->cv);
     }
+    maybe_log_locked(c); /* if the worker is done already */
     bool cancelled = c->cancelled;
     pthread_mutex_unlock(&c->mu);
     /* One still waiting for a slot leaves the queue here; one a worker

@@ -2,6 +2,7 @@
  * (bounded by --max-request-bytes), and the hand-over to the routes. */
 #include "http/http_door.h"
 
+#include <gnutls/gnutls.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,6 +63,26 @@ static enum MHD_Result add_query_field(void *cls, enum MHD_ValueKind kind, const
     return MHD_YES;
 }
 
+/* With --tls-client-ca, libmicrohttpd asks for a client certificate but
+ * leaves its verification to the application: a request without one the
+ * CA signed is refused (as the gRPC port refuses the handshake). */
+static bool client_cert_ok(struct MHD_Connection *conn)
+{
+    const char *cert, *key, *ca;
+    server_tls_pem(&cert, &key, &ca);
+    if (!ca)
+        return true;
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+    if (!ci || !ci->tls_session)
+        return false;
+    gnutls_session_t session = (gnutls_session_t)ci->tls_session;
+    unsigned n = 0, status = 0;
+    if (!gnutls_certificate_get_peers(session, &n) || n == 0)
+        return false;
+    return gnutls_certificate_verify_peers2(session, &status) == GNUTLS_E_SUCCESS && status == 0;
+}
+
 /* First call for a request: its headers are in. Returns MHD_YES to read
  * the body, or the result of an early reply. */
 static enum MHD_Result on_headers(http_req *r, struct MHD_Connection *conn, const char *method,
@@ -70,6 +91,10 @@ static enum MHD_Result on_headers(http_req *r, struct MHD_Connection *conn, cons
     server_ctx *s = r->door->srv;
     const char *rid = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Request-Id");
     call_request_id(s, rid, rid ? strlen(rid) : 0, r->request_id);
+    if (!client_cert_ok(conn))
+        return http_reply_error(r, conn, 403, "client_certificate_required", NULL,
+                                "this server requires a client certificate signed by its "
+                                "--tls-client-ca");
     bool allowed;
     r->route = classify(method, url, &r->infer_mode, &allowed);
     if (r->route == ROUTE_NONE)
