@@ -149,6 +149,14 @@ cv_status stream_encoder_open(audio_format f, int in_rate, int out_rate, stream_
             stream_encoder_free(e);
             return st;
         }
+        if (f == AUDIO_FMT_MP3) {
+            /* Constant bit rate: LAME's VBR info frame, which tells readers
+             * the length of a VBR stream, is only written at the end, when
+             * the start has long been sent; a CBR stream's length follows
+             * from its size. */
+            int mode = SF_BITRATE_MODE_CONSTANT;
+            sf_command(e->sf, SFC_SET_BITRATE_MODE, &mode, sizeof mode);
+        }
         if (f == AUDIO_FMT_OPUS) {
             /* Ogg pages of ~100 ms instead of ~1 s, so a streamed listener
              * hears the start of the speech early. */

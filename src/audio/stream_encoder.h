@@ -7,8 +7,8 @@
  * utterance. A container header that libsndfile would rewrite at the end
  * with the final sizes cannot be changed once sent: rewrites of bytes
  * already taken are dropped. The streams stay valid: FLAC's STREAMINFO then
- * says "length unknown" (allowed), MP3 keeps LAME's info frame without its
- * counts, and a WAV header taken before the end carries 0xFFFFFFFF for the
+ * says "length unknown" (allowed), MP3 is constant bit rate (its first
+ * frame, where LAME would put the info frame, stays silent), and a WAV header taken before the end carries 0xFFFFFFFF for the
  * RIFF and data sizes (the usual mark of a WAV of unknown length; readers
  * take the data up to the end of the stream). A stream finished before any
  * byte was taken is a complete file with exact sizes. */
