@@ -16,7 +16,7 @@ PACKAGES=(
   libgnutls28-dev
   # tests
   nginx libmicrohttpd-dev portaudio19-dev openssl
-  python3-requests python3-soundfile chromium
+  python3-requests python3-soundfile chromium fonts-wqy-microhei
   libcmocka-dev python3-grpcio python3-grpc-tools python3-pytest python3-numpy valgrind
   # benchmarks (independent measuring tools)
   sox aubio-tools pocketsphinx pocketsphinx-en-us
