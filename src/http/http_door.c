@@ -245,7 +245,10 @@ int http_door_start(server_ctx *s)
         LOG_ERROR("http: cannot resolve --host %s: %s", s->opt.host, gai_strerror(e));
         return -1;
     }
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_ALLOW_SUSPEND_RESUME |
+    /* poll(), not epoll: with epoll, libmicrohttpd 0.9.75 now and then
+     * misses the wake-up of a resumed connection until its next timeout
+     * (found by fuzz_http: answers stalled 10-20 s); with poll it never did. */
+    unsigned flags = MHD_USE_POLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME |
                      MHD_USE_ERROR_LOG;
     if (ai->ai_family == AF_INET6)
         flags |= MHD_USE_IPv6;

@@ -96,7 +96,7 @@ cv_status speech_json_parse(const char *body, size_t len, speech_params *out, ch
     memset(out, 0, sizeof *out);
     param[0] = '\0';
     json_error_t err;
-    json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &err);
+    json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL | JSON_DECODE_ANY, &err);
     if (!root)
         return cv_error(CV_INVALID_ARGUMENT,
                         "the body is not valid JSON (line %d, column %d: %s)", err.line,
