@@ -39,8 +39,8 @@ def read_some(sock, n):
     return got
 
 
-def slow_stream(server):
-    body, ctype = multipart(slow_fields())
+def slow_stream(server, sentences=40):
+    body, ctype = multipart(slow_fields(sentences))
     sock = open_stream(server, "POST", "/inference_instruct", body, {"Content-Type": ctype})
     head = read_some(sock, 2000)  # status line, headers and the first audio
     assert head.startswith(b"HTTP/1.1 200"), head[:200]
@@ -251,14 +251,14 @@ def test_engine_failure_after_audio_breaks_the_stream(make_server):
 
 def test_drain_finishes_streams_and_refuses_new_calls(make_server):
     s = start(make_server, *TONE, "--grace", "30")
-    sock = slow_stream(s)
+    sock = slow_stream(s, sentences=15)
     s.proc.send_signal(15)
     s.wait_log("signal received")
     got, headers, body = speech(s, {"input": "Hi.", "voice": "tone-low"})
     assert got == 503 and headers["retry-after"] == "1"
     assert error_of(body)["code"] == "shutting_down"
     assert request(s, "GET", "/health")[0] == 503
-    data = b""
+    data = bytearray()
     while (b := sock.recv(65536)):
         data += b
     sock.close()
@@ -282,16 +282,23 @@ def test_slow_reader_pauses_its_synthesis(make_server):
     waits, nothing grows; once it reads again the audio is all there."""
     mport = free_port()
     s = start(make_server, *TONE, "--metrics-port", str(mport), "--chunk-queue", "2")
-    text = " ".join(["A long sentence that makes a long tone."] * 200)
+    text = " ".join(["A long sentence that makes a long tone."] * 60)
     body, ctype = multipart({"tts_text": text, "spk_id": "tone-low"})
-    sock = open_stream(s, "POST", "/inference_sft", body, {"Content-Type": ctype})
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    # A fixed 64 KB receive buffer (set before connecting, so the kernel
+    # does not grow it): far less than the 2.6 MB of audio.
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+    sock.settimeout(30)
+    sock.connect(("127.0.0.1", s.http_port))
+    sock.sendall(f"POST /inference_sft HTTP/1.1\r\nHost: x\r\nContent-Type: {ctype}\r\n"
+                 f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
     read_some(sock, 1000)
     assert metric(scrape(mport), "cosyvoice_calls_running") == 1
-    data = b""
+    data = bytearray()
     while not data.endswith(b"0\r\n\r\n"):
         b = sock.recv(1 << 20)
         assert b
         data += b
     sock.close()
-    s.wait_log("outcome=OK")
+    log = s.wait_log("outcome=OK")
+    assert "chunks=60 " in log
