@@ -21,6 +21,7 @@
 #include "common/timeutil.h"
 #include "http/http_door.h"
 #include "server/metrics.h"
+#include "server/service_notify.h"
 #include "server/tls.h"
 
 static atomic_int g_signals;
@@ -125,6 +126,7 @@ int server_run(server_ctx *s)
         /* A line scripts can wait for. */
         printf("cosyvoice-server ready on port %d\n", s->opt.port);
         fflush(stdout);
+        service_notify_ready(s->opt.port, s->opt.engine);
     }
     for (;;) {
         grpc_event ev = grpc_completion_queue_next(
@@ -146,6 +148,7 @@ int server_run(server_ctx *s)
             atomic_store(&s->serving, 0);
             health_notify_draining(s);
             drain_start = cv_now();
+            service_notify_stopping(atomic_load(&s->live_calls));
             LOG_INFO("signal received: draining %d calls in flight (grace %.1fs); "
                      "a second signal exits at once",
                      atomic_load(&s->live_calls), s->opt.grace);
