@@ -302,3 +302,41 @@ def test_slow_reader_pauses_its_synthesis(make_server):
     sock.close()
     log = s.wait_log("outcome=OK")
     assert "chunks=60 " in log
+
+
+from test_tls import certs  # noqa: E402,F401  (the certificate fixture, made with openssl)
+
+
+def test_https_with_the_grpc_certificates(make_server, certs):  # noqa: F811
+    import http.client
+    import ssl
+    s = start(make_server, *TONE, "--tls-cert", certs["server_crt"], "--tls-key",
+              certs["server_key"], "--tls-client-ca", certs["ca_crt"])
+    ctx = ssl.create_default_context(cafile=certs["ca_crt"])
+
+    def call(context):
+        conn = http.client.HTTPSConnection("127.0.0.1", s.http_port, context=context,
+                                           timeout=30)
+        conn.request("POST", "/v1/audio/speech",
+                     body=json.dumps({"input": "Hi.", "voice": "tone-low",
+                                      "response_format": "pcm"}),
+                     headers={"Content-Type": "application/json"})
+        r = conn.getresponse()
+        body = r.read()
+        conn.close()
+        return r.status, body
+
+    status, body = call(ctx)  # no client certificate
+    assert status == 403 and error_of(body)["code"] == "client_certificate_required"
+    other = ssl.create_default_context(cafile=certs["ca_crt"])
+    other.load_cert_chain(certs["other_crt"], certs["other_key"])  # signed by another CA
+    try:
+        status, body = call(other)
+        assert status == 403
+    except (ssl.SSLError, ConnectionError):
+        pass  # or refused in the handshake
+    ctx.load_cert_chain(certs["client_crt"], certs["client_key"])
+    status, body = call(ctx)
+    assert status == 200 and len(body) > 10000
+    with pytest.raises(Exception):
+        request(s, "GET", "/health")  # plain HTTP on the HTTPS port gets no answer
