@@ -123,10 +123,11 @@ static void unlist(http_call *c)
     pthread_mutex_unlock(&d->mu);
 }
 
-/* Lets libmicrohttpd process the connection again. Caller holds c->mu. */
+/* Lets libmicrohttpd process the connection again. Caller holds c->mu.
+ * Once the request is over the connection may be gone: never touch it. */
 static void wake_locked(http_call *c)
 {
-    if (c->suspended) {
+    if (c->suspended && !c->req_done) {
         c->suspended = false;
         MHD_resume_connection(c->conn);
     }
@@ -476,6 +477,7 @@ void http_call_request_done(http_call *c, bool completed_ok)
     unlist(c);
     pthread_mutex_lock(&c->mu);
     c->req_done = true;
+    c->suspended = false; /* libmicrohttpd resumed it to close it */
     if (!completed_ok || !c->stream_ended) {
         c->cancelled = true;
         pthread_cond_broadcast(&c->cv);

@@ -19,7 +19,8 @@ int http_door_start(server_ctx *s);
 /* The end of the grace period: cancels every HTTP call still running. */
 void http_door_cancel_all(void);
 
-/* Closes the port and every connection (after the workers are done). */
+/* Cancels what is left, closes the port and every connection; after it no
+ * request reaches admission, so it runs before the workers are stopped. */
 void http_door_stop(void);
 
 #endif

@@ -170,10 +170,12 @@ int server_run(server_ctx *s)
             }
         }
     }
-    /* Workers finish (their calls are done or cancelled), then the queue drains. */
+    /* The HTTP port closes first (no request can reach admission after
+     * this), workers finish (their calls are done or cancelled), then the
+     * queue drains. */
+    http_door_stop();
     metrics_watch(NULL, NULL);
     admission_shutdown(&s->adm);
-    http_door_stop();
     grpc_server_destroy(s->server);
     grpc_completion_queue_shutdown(s->cq);
     for (;;) {
