@@ -3,8 +3,9 @@
 # text and speaker (default engine unless ENGINE/MODEL_DIR say otherwise),
 # median of RUNS, one server serving both doors:
 #   grpc          the C client (bench/stream_latency.sh's measurement)
-#   inference_sft the reference route, raw PCM, measured by curl
-#   speech pcm    POST /v1/audio/speech, pcm (resampled to 24 kHz), curl
+#   inference_sft the reference route, raw PCM (bench/lib/http_ttfb.py: time
+#                 to the first body byte, not to the headers)
+#   speech pcm    POST /v1/audio/speech, pcm (resampled to 24 kHz)
 #   speech wav/mp3/opus  the same, encoded while streaming
 #   web page      Debian's chromium (playwright-core) pressing Speak: time to
 #                 the first audio the page schedules, and to the last byte
@@ -33,6 +34,7 @@ row() { printf "%-16s %11ss %9ss\n" "$1" "$(median < "$2")" "$(median < "$3")"; 
 
 printf "engine=%s speaker=%s runs=%s cores=%s cpu=%s\n" "$ENGINE" "$SPK" "$RUNS" "$(nproc)" \
   "$(lscpu | sed -n 's/^Model name: *//p')"
+printf "text: %s\n" "$TEXT"
 printf "%-16s %12s %10s\n" path first_byte total
 
 : > "$TMP/grpc"
@@ -44,22 +46,22 @@ field first_chunk < "$TMP/grpc" > "$TMP/g1"
 field total < "$TMP/grpc" > "$TMP/g2"
 row grpc "$TMP/g1" "$TMP/g2"
 
-curl_runs() { # name, then curl arguments
+http_runs() { # name, then http_ttfb.py arguments
   local name=$1
   shift
   : > "$TMP/$name.1"
   : > "$TMP/$name.2"
   for _ in $(seq "$RUNS"); do
-    curl -sS -o /dev/null -w '%{time_starttransfer} %{time_total}\n' "$@" > "$TMP/t"
+    /usr/bin/python3 "$HERE/lib/http_ttfb.py" "$@" > "$TMP/t"
     awk '{print $1}' "$TMP/t" >> "$TMP/$name.1"
     awk '{print $2}' "$TMP/t" >> "$TMP/$name.2"
   done
   row "$name" "$TMP/$name.1" "$TMP/$name.2"
 }
-curl_runs inference_sft "$BASE/inference_sft" -F "tts_text=$TEXT" -F "spk_id=$SPK"
+http_runs inference_sft "$BASE/inference_sft" form "tts_text=$TEXT" "spk_id=$SPK"
 for fmt in pcm wav mp3 opus; do
-  curl_runs "speech $fmt" "$BASE/v1/audio/speech" -H 'Content-Type: application/json' \
-    -d "{\"input\": \"$TEXT\", \"voice\": \"$SPK\", \"response_format\": \"$fmt\"}"
+  http_runs "speech $fmt" "$BASE/v1/audio/speech" json \
+    "{\"input\": \"$TEXT\", \"voice\": \"$SPK\", \"response_format\": \"$fmt\"}"
 done
 
 if [ -d "$ROOT/tests/js/node_modules/playwright-core" ] && [ -x /usr/bin/chromium ]; then
