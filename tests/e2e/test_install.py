@@ -18,7 +18,8 @@ from conftest import BUILD, CLIENT, ROOT, SERVER, Server
 PREFIX = "/usr/local"                      # make install's default
 MODEL = os.path.join(ROOT, "tests", "data", "golden", "cosyvoice-v1-tiny")
 PROGRAMS = ["cosyvoice-server", "cosyvoice-client", "cosyvoice-synth", "cosyvoice-textfe",
-            "cosyvoice-parity", "cosyvoice-make-random-model", "cosyvoice-onnx-info"]
+            "cosyvoice-parity", "cosyvoice-make-random-model", "cosyvoice-onnx-info",
+            "cosyvoice-speaker"]
 # What a program run by an operator sees: no CV_* variables, no source paths.
 CLEAN_ENV = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
 

@@ -95,7 +95,7 @@ int main(int argc, char **argv)
 
     double t0 = now();
     cv_status st;
-    prompt_frontend *pf = prompt_frontend_load_files(campplus, tokenizer, NULL, &st);
+    prompt_frontend *pf = prompt_frontend_load_files(campplus, tokenizer, NULL, CV_FAMILY_V1, &st);
     if (!pf) die("load", &st);
     const double load_s = now() - t0;
 

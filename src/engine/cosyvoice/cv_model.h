@@ -14,6 +14,7 @@
 #include "model/v1/llm.h"
 #include "model/frontend/prompt_frontend.h"
 #include "model/io/pt_load.h"
+#include "model/io/spk2info.h"
 #include "model/v1/token2wav.h"
 #include "model/io/yaml_config.h"
 #include "text/bpe_tokenizer.h"
@@ -36,7 +37,8 @@ cv_status cv_settings_parse(const char *const *params, size_t n, int n_threads,
 
 typedef struct cv_model {
     yaml_config *yaml;
-    pt_dict llm_sd, flow_sd, spk_sd;
+    pt_dict llm_sd, flow_sd;
+    spk_table speakers; /* spk2info.pt: SFT speakers and saved voices */
     llm_config llm_cfg;
     llm_model *llm;
     flow_config flow_cfg;
@@ -44,10 +46,10 @@ typedef struct cv_model {
     hift_model *hift;
     int sample_rate;
     bpe_tokenizer *tok;
-    /* sft / instruct speakers: spk2info keys, in file order */
+    /* sft / instruct speakers: the voices with an 'embedding', in file order */
     int n_speakers;
-    char **speaker_names;
-    const float **speaker_embeddings; /* [spk_embed_dim] each, into spk_sd */
+    const char **speaker_names;       /* into speakers */
+    const float **speaker_embeddings; /* [spk_embed_dim] each, into speakers */
     t2w_params t2w;
     /* zero_shot / cross_lingual: NULL when the directory lacks campplus.onnx
      * or speech_tokenizer_v1.onnx (prompt_frontend_why says why) */

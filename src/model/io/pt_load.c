@@ -226,6 +226,8 @@ cv_status pt_materialize(const pt_tensor_refs *refs, pt_storage_reader reader, v
         }
         used += bytes;
         t->name = strdup(r->name);
+        t->dtype = r->dtype;
+        t->key0_len = r->key0_len;
         t->ndim = r->ndim;
         memcpy(t->shape, r->shape, sizeof t->shape);
         t->data = malloc(numel ? (size_t)numel * sizeof(float) : sizeof(float));

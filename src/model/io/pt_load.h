@@ -16,8 +16,16 @@
 
 #define PT_MAX_DIMS 8
 
+/* Element types of torch storages (FloatStorage, HalfStorage, ...). */
+typedef enum pt_dtype { PT_F32, PT_F16, PT_BF16, PT_F64, PT_I64, PT_I32 } pt_dtype;
+
+size_t pt_dtype_size(pt_dtype t);
+const char *pt_dtype_name(pt_dtype t);
+
 typedef struct pt_tensor {
     char *name;          /* full key; nested dict keys joined with '.', e.g. "中文女.embedding" */
+    size_t key0_len;     /* bytes of name that are the top-level key (a key may hold '.') */
+    pt_dtype dtype;      /* of the storage in the file (data is float32 whatever it is) */
     int ndim;            /* 0 for a scalar (numel 1) */
     int64_t shape[PT_MAX_DIMS];
     float *data;         /* contiguous C-order float32 (converted from f32/f16/bf16/f64,
