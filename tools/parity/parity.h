@@ -26,6 +26,10 @@ typedef struct parity_ctx {
     const char *prefix;     /* of its arrays: "" (v1), "v2_", "v3_" */
     json_t *manifest;       /* MANIFEST.json, loaded on first use (parity_manifest) */
     int checks, failures, skipped;
+    /* --precision bf16: the products with weights run in bf16, so results
+     * move away from the (float32) golden data by design; the errors are
+     * printed for information and only checks that could not run fail */
+    bool info_only;
 } parity_ctx;
 
 #define PARITY_NAME_MAX 128

@@ -196,7 +196,15 @@ static hift_model *build(const hift_config *cfg, pt_dict *weights, cv_status *st
 
 hift_model *hift_load(const hift_config *cfg, pt_dict *weights, cv_status *st)
 {
-    return build(cfg, weights, st);
+    hift_model *m = build(cfg, weights, st);
+    /* under bf16 precision the products with the weights run in bf16 */
+    if (m && !pt_weights_register(weights)) {
+        *st = cv_error(CV_RESOURCE_EXHAUSTED, "hift: out of memory for bf16 weights");
+        hift_free(m);
+        return NULL;
+    }
+    if (m) m->registered = weights;
+    return m;
 }
 
 hift_model *hift_load_owned(const hift_config *cfg, pt_dict *weights, cv_status *st)
@@ -241,6 +249,7 @@ void hift_free(hift_model *m)
 {
     if (!m) return;
     hift_f0_free(m);
+    if (m->registered) pt_weights_unregister(m->registered);
     nn_stft_free(m->stft);
     if (m->owned) {
         pt_free(m->owned);

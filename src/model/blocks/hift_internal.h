@@ -55,6 +55,7 @@ struct hift_model {
     hift_resblock rb[HIFT_MAX_STAGES * HIFT_MAX_KERNELS];
     nn_stft *stft;
     pt_dict *owned; /* weights handed over by hift_load_owned */
+    const pt_dict *registered; /* weights registered for bf16 (pt_weights_register) */
 };
 
 cv_status hift_oom(void);
