@@ -17,7 +17,8 @@
  * against the same utterance without streaming (both families re-run the
  * flow over every token so far at each chunk, CosyVoice3 the vocoder too),
  * and the peak memory. Wall and CPU time; on a shared machine the CPU time
- * moves less. */
+ * moves less. --precision bf16 runs the weight products in bf16 (CPUs with
+ * native bf16 dot products). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +32,9 @@
 #include "model/v2/token2wav.h"
 #include "model/v3/flow.h"
 #include "model/v3/token2wav.h"
+#include "nn/backend.h"
 #include "nn/nn.h"
+#include "nn/weights.h"
 #include "random/flow_random.h"
 #include "random/hift_random.h"
 
@@ -213,11 +216,18 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--seconds")) seconds = atof(v);
         else if (!strcmp(a, "--stream-seconds")) stream_seconds = atof(v);
         else if (!strcmp(a, "--reps")) reps = atoi(v);
+        else if (!strcmp(a, "--precision")) {
+            if (!nn_set_precision(strcmp(v, "bf16") ? NN_FP32 : NN_BF16)) {
+                fprintf(stderr, "bench-t2w: this CPU has no bf16 dot products\n");
+                return 2;
+            }
+        }
         else b.family = 0;
     }
     if (!b.family || threads < 1 || reps < 1 || seconds <= 0 || stream_seconds < 0) {
         fprintf(stderr, "usage: %s [--family v2|v3] [--threads N] [--seconds S] "
-                        "[--stream-seconds S (0: skip)] [--reps N]\n", argv[0]);
+                        "[--stream-seconds S (0: skip)] [--reps N] [--precision fp32|bf16]\n",
+                argv[0]);
         return 2;
     }
     nn_set_threads(threads);
@@ -226,8 +236,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench-t2w: %s\n", st.message);
         return 1;
     }
-    printf("%s token-to-audio, full size, random weights, %d threads, float32\n",
-           b.family == 2 ? "CosyVoice2-0.5B" : "Fun-CosyVoice3-0.5B", threads);
+    printf("%s token-to-audio, full size, random weights, %d threads, %s\n",
+           b.family == 2 ? "CosyVoice2-0.5B" : "Fun-CosyVoice3-0.5B", threads,
+           nn_precision_name(nn_get_precision()));
+    nn_backend_print(stdout, threads);
     const int n = (int)(seconds * TOKEN_RATE + 0.5), frames = 2 * n;
     double fw, fc, vw, vc;
     if (cv_is_ok(&st)) st = time_flow(&b, n, reps, &fw, &fc);

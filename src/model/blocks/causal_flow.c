@@ -18,6 +18,7 @@ struct causal_flow {
     flow_vector_field vf;
     void (*vf_destroy)(void *net);
     flow_noise_buffer noise;
+    const pt_dict *registered; /* weights registered for bf16 (pt_weights_register) */
 };
 
 cv_status causal_flow_config_from_yaml(const yaml_config *y, const char *cls, const char *yaml,
@@ -68,6 +69,11 @@ cv_status causal_flow_new(const causal_flow_config *cfg, const pt_dict *sd,
             st = cv_error(CV_INVALID_ARGUMENT, "flow.pt: missing or mis-shaped weights");
     }
     if (cv_is_ok(&st)) st = flow_noise_buffer_init(&f->noise, noise, D, FLOW_NOISE_FRAMES);
+    /* under bf16 precision the products with the weights run in bf16 */
+    if (cv_is_ok(&st)) {
+        if (pt_weights_register(sd)) f->registered = sd;
+        else st = cv_error(CV_RESOURCE_EXHAUSTED, "flow: out of memory for bf16 weights");
+    }
     if (!cv_is_ok(&st)) {
         causal_flow_free(f);
         return st;
@@ -81,6 +87,7 @@ void causal_flow_free(causal_flow *f)
     if (!f) return;
     if (f->enc.destroy) f->enc.destroy(f->enc.self);
     if (f->vf_destroy) f->vf_destroy(f->vf.net);
+    if (f->registered) pt_weights_unregister(f->registered);
     flow_noise_buffer_free(&f->noise);
     free(f);
 }
