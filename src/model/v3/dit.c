@@ -12,6 +12,7 @@
 #include "nn/conv.h"
 #include "nn/matmul.h"
 #include "nn/ops.h"
+#include "nn/vexp.h"
 
 #define FREQ_DIM 256    /* TimestepEmbedding's sinusoid width */
 #define POS_KERNEL 31   /* CausalConvPositionEmbedding */
@@ -286,7 +287,7 @@ static bool block_forward(const dit *d, const dit_block *k, int B, int T, bool m
     gated_add(b->h, b->tmp, B, T, D, b->mod + 2 * D, ms);
     modulate(b->h, B, T, D, b->mod + 3 * D, b->mod + 4 * D, ms, b->n);
     apply(&k->ff1, b->n, N, b->ffb);
-    nn_gelu_tanh(b->ffb, b->ffb, (size_t)N * d->ff);
+    nn_vgelu_tanh(b->ffb, b->ffb, (size_t)N * d->ff);
     apply(&k->ff2, b->ffb, N, b->tmp);
     gated_add(b->h, b->tmp, B, T, D, b->mod + 5 * D, ms);
     return true;
