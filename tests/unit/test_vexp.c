@@ -47,6 +47,24 @@ static void test_vgelu(void **st) {
     free(x), free(y);
 }
 
+/* The tanh form (the DiT's FeedForward(approximate="tanh")) against the
+ * formula in double, on the vector body and the scalar tail. */
+static void test_vgelu_tanh(void **st) {
+    (void)st;
+    size_t n = 1003;
+    float *x = malloc(n * sizeof(float)), *y = malloc(n * sizeof(float));
+    fill(x, n, -12.0f, 12.0f);
+    nn_vgelu_tanh(x, y, n);
+    for (size_t i = 0; i < n; i++) {
+        double v = x[i];
+        double r = 0.5 * v * (1.0 + tanh(sqrt(2.0 / M_PI) * (v + 0.044715 * v * v * v)));
+        assert_true(fabs(y[i] - r) <= 1e-6 * (fabs(r) + 1.0));
+    }
+    nn_vgelu_tanh(x, x, n);
+    for (size_t i = 0; i < n; i++) assert_true(x[i] == y[i]);
+    free(x), free(y);
+}
+
 static void test_softmax_rows(void **st) {
     (void)st;
     int n = 3, d = 45;
@@ -73,6 +91,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_vexp),
         cmocka_unit_test(test_vgelu),
+        cmocka_unit_test(test_vgelu_tanh),
         cmocka_unit_test(test_softmax_rows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
