@@ -8,7 +8,7 @@ foreach(fam v2 v3)
     set(dir cosyvoice3-tiny)
   endif()
   foreach(group hift flow stream)
-    add_test(NAME parity/${fam}/${group}
+    cv_test(NAME parity/${fam}/${group} NEURAL
       COMMAND cosyvoice-parity --golden ${CMAKE_SOURCE_DIR}/tests/data/golden/${dir}
               --only ${group})
   endforeach()
