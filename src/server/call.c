@@ -364,6 +364,10 @@ static void on_new(server_ctx *s, infer_call *c)
     }
 
     c->wr.req.tts_text = c->wr.req.spk_id = c->wr.req.prompt_text = c->wr.req.instruct_text = "";
+    if (atomic_load(&s->shutting_down)) {
+        reject(c, cv_error(CV_UNAVAILABLE, "server is shutting down; retry on another replica"));
+        return;
+    }
     if (!c->payload) {
         reject(c, cv_error(CV_INVALID_ARGUMENT, "no request message received"));
         return;
@@ -384,8 +388,6 @@ static void on_new(server_ctx *s, infer_call *c)
     }
     if (st.code == CV_OK)
         st = s->eng->ops->check(s->eng, &c->wr.req);
-    if (st.code == CV_OK && atomic_load(&s->shutting_down))
-        st = cv_error(CV_UNAVAILABLE, "server is shutting down; retry on another replica");
     if (st.code != CV_OK) {
         if (c->wr.req.tts_text == NULL)
             c->wr.req.tts_text = "";
@@ -458,7 +460,9 @@ void infer_handle(server_ctx *s, cq_tag *tag, bool ok)
             call_free(c);
             return;
         }
-        if (!atomic_load(&s->shutting_down))
+        /* Also while draining: every call that arrives then is answered
+         * UNAVAILABLE at once (clients retry elsewhere), none waits. */
+        if (!s->grpc_shutdown_started)
             infer_request_next(s);
         on_new(s, c);
         call_unref(c); /* the pending request's reference */

@@ -86,6 +86,17 @@ static int start_grpc(server_ctx *s)
     return 0;
 }
 
+/* Hands a completed operation to the part of the server that started it. */
+static void dispatch(server_ctx *s, cq_tag *t, bool ok)
+{
+    if (t->kind >= TAG_HEALTH_NEW && t->kind <= TAG_HEALTH_CLOSE)
+        health_handle(s, t, ok);
+    else if (t->kind == TAG_UNKNOWN_NEW || t->kind == TAG_UNKNOWN_DONE)
+        unknown_handle(s, t, ok);
+    else
+        infer_handle(s, t, ok);
+}
+
 int server_run(server_ctx *s)
 {
     if (start_grpc(s) != 0) {
@@ -106,6 +117,8 @@ int server_run(server_ctx *s)
     for (int i = 0; i < 4; i++)
         infer_request_next(s);
     health_request_next(s);
+    for (int i = 0; i < 4; i++)
+        unknown_request_next(s);
     atomic_store(&s->serving, 1);
     LOG_INFO("listening on %s:%d (engine %s, %d Hz, max-conc %d, max-queue %d)", s->opt.host,
              s->opt.port, s->opt.engine, s->sample_rate, s->opt.max_conc, s->opt.max_queue);
@@ -115,19 +128,21 @@ int server_run(server_ctx *s)
 
     cq_tag shutdown_tag = {TAG_SHUTDOWN, NULL};
     double drain_start = 0;
-    bool grpc_shutdown_started = false, cancelled_all = false;
-    for (;;) {
+    bool grpc_shutdown_done = false, cancelled_all = false;
+    /* The loop runs until gRPC has shut down *and* every Inference call is
+     * freed: calls cancelled at the end of the grace period (a client that
+     * stopped reading has a send stuck on flow control) still complete
+     * their operations here, while the queue can take new ones. */
+    while (!grpc_shutdown_done || atomic_load(&s->live_calls) > 0) {
         grpc_event ev = grpc_completion_queue_next(
             s->cq, gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC), gpr_time_from_millis(100, GPR_TIMESPAN)),
             NULL);
         if (ev.type == GRPC_OP_COMPLETE) {
             cq_tag *t = ev.tag;
             if (t->kind == TAG_SHUTDOWN)
-                break;
-            if (t->kind >= TAG_HEALTH_NEW && t->kind <= TAG_HEALTH_CLOSE)
-                health_handle(s, t, ev.success);
+                grpc_shutdown_done = true;
             else
-                infer_handle(s, t, ev.success);
+                dispatch(s, t, ev.success);
         } else if (ev.type == GRPC_QUEUE_SHUTDOWN) {
             break;
         }
@@ -143,9 +158,9 @@ int server_run(server_ctx *s)
         if (atomic_load(&s->shutting_down)) {
             bool idle = atomic_load(&s->live_calls) == 0;
             bool expired = cv_now() - drain_start >= s->opt.grace;
-            if ((idle || expired) && !grpc_shutdown_started) {
+            if ((idle || expired) && !s->grpc_shutdown_started) {
                 grpc_server_shutdown_and_notify(s->server, s->cq, &shutdown_tag);
-                grpc_shutdown_started = true;
+                s->grpc_shutdown_started = true;
             }
             if (expired && !cancelled_all) {
                 if (!idle)
@@ -156,10 +171,13 @@ int server_run(server_ctx *s)
             }
         }
     }
-    /* Workers finish (their calls are done or cancelled), then the queue drains. */
+    /* Workers are idle now (every call is freed); then the queue drains.
+     * From here on nothing may start an operation on the queue (gRPC
+     * aborts on that): health calls still closing see cq_closed. */
     metrics_watch(NULL, NULL);
     admission_shutdown(&s->adm);
     grpc_server_destroy(s->server);
+    atomic_store(&s->cq_closed, 1);
     grpc_completion_queue_shutdown(s->cq);
     for (;;) {
         grpc_event ev = grpc_completion_queue_next(s->cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
@@ -167,10 +185,8 @@ int server_run(server_ctx *s)
             break;
         if (ev.type == GRPC_OP_COMPLETE) {
             cq_tag *t = ev.tag;
-            if (t->kind >= TAG_HEALTH_NEW && t->kind <= TAG_HEALTH_CLOSE)
-                health_handle(s, t, ev.success);
-            else if (t->kind != TAG_SHUTDOWN)
-                infer_handle(s, t, ev.success);
+            if (t->kind != TAG_SHUTDOWN)
+                dispatch(s, t, ev.success);
         }
     }
     grpc_completion_queue_destroy(s->cq);
