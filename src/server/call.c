@@ -11,6 +11,10 @@
  *           once synthesis is over and the queue is empty;
  *   CLOSE   completion: if the client cancelled (or its deadline passed),
  *           the cancel flag stops the engine and releases the slot.
+ * A call is also cancelled when a send makes no progress for --send-timeout
+ * seconds (the client stopped reading; infer_check_send_timeouts). The
+ * first reason a call is cancelled for becomes its final status, so a
+ * deadline is reported as DEADLINE_EXCEEDED, not as the engine's CANCELLED.
  * The call is freed when its last reference (one per outstanding operation,
  * plus one for the worker/queue) goes away. */
 #include <grpc/grpc.h>
@@ -56,6 +60,9 @@ typedef struct infer_call {
     pthread_cond_t cv;
     int refs;
     bool cancelled;   /* client cancelled, deadline passed, or call failed */
+    cv_status cancel_why; /* the first reason it was cancelled for */
+    double send_started;  /* when the send (or status) in flight started; 0: none */
+    struct infer_call *live_prev, *live_next; /* s->live_list */
     bool md_sent;     /* initial metadata went out */
     bool sending;     /* a SEND_MESSAGE is in flight */
     bool synth_done;  /* the engine returned */
@@ -77,10 +84,50 @@ static void call_unref(infer_call *c);
 
 static void call_ref_locked(infer_call *c) { c->refs++; }
 
+/* Marks the call cancelled (the engine stops, a blocked sink_write
+ * returns); the first reason given is kept. Caller holds c->mu. */
+static void cancel_locked(infer_call *c, cv_status why)
+{
+    if (!c->cancelled) {
+        c->cancelled = true;
+        c->cancel_why = why;
+    }
+    pthread_cond_broadcast(&c->cv);
+}
+
+/* Has the client's deadline passed? (gRPC cancels the call then.) */
+static bool deadline_passed(const infer_call *c)
+{
+    gpr_timespec now = gpr_now(GPR_CLOCK_MONOTONIC);
+    gpr_timespec d = gpr_convert_clock_type(c->deadline, GPR_CLOCK_MONOTONIC);
+    return gpr_time_cmp(now, gpr_time_sub(d, gpr_time_from_millis(5, GPR_TIMESPAN))) >= 0;
+}
+
+/* Why gRPC ended the call under us: the deadline, the client, shutdown. */
+static cv_status close_reason(const infer_call *c)
+{
+    if (deadline_passed(c))
+        return cv_error(CV_DEADLINE_EXCEEDED, "the client's deadline passed %.3f s into the call",
+                        cv_now() - c->t_start);
+    if (atomic_load(&c->srv->shutting_down) && c->srv->grpc_shutdown_started)
+        return cv_error(CV_UNAVAILABLE, "server shut down before the call finished (--grace)");
+    return cv_error(CV_CANCELLED, "cancelled by the client (or its connection closed)");
+}
+
 static void call_free(infer_call *c)
 {
-    if (c->t_start > 0)
-        atomic_fetch_sub(&c->srv->live_calls, 1);
+    if (c->t_start > 0) {
+        server_ctx *s = c->srv;
+        pthread_mutex_lock(&s->live_mu);
+        if (c->live_prev)
+            c->live_prev->live_next = c->live_next;
+        else
+            s->live_list = c->live_next;
+        if (c->live_next)
+            c->live_next->live_prev = c->live_prev;
+        pthread_mutex_unlock(&s->live_mu);
+        atomic_fetch_sub(&s->live_calls, 1);
+    }
     while (c->q_head) {
         chunk *k = c->q_head;
         c->q_head = k->next;
@@ -186,6 +233,7 @@ static void send_status_locked(infer_call *c)
     ops[n].data.send_status_from_server.trailing_metadata_count = 0;
     n++;
     call_ref_locked(c);
+    c->send_started = cv_now();
     grpc_call_error e = grpc_call_start_batch(c->call, ops, n, &c->t_status, NULL);
     if (e != GRPC_CALL_OK) {
         LOG_ERROR("[%s] start_batch(status) failed: %d", c->request_id, e);
@@ -221,6 +269,7 @@ static void send_next_locked(infer_call *c)
     ops[n].data.send_message.send_message = k->bb;
     n++;
     c->sending = true;
+    c->send_started = cv_now();
     call_ref_locked(c);
     grpc_call_error e = grpc_call_start_batch(c->call, ops, n, &c->t_send, NULL);
     /* gRPC takes its own reference to the message's slices. */
@@ -230,7 +279,7 @@ static void send_next_locked(infer_call *c)
         LOG_ERROR("[%s] start_batch(send) failed: %d", c->request_id, e);
         c->sending = false;
         c->refs--;
-        c->cancelled = true;
+        cancel_locked(c, cv_error(CV_INTERNAL, "cannot send audio (start_batch %d)", e));
     }
     pthread_cond_broadcast(&c->cv); /* a queue slot is free */
 }
@@ -299,8 +348,9 @@ void infer_run(admission_item *item, void *ctx)
     else
         st = s->eng->ops->synthesize(s->eng, &c->wr.req, &c->sink);
     pthread_mutex_lock(&c->mu);
-    if (c->cancelled && st.code == CV_OK)
-        st = cv_error(CV_CANCELLED, "call cancelled");
+    /* The engine only sees "cancelled"; the call knows why. */
+    if (c->cancelled && (st.code == CV_OK || st.code == CV_CANCELLED))
+        st = c->cancel_why;
     if (st.code == CV_INTERNAL)
         LOG_ERROR("[%s] engine failure: %s", c->request_id, st.message);
     c->final = st;
@@ -361,15 +411,27 @@ static void on_new(server_ctx *s, infer_call *c)
     if (grpc_call_start_batch(c->call, &op, 1, &c->t_close, NULL) != GRPC_CALL_OK) {
         c->refs--;
         c->cancelled = true;
+        c->cancel_why = cv_error(CV_INTERNAL, "cannot watch the call for cancellation");
     }
+    pthread_mutex_lock(&s->live_mu);
+    c->live_next = s->live_list;
+    if (s->live_list)
+        s->live_list->live_prev = c;
+    s->live_list = c;
+    pthread_mutex_unlock(&s->live_mu);
 
     c->wr.req.tts_text = c->wr.req.spk_id = c->wr.req.prompt_text = c->wr.req.instruct_text = "";
+    c->wr.req.mode = TTS_MODE_COUNT; /* logged as "-" until a request is decoded */
     if (atomic_load(&s->shutting_down)) {
         reject(c, cv_error(CV_UNAVAILABLE, "server is shutting down; retry on another replica"));
         return;
     }
     if (!c->payload) {
-        reject(c, cv_error(CV_INVALID_ARGUMENT, "no request message received"));
+        /* The deadline can pass between the call's headers and its message. */
+        reject(c, deadline_passed(c)
+                      ? cv_error(CV_DEADLINE_EXCEEDED,
+                                 "the client's deadline passed before its request message arrived")
+                      : cv_error(CV_INVALID_ARGUMENT, "no request message received"));
         return;
     }
     size_t len = 0;
@@ -416,18 +478,16 @@ static void on_new(server_ctx *s, infer_call *c)
 static void on_close(server_ctx *s, infer_call *c)
 {
     pthread_mutex_lock(&c->mu);
-    if (c->close_cancelled || !c->status_sent) {
-        /* Client cancelled, deadline passed, or the connection broke. */
-        c->cancelled = true;
-        pthread_cond_broadcast(&c->cv);
-    }
+    if (c->close_cancelled || !c->status_sent) /* deadline, client, connection, shutdown */
+        cancel_locked(c, close_reason(c));
     bool cancelled = c->cancelled;
     pthread_mutex_unlock(&c->mu);
     /* A call still waiting for a slot ends here; one a worker took ends
      * when the engine sees the flag. */
     if (cancelled && admission_withdraw(&s->adm, &c->item)) {
         pthread_mutex_lock(&c->mu);
-        c->final = cv_error(CV_CANCELLED, "cancelled while waiting for a slot");
+        c->final = cv_error(c->cancel_why.code, "%.400s, while waiting for a slot",
+                            c->cancel_why.message);
         c->synth_done = true;
         send_status_locked(c);
         pthread_mutex_unlock(&c->mu);
@@ -439,10 +499,9 @@ static void on_send(infer_call *c, bool ok)
 {
     pthread_mutex_lock(&c->mu);
     c->sending = false;
-    if (!ok) {
-        c->cancelled = true;
-        pthread_cond_broadcast(&c->cv);
-    }
+    c->send_started = 0;
+    if (!ok)
+        cancel_locked(c, close_reason(c));
     if (c->q_head && !c->cancelled)
         send_next_locked(c);
     if (!c->sending && (c->cancelled || !c->q_head) && c->synth_done)
@@ -474,9 +533,39 @@ void infer_handle(server_ctx *s, cq_tag *tag, bool ok)
         on_send(c, ok);
         break;
     case TAG_INFER_STATUS:
+        pthread_mutex_lock(&c->mu);
+        c->send_started = 0;
+        pthread_mutex_unlock(&c->mu);
         break;
     default:
         return;
     }
     call_unref(c);
+}
+
+void infer_check_send_timeouts(server_ctx *s)
+{
+    double limit = s->opt.send_timeout;
+    if (!(limit > 0))
+        return;
+    double now = cv_now();
+    pthread_mutex_lock(&s->live_mu);
+    for (infer_call *c = s->live_list; c; c = c->live_next) {
+        pthread_mutex_lock(&c->mu);
+        if (c->send_started > 0 && now - c->send_started > limit) {
+            /* A status stuck behind unread audio: the outcome is already
+             * decided and logged, only the call's memory is freed. */
+            if (!c->status_sent)
+                cancel_locked(c, cv_error(CV_CANCELLED,
+                                          "the client stopped reading: no audio could be sent "
+                                          "for %.1f s (--send-timeout)", limit));
+            metrics_count_send_timeout();
+            c->send_started = 0;
+            /* gRPC ends the stuck operation: it completes, failed. */
+            grpc_call_cancel_with_status(c->call, GRPC_STATUS_CANCELLED,
+                                         "no send progress (--send-timeout)", NULL);
+        }
+        pthread_mutex_unlock(&c->mu);
+    }
+    pthread_mutex_unlock(&s->live_mu);
 }

@@ -29,6 +29,7 @@ static struct {
     pthread_mutex_t mu;
     unsigned long long calls[N_MODES][N_CODES];
     double audio_seconds;
+    unsigned long long send_timeouts;
     histogram ttfc, duration, rtf;
     char engine[64];
     int sample_rate;
@@ -92,6 +93,13 @@ void metrics_observe_call(const char *mode, int code, double ttfc, double audio_
     observe(&g.duration, total_s);
     if (audio_s > 0)
         observe(&g.rtf, total_s / audio_s);
+    pthread_mutex_unlock(&g.mu);
+}
+
+void metrics_count_send_timeout(void)
+{
+    pthread_mutex_lock(&g.mu);
+    g.send_timeouts++;
     pthread_mutex_unlock(&g.mu);
 }
 
@@ -161,6 +169,10 @@ char *metrics_render(size_t *len)
                "# TYPE cosyvoice_calls_running gauge\ncosyvoice_calls_running %d\n", running);
     fprintf(f, "# HELP cosyvoice_calls_queued Calls waiting for a synthesis slot.\n"
                "# TYPE cosyvoice_calls_queued gauge\ncosyvoice_calls_queued %d\n", queued);
+    fprintf(f, "# HELP cosyvoice_send_timeouts_total Calls cancelled because no audio could be "
+               "sent to the client for --send-timeout seconds.\n"
+               "# TYPE cosyvoice_send_timeouts_total counter\n"
+               "cosyvoice_send_timeouts_total %llu\n", g.send_timeouts);
     render_histogram(f, &g.ttfc);
     render_histogram(f, &g.duration);
     render_histogram(f, &g.rtf);

@@ -6,6 +6,7 @@
  *   cosyvoice_calls_total{mode,code}             counter, finished calls
  *   cosyvoice_calls_in_flight                    gauge, received and not yet over
  *   cosyvoice_calls_running / _queued            gauges, admission slots
+ *   cosyvoice_send_timeouts_total                counter, calls cancelled by --send-timeout
  *   cosyvoice_time_to_first_chunk_seconds        histogram
  *   cosyvoice_call_duration_seconds              histogram
  *   cosyvoice_real_time_factor                   histogram (time / audio)
@@ -32,6 +33,9 @@ void metrics_watch(admission *adm, atomic_int *live_calls);
  * chunk was sent (not observed); rtf is observed when audio_s > 0. */
 void metrics_observe_call(const char *mode, int code, double ttfc, double audio_s,
                           double total_s);
+
+/* A call was cancelled because its client stopped reading (--send-timeout). */
+void metrics_count_send_timeout(void);
 
 /* The whole exposition text (malloc'd, NUL-terminated), or NULL. */
 char *metrics_render(size_t *len);

@@ -47,6 +47,9 @@ void server_options_usage(FILE *out)
 "  --max-request-bytes N     largest request message (default 4194304)\n"
 "  --chunk-queue N           audio chunks buffered per call while the client is\n"
 "                            slow; synthesis pauses when full (default 4)\n"
+"  --send-timeout S          cancel a call (freeing its slot) when none of its\n"
+"                            audio could be sent for S seconds: the client\n"
+"                            stopped reading (default 30; 0 = never)\n"
 "Lifecycle:\n"
 "  --grace S                 on SIGTERM/SIGINT, seconds to let calls in flight\n"
 "                            finish before cancelling them (default 10); a second\n"
@@ -90,11 +93,11 @@ int server_options_parse(int argc, char **argv, server_options *o)
         .host = "0.0.0.0", .port = 50000, .max_conc = 4, .max_queue = -1,
         .engine = "espeak", .model_dir = NULL, .threads = 1,
         .max_text = TTS_DEFAULT_MAX_TEXT, .max_prompt_seconds = TTS_DEFAULT_MAX_PROMPT_SECONDS,
-        .max_request_bytes = 4u << 20, .grace = 10.0, .chunk_queue = 4,
+        .max_request_bytes = 4u << 20, .grace = 10.0, .chunk_queue = 4, .send_timeout = 30.0,
     };
     enum { O_HOST = 256, O_PORT, O_MAXCONC, O_MAXQ, O_ENGINE, O_MODEL, O_THREADS, O_MAXTEXT,
            O_MAXPROMPT, O_MAXREQ, O_GRACE, O_CHUNKQ, O_LIST, O_TLS_CERT, O_TLS_KEY,
-           O_TLS_CA, O_METRICS, O_ENGINE_OPT };
+           O_TLS_CA, O_METRICS, O_ENGINE_OPT, O_SEND_TIMEOUT };
     static const struct option longopts[] = {
         {"host", required_argument, 0, O_HOST},
         {"port", required_argument, 0, O_PORT},
@@ -110,6 +113,7 @@ int server_options_parse(int argc, char **argv, server_options *o)
         {"max-request-bytes", required_argument, 0, O_MAXREQ},
         {"grace", required_argument, 0, O_GRACE},
         {"chunk-queue", required_argument, 0, O_CHUNKQ},
+        {"send-timeout", required_argument, 0, O_SEND_TIMEOUT},
         {"list-speakers", no_argument, 0, O_LIST},
         {"tls-cert", required_argument, 0, O_TLS_CERT},
         {"tls-key", required_argument, 0, O_TLS_KEY},
@@ -170,6 +174,10 @@ int server_options_parse(int argc, char **argv, server_options *o)
         case O_CHUNKQ:
             if (parse_long("--chunk-queue", optarg, 1, 1024, &l)) return -1;
             o->chunk_queue = (int)l;
+            break;
+        case O_SEND_TIMEOUT:
+            if (parse_double("--send-timeout", optarg, 0, 86400, &d)) return -1;
+            o->send_timeout = d;
             break;
         case O_LIST: o->list_speakers = true; break;
         case O_TLS_CERT: o->tls_cert = optarg; break;

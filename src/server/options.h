@@ -23,6 +23,7 @@ typedef struct server_options {
     size_t max_request_bytes;
     double grace;            /* seconds to let calls finish on SIGTERM */
     int chunk_queue;         /* chunks waiting per call before synthesis pauses */
+    double send_timeout;     /* cancel a call whose send is stuck this long; 0 = never */
     bool list_speakers;
     bool verbose;
     const char *tls_cert;      /* PEM certificate chain; with tls_key enables TLS */

@@ -112,6 +112,7 @@ int server_run(server_ctx *s)
         LOG_ERROR("cannot start worker threads");
         return 1;
     }
+    pthread_mutex_init(&s->live_mu, NULL);
     metrics_watch(&s->adm, &s->live_calls);
     /* Several outstanding requests so bursts of new calls are matched at once. */
     for (int i = 0; i < 4; i++)
@@ -146,6 +147,7 @@ int server_run(server_ctx *s)
         } else if (ev.type == GRPC_QUEUE_SHUTDOWN) {
             break;
         }
+        infer_check_send_timeouts(s);
         if (atomic_load(&g_signals) > 0 && !atomic_load(&s->shutting_down)) {
             atomic_store(&s->shutting_down, 1);
             atomic_store(&s->serving, 0);

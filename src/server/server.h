@@ -6,6 +6,7 @@
 #define CV_SERVER_H
 
 #include <grpc/grpc.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 
@@ -48,6 +49,8 @@ typedef struct server_ctx {
     atomic_long call_seq; /* for generated request ids */
     atomic_int shutting_down; /* draining: refuse new calls, health NOT_SERVING */
     atomic_int live_calls;    /* Inference calls received and not yet freed */
+    pthread_mutex_t live_mu;  /* guards live_list */
+    struct infer_call *live_list; /* those calls, for infer_check_send_timeouts */
     bool grpc_shutdown_started; /* no new calls reach us: stop requesting them */
     atomic_int cq_closed;     /* the queue is shutting down: start no more operations */
 } server_ctx;
@@ -59,6 +62,8 @@ int server_run(server_ctx *s);
 void infer_request_next(server_ctx *s);
 void infer_handle(server_ctx *s, cq_tag *tag, bool ok);
 void infer_run(admission_item *item, void *ctx); /* worker entry */
+/* Cancels calls whose send has made no progress for --send-timeout s. */
+void infer_check_send_timeouts(server_ctx *s);
 
 /* Health checking (health.c). */
 void health_request_next(server_ctx *s);

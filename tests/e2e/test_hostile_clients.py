@@ -12,7 +12,8 @@ import urllib.request
 import grpc
 import pytest
 
-from conftest import collect, cosyvoice_pb2, health_pb2, sft, stub
+from conftest import collect, cosyvoice_pb2, free_port, health_pb2, sft, stub
+from test_metrics import calls, scrape, value, wait_for
 
 TONE = ("--engine", "tone")
 
@@ -118,3 +119,70 @@ def test_unknown_methods_answered_at_once_memory_flat(make_server):
     # The real service is unaffected.
     chunks, _ = collect(s, tone_req("Still here."))
     assert len(chunks) == 1
+
+
+def admitted_after_retries(s, req, attempts=200):
+    """The call's chunks once it is admitted: the slot a cancelled call held
+    is released just after its summary line is logged, so a call right
+    after it may still meet RESOURCE_EXHAUSTED a few times."""
+    for _ in range(attempts):
+        try:
+            return collect(s, req, timeout=60)[0]
+        except grpc.RpcError as e:
+            assert e.code() == grpc.StatusCode.RESOURCE_EXHAUSTED, e
+            time.sleep(0.05)
+    pytest.fail("the slot was never freed")
+
+
+def test_send_timeout_frees_the_slot_of_a_client_that_never_reads(make_server):
+    port = free_port()
+    srv = make_server(*TONE, "--max-conc", "1", "--max-queue", "0", "--send-timeout", "1",
+                      "--metrics-port", str(port), "--max-text", "100000")
+    ch, s = stub(srv.target)
+    stuck = s.Inference(tone_req(" ".join(["Sentence x."] * 5000)), timeout=120,
+                        metadata=[("x-request-id", "never-reads")])
+    next(stuck)  # and never again: the flow-control window fills, sends stall
+    log = srv.wait_log("[never-reads] call mode=sft", timeout=60)
+    line = [l for l in log.splitlines() if "[never-reads] call mode=sft" in l][0]
+    assert "outcome=CANCELLED" in line and "--send-timeout" in line, line
+    assert len(admitted_after_retries(s, tone_req("Next."))) == 1
+    assert wait_for(lambda: value(scrape(port), "cosyvoice_send_timeouts_total") == 1)
+    stuck.cancel()
+
+
+def test_deadline_reported_as_deadline_exceeded(make_server):
+    """A deadline that passes mid-synthesis is logged and counted as
+    DEADLINE_EXCEEDED (it was CANCELLED), and the slot is freed."""
+    port = free_port()
+    srv = make_server(*TONE, "--max-conc", "1", "--max-queue", "0", "--metrics-port", str(port))
+    _, s = stub(srv.target)
+    with pytest.raises(grpc.RpcError) as e:
+        collect(s, tone_req("A. B. C. D. E. F.", instruct="delay=400"), timeout=1.0,
+                metadata=[("x-request-id", "late")])
+    assert e.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+    log = srv.wait_log("[late] call mode=instruct")
+    assert "outcome=DEADLINE_EXCEEDED: the client's deadline passed" in log
+    assert wait_for(lambda: calls(scrape(port), "instruct", "DEADLINE_EXCEEDED") == 1)
+    assert len(admitted_after_retries(s, tone_req("Next."))) == 1
+
+
+def test_deadline_before_the_request_message(make_server):
+    """Headers, then no message until the deadline: DEADLINE_EXCEEDED (it
+    was INVALID_ARGUMENT "no request message received")."""
+    srv = make_server(*TONE)
+    ch, _ = stub(srv.target)
+    call = ch.stream_stream("/cosyvoice.CosyVoice/Inference",
+                            request_serializer=lambda b: b, response_deserializer=lambda b: b)
+    hold = threading.Event()
+
+    def no_message():
+        hold.wait(30)
+        return
+        yield b""
+
+    with pytest.raises(grpc.RpcError) as e:
+        list(call(no_message(), timeout=0.5, metadata=[("x-request-id", "silent")]))
+    hold.set()
+    assert e.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+    log = srv.wait_log("[silent] call mode=-")
+    assert "outcome=DEADLINE_EXCEEDED" in log, log
