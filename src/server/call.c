@@ -36,6 +36,9 @@
 
 #define container_of(p, T, m) ((T *)((char *)(p)-offsetof(T, m)))
 
+/* Most samples in one Response: 2 MiB of audio (47.5 s at 22050 Hz). */
+#define MAX_MESSAGE_SAMPLES ((size_t)1 << 20)
+
 typedef struct chunk {
     struct chunk *next;
     grpc_byte_buffer *bb;
@@ -295,11 +298,10 @@ static bool sink_cancelled(tts_sink *s)
     return x;
 }
 
-static bool sink_write(tts_sink *s, const int16_t *pcm, size_t n)
+/* Queues one message of n samples (blocking while the queue is full).
+ * False once the call is cancelled. */
+static bool queue_message(infer_call *c, const int16_t *pcm, size_t n)
 {
-    infer_call *c = container_of(s, infer_call, sink);
-    if (n == 0)
-        return !sink_cancelled(s);
     size_t len;
     uint8_t *msg = wire_response_encode(pcm, n, (uint32_t)c->srv->sample_rate, c->chunks, &len);
     chunk *k = calloc(1, sizeof *k);
@@ -332,6 +334,21 @@ static bool sink_write(tts_sink *s, const int16_t *pcm, size_t n)
     c->q_len++;
     send_next_locked(c);
     pthread_mutex_unlock(&c->mu);
+    return true;
+}
+
+static bool sink_write(tts_sink *s, const int16_t *pcm, size_t n)
+{
+    infer_call *c = container_of(s, infer_call, sink);
+    if (n == 0)
+        return !sink_cancelled(s);
+    /* Long non-streamed segments go out in several messages, each well
+     * below the 4 MB that gRPC clients accept by default. */
+    for (size_t off = 0; off < n; off += MAX_MESSAGE_SAMPLES) {
+        size_t k = n - off < MAX_MESSAGE_SAMPLES ? n - off : MAX_MESSAGE_SAMPLES;
+        if (!queue_message(c, pcm + off, k))
+            return false;
+    }
     return true;
 }
 

@@ -186,3 +186,69 @@ def test_deadline_before_the_request_message(make_server):
     assert e.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
     log = srv.wait_log("[silent] call mode=-")
     assert "outcome=DEADLINE_EXCEEDED" in log, log
+
+
+def test_speed_out_of_range_refused(make_server):
+    srv = make_server(*TONE)
+    _, s = stub(srv.target)
+    for speed in (0.001, 0.2, 4.5, 100.0, float("inf"), float("nan"), -1.0):
+        with pytest.raises(grpc.RpcError) as e:
+            collect(s, tone_req("Hi.", speed=speed))
+        assert e.value.code() == grpc.StatusCode.INVALID_ARGUMENT, speed
+        assert "0.25 to 4" in e.value.details()
+    for speed in (0.25, 4.0):
+        chunks, _ = collect(s, tone_req("Hi.", speed=speed))
+        assert sum(len(c) for c in chunks) // 2 == int(22050 * 0.23 / speed)
+
+
+def test_no_message_above_the_clients_4mb_limit(make_server):
+    """The slowest accepted speed on one long non-streamed sentence makes
+    5.3 MB of audio; it arrives in several messages (one was above the
+    4 MB gRPC clients accept by default, and the call failed)."""
+    srv = make_server(*TONE, "--max-text", "100000")
+    _, s = stub(srv.target)
+    sentence = "x" * 2999 + "."
+    chunks, _ = collect(s, tone_req(sentence, speed=0.25, disable_streaming=True))
+    assert len(chunks) > 1
+    assert max(len(c) for c in chunks) <= 4 * 1024 * 1024 - 64
+    assert sum(len(c) for c in chunks) // 2 == int(22050 * (0.2 + 0.01 * 3000) / 0.25)
+
+
+def raw_call(ch):
+    return ch.unary_stream("/cosyvoice.CosyVoice/Inference",
+                           request_serializer=lambda b: b, response_deserializer=lambda b: b)
+
+
+def sft_bytes(spk, text):
+    """Request{sft_request{spk_id, tts_text}} by hand: protobuf encoders
+    happily put a NUL inside a string."""
+    inner = b"\x0a" + bytes([len(spk)]) + spk + b"\x12" + bytes([len(text)]) + text
+    return b"\x0a" + bytes([len(inner)]) + inner
+
+
+def test_nul_bytes_refused_not_truncated(make_server):
+    """"Hello\0world" was spoken as "Hello", "tone-low\0junk" accepted."""
+    srv = make_server(*TONE)
+    ch, _ = stub(srv.target)
+    for spk, text, field in ((b"tone-low", b"Hello\x00world.", "tts_text"),
+                             (b"tone-low\x00junk", b"Hello world.", "spk_id")):
+        with pytest.raises(grpc.RpcError) as e:
+            list(raw_call(ch)(sft_bytes(spk, text), timeout=10))
+        assert e.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert f"{field} contains a NUL byte" in e.value.details()
+    chunks = list(raw_call(ch)(sft_bytes(b"tone-low", b"Hello world."), timeout=10))
+    assert len(chunks) == 1
+
+
+def test_control_characters_cannot_forge_log_lines(make_server):
+    srv = make_server(*TONE)
+    _, s = stub(srv.target)
+    forged = "nobody\n2030-01-01T00:00:00.000Z INFO  [admin] forged\x1b[2J\x1b]0;owned\x07"
+    with pytest.raises(grpc.RpcError) as e:
+        collect(s, tone_req("Hi.", spk=forged), metadata=[("x-request-id", "inject")])
+    assert e.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    log = srv.wait_log("[inject] call")
+    lines = [l for l in log.splitlines() if "forged" in l]
+    assert len(lines) == 1 and "[inject] call" in lines[0], lines
+    assert "\\n2030-01-01" in lines[0] and "\\x1b[2J" in lines[0]
+    assert "\x1b" not in log and "\x07" not in log
