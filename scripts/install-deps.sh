@@ -13,7 +13,7 @@ PACKAGES=(
   # neural engine
   libicu-dev libopenblas-dev libyaml-dev libpcre2-dev libjansson-dev libfftw3-dev libonnx-dev libzip-dev
   # tests
-  nginx libmicrohttpd-dev portaudio19-dev openssl
+  nginx libmicrohttpd-dev portaudio19-dev openssl curl
   libcmocka-dev python3-grpcio python3-grpc-tools python3-pytest python3-numpy valgrind
   # benchmarks (independent measuring tools)
   sox aubio-tools pocketsphinx pocketsphinx-en-us

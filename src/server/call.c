@@ -478,17 +478,19 @@ static void on_new(server_ctx *s, infer_call *c)
     pthread_mutex_unlock(&c->mu);
     LOG_DEBUG("[%s] submitting for admission", c->request_id);
     if (!admission_submit(&s->adm, &c->item)) {
-        int running, queued;
-        admission_counts(&s->adm, &running, &queued);
         pthread_mutex_lock(&c->mu);
         c->refs--;
         pthread_mutex_unlock(&c->mu);
+        /* A refusal means every place is taken. The two counts are not
+         * reported apart: read a moment later, with a worker between two
+         * calls, they could show more waiting than --max-queue. */
         reject(c, atomic_load(&s->shutting_down)
                       ? cv_error(CV_UNAVAILABLE, "server is shutting down")
                       : cv_error(CV_RESOURCE_EXHAUSTED,
-                                 "server busy: %d calls synthesizing and %d waiting "
-                                 "(limits --max-conc %d, --max-queue %d); retry later",
-                                 running, queued, s->opt.max_conc, s->opt.max_queue));
+                                 "server busy: %d calls are synthesizing or waiting for a slot, "
+                                 "the most it takes (--max-conc %d + --max-queue %d); retry "
+                                 "later", s->opt.max_conc + s->opt.max_queue, s->opt.max_conc,
+                                 s->opt.max_queue));
     }
 }
 

@@ -87,14 +87,53 @@ static cv_status check_nul(const sized_allocs *a, const char *field, const char 
     return cv_ok();
 }
 
+/* gRPC core 1.51 ignores a grpc-encoding it does not know (snappy, zstd,
+ * ...) and hands the message over still compressed, with nothing in the
+ * API to tell. A message that does not parse is therefore checked for the
+ * signature of the common compressed formats, so the client learns what is
+ * wrong. Returns the format's name, or NULL. */
+static const char *compressed_format(const uint8_t *d, size_t n)
+{
+    static const struct {
+        const char *name;
+        const char *magic;
+        size_t len;
+    } known[] = {
+        {"gzip", "\x1f\x8b", 2},
+        {"zstd", "\x28\xb5\x2f\xfd", 4},
+        {"snappy (framed)", "\xff\x06\x00\x00sNaPpY", 10},
+        {"lz4", "\x04\x22\x4d\x18", 4},
+        {"bzip2", "BZh", 3},
+        {"xz", "\xfd" "7zXZ", 5},
+    };
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+        if (n >= known[i].len && memcmp(d, known[i].magic, known[i].len) == 0)
+            return known[i].name;
+    /* zlib (gRPC's "deflate"): CM 8, window <= 32K, header check */
+    if (n >= 2 && (d[0] & 0x0f) == 8 && (d[0] >> 4) <= 7 && ((d[0] << 8) | d[1]) % 31 == 0)
+        return "deflate (zlib)";
+    return NULL;
+}
+
 cv_status wire_request_decode(const uint8_t *data, size_t len, wire_request *out)
 {
     memset(out, 0, sizeof *out);
     sized_allocs sizes = {0};
     ProtobufCAllocator alloc = {.alloc = sized_alloc, .free = sized_free, .allocator_data = &sizes};
     Cosyvoice__Request *m = cosyvoice__request__unpack(&alloc, len, data);
-    if (!m) {
+    /* Compressed bytes may even parse, as unknown fields and no payload. */
+    const char *fmt = !m || m->request_payload_case == COSYVOICE__REQUEST__REQUEST_PAYLOAD__NOT_SET
+                          ? compressed_format(data, len)
+                          : NULL;
+    if (!m || fmt) {
         free(sizes.items);
+        if (m)
+            cosyvoice__request__free_unpacked(m, NULL);
+        if (fmt)
+            return cv_error(CV_UNIMPLEMENTED,
+                            "the request message is still compressed (it starts like %s data): "
+                            "its grpc-encoding is one this server cannot read; use identity, "
+                            "gzip or deflate", fmt);
         return cv_error(CV_INVALID_ARGUMENT, "request is not a valid cosyvoice.Request message");
     }
     out->msg = m;

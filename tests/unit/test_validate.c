@@ -332,6 +332,31 @@ static void test_nul_bytes_refused(void **state)
     assert_non_null(strstr(s.message, "tts_text contains a NUL"));
 }
 
+static void test_compressed_request_named(void **state)
+{
+    (void)state;
+    wire_request w;
+    /* the start of gzip, zstd and zlib streams, as an unknown grpc-encoding
+     * leaves them */
+    const uint8_t gz[] = {0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03, 0xe3};
+    const uint8_t zst[] = {0x28, 0xb5, 0x2f, 0xfd, 0x20, 0x10, 0x81, 0x00, 0x00};
+    const uint8_t zl[] = {0x78, 0x9c, 0xe3, 0xe2, 0xe0, 0x62, 0x00, 0x00};
+    cv_status s = wire_request_decode(gz, sizeof gz, &w);
+    assert_int_equal(s.code, CV_UNIMPLEMENTED);
+    assert_non_null(strstr(s.message, "like gzip data"));
+    s = wire_request_decode(zst, sizeof zst, &w);
+    assert_int_equal(s.code, CV_UNIMPLEMENTED);
+    assert_non_null(strstr(s.message, "like zstd data"));
+    s = wire_request_decode(zl, sizeof zl, &w);
+    assert_int_equal(s.code, CV_UNIMPLEMENTED);
+    assert_non_null(strstr(s.message, "deflate"));
+    /* other garbage stays "not a valid Request" */
+    const uint8_t junk[] = {0xff, 0xff, 0xff};
+    s = wire_request_decode(junk, sizeof junk, &w);
+    assert_int_equal(s.code, CV_INVALID_ARGUMENT);
+    assert_non_null(strstr(s.message, "not a valid"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -349,6 +374,7 @@ int main(void)
         cmocka_unit_test(test_prompt_and_instruct_text_limits),
         cmocka_unit_test(test_prompt_length_messages_agree),
         cmocka_unit_test(test_nul_bytes_refused),
+        cmocka_unit_test(test_compressed_request_named),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
