@@ -3,7 +3,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "model/pt_load.h"
+#include "model/io/pt_load.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

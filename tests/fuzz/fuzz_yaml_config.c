@@ -3,7 +3,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "model/yaml_config.h"
+#include "model/io/yaml_config.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

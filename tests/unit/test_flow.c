@@ -12,9 +12,9 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "model/flow.h"
-#include "model/flow_random.h"
-#include "model/seg_ops.h"
+#include "model/v1/flow.h"
+#include "random/flow_random.h"
+#include "model/blocks/seg_ops.h"
 #include "nn/nn.h"
 
 #define GOLDEN "tests/data/golden/cosyvoice-v1-tiny/"

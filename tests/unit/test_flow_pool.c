@@ -11,9 +11,9 @@
 
 #include <cmocka.h>
 
-#include "model/flow_pool.h"
-#include "model/pt_load.h"
-#include "model/yaml_config.h"
+#include "model/v1/flow_pool.h"
+#include "model/io/pt_load.h"
+#include "model/io/yaml_config.h"
 #include "nn/noise.h"
 
 static char golden[4096];

@@ -13,8 +13,9 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "model/hift.h"
-#include "model/yaml_config.h"
+#include "model/blocks/hift.h"
+#include "random/hift_random.h"
+#include "model/io/yaml_config.h"
 #include "nn/conv_fft.h"
 #include "nn/nn.h"
 

@@ -11,9 +11,9 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "model/llm.h"
-#include "model/llm_random.h"
-#include "model/llm_sampling.h"
+#include "model/v1/llm.h"
+#include "random/llm_random.h"
+#include "model/blocks/llm_sampling.h"
 
 typedef struct fixture {
     pt_dict sd;

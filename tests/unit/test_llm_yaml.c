@@ -6,8 +6,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "model/llm_yaml.h"
-#include "model/rel_encoder_yaml.h"
+#include "model/v1/llm_yaml.h"
+#include "model/blocks/rel_encoder_yaml.h"
 
 #define GOLDEN_YAML "tests/data/golden/cosyvoice-v1-tiny/cosyvoice.yaml"
 

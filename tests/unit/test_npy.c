@@ -9,7 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "model/npy.h"
+#include "model/io/npy.h"
 
 static char *golden(const char *file)
 {

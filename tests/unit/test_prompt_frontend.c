@@ -12,8 +12,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "model/npy.h"
-#include "model/prompt_frontend.h"
+#include "model/io/npy.h"
+#include "model/frontend/prompt_frontend.h"
 
 static const char *golden_dir(void)
 {

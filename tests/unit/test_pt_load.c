@@ -13,7 +13,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "model/pt_load.h"
+#include "model/io/pt_load.h"
 #include "pt_builder.h"
 
 static void save_corpus(const char *name, const bytes *b)

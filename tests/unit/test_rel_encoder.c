@@ -12,8 +12,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "model/random_weights.h"
-#include "model/rel_encoder.h"
+#include "random/random_weights.h"
+#include "model/blocks/rel_encoder.h"
 
 /* ---- naive reference ---------------------------------------------------- */
 

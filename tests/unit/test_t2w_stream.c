@@ -20,12 +20,12 @@
 
 #include <cmocka.h>
 
-#include "model/flow_pool.h"
-#include "model/hift.h"
-#include "model/length_regulator.h"
-#include "model/pt_load.h"
-#include "model/t2w_stream.h"
-#include "model/yaml_config.h"
+#include "model/v1/flow_pool.h"
+#include "model/blocks/hift.h"
+#include "model/v1/length_regulator.h"
+#include "model/io/pt_load.h"
+#include "model/v1/t2w_stream.h"
+#include "model/io/yaml_config.h"
 #include "nn/noise.h"
 
 static char golden[4096];

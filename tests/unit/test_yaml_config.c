@@ -9,7 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "model/yaml_config.h"
+#include "model/io/yaml_config.h"
 
 static yaml_config *load_text(const char *text)
 {

@@ -11,8 +11,8 @@
 #include <sys/resource.h>
 
 #include "common/timeutil.h"
-#include "model/flow.h"
-#include "model/flow_random.h"
+#include "model/v1/flow.h"
+#include "random/flow_random.h"
 #include "nn/nn.h"
 
 /* CPU seconds (all threads, user + system) used by the process so far:

@@ -15,8 +15,8 @@
 #include <unistd.h>
 
 #include "audio/sinc_resample.h"
-#include "model/frontend_feats.h"
-#include "model/prompt_frontend.h"
+#include "model/frontend/frontend_feats.h"
+#include "model/frontend/prompt_frontend.h"
 #include "nn/matmul.h"
 #include "tokenizer_graph.h"
 

@@ -9,8 +9,8 @@
 #include <time.h>
 
 #include "common/timeutil.h"
-#include "model/llm.h"
-#include "model/llm_random.h"
+#include "model/v1/llm.h"
+#include "random/llm_random.h"
 #include "nn/matmul.h"
 
 /* CPU time of the whole process (all threads): on a busy machine wall time

@@ -14,13 +14,13 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "hift_weights.h"
-#include "model/flow.h"
-#include "model/flow_random.h"
-#include "model/hift.h"
-#include "model/llm_random.h"
-#include "model/llm_yaml.h"
-#include "model/yaml_config.h"
+#include "random/hift_random.h"
+#include "model/v1/flow.h"
+#include "random/flow_random.h"
+#include "model/blocks/hift.h"
+#include "random/llm_random.h"
+#include "model/v1/llm_yaml.h"
+#include "model/io/yaml_config.h"
 #include "pt_writer.h"
 #include "yaml_300m.h"
 

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "model/flow.h"
-#include "model/pt_load.h"
+#include "model/v1/flow.h"
+#include "model/io/pt_load.h"
 #include "nn/nn.h"
 #include "parity.h"
 
@@ -148,4 +148,4 @@ static void run_flow(parity_ctx *ctx) {
     pt_free(&weights);
 }
 
-const parity_group parity_group_flow = {"flow", run_flow};
+const parity_group parity_group_flow = {"flow", CV_FAMILY_V1, run_flow};

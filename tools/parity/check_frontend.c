@@ -9,8 +9,8 @@
 #include <unistd.h>
 
 #include "audio/sinc_resample.h"
-#include "model/frontend_feats.h"
-#include "model/prompt_frontend.h"
+#include "model/frontend/frontend_feats.h"
+#include "model/frontend/prompt_frontend.h"
 #include "onnx/onnx_model.h"
 #include "parity.h"
 
@@ -213,4 +213,4 @@ static void run_frontend(parity_ctx *ctx)
     check_networks(ctx);
 }
 
-const parity_group parity_group_frontend = {"frontend", run_frontend};
+const parity_group parity_group_frontend = {"frontend", CV_FAMILY_V1, run_frontend};

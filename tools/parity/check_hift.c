@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "model/hift.h"
-#include "model/pt_load.h"
+#include "model/blocks/hift.h"
+#include "model/io/pt_load.h"
 #include "nn/nn.h"
 #include "parity.h"
 
@@ -99,4 +99,4 @@ out:
     pt_free(&weights);
 }
 
-const parity_group parity_group_hift = {"hift", run_hift};
+const parity_group parity_group_hift = {"hift", CV_FAMILY_V1, run_hift};

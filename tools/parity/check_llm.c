@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "model/llm.h"
-#include "model/llm_yaml.h"
-#include "model/pt_load.h"
+#include "model/v1/llm.h"
+#include "model/v1/llm_yaml.h"
+#include "model/io/pt_load.h"
 #include "parity.h"
 
 typedef struct logp_rows {
@@ -166,4 +166,4 @@ done:
     pt_free(&sd);
 }
 
-const parity_group parity_group_llm = {"llm", run_llm};
+const parity_group parity_group_llm = {"llm", CV_FAMILY_V1, run_llm};

@@ -9,10 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "model/flow_pool.h"
-#include "model/hift.h"
-#include "model/pt_load.h"
-#include "model/t2w_stream.h"
+#include "model/v1/flow_pool.h"
+#include "model/blocks/hift.h"
+#include "model/io/pt_load.h"
+#include "model/v1/t2w_stream.h"
 #include "nn/nn.h"
 #include "parity.h"
 
@@ -190,4 +190,4 @@ out:
     pt_free(&hw);
 }
 
-const parity_group parity_group_stream = {"stream", run_stream};
+const parity_group parity_group_stream = {"stream", CV_FAMILY_V1, run_stream};

@@ -122,15 +122,27 @@ int main(int argc, char **argv)
     parity_ctx ctx = {.dir = dir};
     char path[4096];
     yaml_config *yaml = NULL;
-    cv_status st = yaml_config_load(parity_path(&ctx, "cosyvoice.yaml", path, sizeof path),
-                                    &yaml);
+    cv_status st = cv_family_detect(dir, &ctx.family, path, sizeof path);
+    if (cv_is_ok(&st)) st = yaml_config_load(path, &yaml);
     if (!cv_is_ok(&st)) {
         fprintf(stderr, "cosyvoice-parity: %s\n", st.message);
         return 2;
     }
     ctx.yaml = yaml;
-    for (size_t i = 0; i < N_GROUPS; i++)
-        if (!only || !strcmp(only, GROUPS[i]->name)) GROUPS[i]->run(&ctx);
+    printf("%s (%s)\n", dir, cv_family_name(ctx.family));
+    bool ran = false;
+    for (size_t i = 0; i < N_GROUPS; i++) {
+        if (only && strcmp(only, GROUPS[i]->name)) continue;
+        if (!(GROUPS[i]->families & ctx.family)) continue;
+        GROUPS[i]->run(&ctx);
+        ran = true;
+    }
+    if (only && !ran) {
+        printf("no '%s' checks registered for %s directories\n", only,
+               cv_family_name(ctx.family));
+        yaml_config_free(yaml);
+        return 2;
+    }
     yaml_config_free(yaml);
     nn_scratch_release();
 

@@ -1,26 +1,31 @@
 /* cosyvoice-parity: compares the C implementation against a golden
  * directory produced by the reference PyTorch code (see
  * tests/data/golden/README.md). Checks are grouped (hift, flow, llm, ...);
- * each group lives in its own check_<group>.c and is listed in main.c. */
+ * each group lives in its own check_<group>.c and is listed in main.c. A
+ * group serves the model families in its mask; two groups of one name may
+ * serve different families (e.g. hift for v1 and for v2). */
 #ifndef CV_PARITY_H
 #define CV_PARITY_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "model/npy.h"
-#include "model/yaml_config.h"
+#include "model/family.h"
+#include "model/io/npy.h"
+#include "model/io/yaml_config.h"
 
 #define PARITY_TOLERANCE 1e-3
 
 typedef struct parity_ctx {
     const char *dir;        /* golden directory (a model directory plus *.npy) */
-    const yaml_config *yaml; /* its cosyvoice.yaml */
+    cv_family family;       /* told by its yaml file's name */
+    const yaml_config *yaml; /* its cosyvoice*.yaml */
     int checks, failures, skipped;
 } parity_ctx;
 
 typedef struct parity_group {
     const char *name;
+    unsigned families; /* cv_family mask: the directories it checks */
     /* Runs the group's checks, reporting each through parity_report/
      * parity_skip/parity_fail. */
     void (*run)(parity_ctx *ctx);

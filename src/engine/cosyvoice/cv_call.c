@@ -9,7 +9,7 @@
 #include "common/log.h"
 #include "common/timeutil.h"
 #include "engine/cosyvoice/cv_text.h"
-#include "model/t2w_stream.h"
+#include "model/v1/t2w_stream.h"
 
 static atomic_uint_fast64_t g_call_counter;
 

@@ -8,7 +8,8 @@
 
 #include "common/log.h"
 #include "common/timeutil.h"
-#include "model/llm_yaml.h"
+#include "model/family.h"
+#include "model/v1/llm_yaml.h"
 
 static bool parse_num(const char *v, double lo, double hi, double *out)
 {
@@ -104,8 +105,12 @@ cv_status cv_model_load(const char *dir, const cv_settings *set, cv_model **out)
     cv_model *m = calloc(1, sizeof *m);
     if (!m) return cv_error(CV_RESOURCE_EXHAUSTED, "out of memory");
     char path[4096];
-    snprintf(path, sizeof path, "%s/cosyvoice.yaml", dir);
-    cv_status st = yaml_config_load(path, &m->yaml);
+    cv_family family;
+    cv_status st = cv_family_detect(dir, &family, path, sizeof path);
+    if (cv_is_ok(&st) && family != CV_FAMILY_V1)
+        st = cv_error(CV_UNIMPLEMENTED, "%s: %s directories are not served yet (only CosyVoice-300M)",
+                      dir, cv_family_name(family));
+    if (cv_is_ok(&st)) st = yaml_config_load(path, &m->yaml);
     if (cv_is_ok(&st)) st = llm_config_from_yaml(m->yaml, &m->llm_cfg);
     if (cv_is_ok(&st)) st = flow_config_from_yaml(m->yaml, &m->flow_cfg);
     if (cv_is_ok(&st)) {

@@ -9,13 +9,13 @@
 #include <stdint.h>
 
 #include "common/status.h"
-#include "model/flow_pool.h"
-#include "model/hift.h"
-#include "model/llm.h"
-#include "model/prompt_frontend.h"
-#include "model/pt_load.h"
-#include "model/token2wav.h"
-#include "model/yaml_config.h"
+#include "model/v1/flow_pool.h"
+#include "model/blocks/hift.h"
+#include "model/v1/llm.h"
+#include "model/frontend/prompt_frontend.h"
+#include "model/io/pt_load.h"
+#include "model/v1/token2wav.h"
+#include "model/io/yaml_config.h"
 #include "text/bpe_tokenizer.h"
 
 /* Settings from engine_options (--threads, --engine-opt KEY=VALUE). */
