@@ -296,3 +296,67 @@ def test_busy_refusal_counts_agree_with_the_limits(make_server):
     assert "3 calls are synthesizing or waiting" in e.value.details()
     assert "--max-conc 1 + --max-queue 2" in e.value.details()
     assert [len(list(c)) for c in held] == [3, 4, 4]
+
+
+def long_word(n, seed=7):
+    import random
+    rnd = random.Random(seed)
+    return "".join(rnd.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(n))
+
+
+def test_long_word_neither_blocks_english_nor_outlives_its_deadline(make_server):
+    """One 4000-letter word was a single flite call (20 s, 730 MB here, and
+    growing with the square of its length) under flite's process-wide
+    lock: other English calls waited behind it and its deadline freed
+    nothing. The front end now cuts it into 64-letter pieces."""
+    srv = make_server("--max-conc", "2", "--max-queue", "0", "-v")
+    _, s = stub(srv.target)
+    first = threading.Event()
+    outcome = {}
+
+    def long_call():
+        try:
+            for _ in s.Inference(sft(long_word(4000), "英文女"), timeout=8,
+                                 metadata=[("x-request-id", "long-word")]):
+                first.set()
+            outcome["code"] = grpc.StatusCode.OK
+        except grpc.RpcError as e:
+            outcome["code"] = e.code()
+        first.set()
+
+    t = threading.Thread(target=long_call)
+    t.start()
+    first.wait(60)
+    assert "code" not in outcome, f"the long word ended before any audio: {outcome}"
+    # Another English call is served while the long one is still going.
+    chunks, _ = collect(s, sft("Hello there, another English call.", "英文男"), timeout=60)
+    assert chunks
+    assert "[long-word] call" not in srv.logs()
+    t.join(60)
+    assert outcome["code"] == grpc.StatusCode.DEADLINE_EXCEEDED
+    log = srv.wait_log("[long-word] call")
+    assert "outcome=DEADLINE_EXCEEDED" in log
+    segments = [l for l in log.splitlines() if "espeak[long-word]" in l]
+    assert segments and int(segments[0].split(": ")[1].split()[0]) >= 4000 // 64
+    # Its slot is free again.
+    assert admitted_after_retries(s, sft("And a third.", "英文女"))
+
+
+PUNCTUATION_ONLY = ["。。。", "?!...", "😀😀😀", "<strong></strong>", "—— ……", "♪ ♫"]
+
+
+def test_nothing_to_speak_refused_by_both_engines(make_server):
+    """espeak returned OK with no audio where the neural engine said
+    INVALID_ARGUMENT; both refuse such texts the same way now."""
+    model = os.path.join(os.path.dirname(__file__), "..", "data", "golden", "cosyvoice-v1-tiny")
+    for args in ((), ("--engine", "cosyvoice", "--model-dir", model,
+                      "--engine-opt", "fixed_tokens=50")):
+        srv = make_server(*args)
+        _, s = stub(srv.target)
+        for text in PUNCTUATION_ONLY:
+            with pytest.raises(grpc.RpcError) as e:
+                collect(s, sft(text, "英文女"))
+            assert e.value.code() == grpc.StatusCode.INVALID_ARGUMENT, (args, text)
+            assert "nothing to speak" in e.value.details()
+        chunks, _ = collect(s, sft("[laughter]", "英文女"))  # an event is something
+        assert chunks
