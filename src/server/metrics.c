@@ -36,6 +36,7 @@ static struct {
     double load_seconds;
     admission *adm;
     atomic_int *live;
+    void (*sections[4])(FILE *f);
 } g = {
     .mu = PTHREAD_MUTEX_INITIALIZER,
     .ttfc = {"cosyvoice_time_to_first_chunk_seconds",
@@ -93,6 +94,17 @@ void metrics_observe_call(const char *mode, int code, double ttfc, double audio_
     observe(&g.duration, total_s);
     if (audio_s > 0)
         observe(&g.rtf, total_s / audio_s);
+    pthread_mutex_unlock(&g.mu);
+}
+
+void metrics_add_section(void (*render)(FILE *f))
+{
+    pthread_mutex_lock(&g.mu);
+    for (int i = 0; i < 4; i++)
+        if (!g.sections[i]) {
+            g.sections[i] = render;
+            break;
+        }
     pthread_mutex_unlock(&g.mu);
 }
 
@@ -186,7 +198,11 @@ char *metrics_render(size_t *len)
                "# TYPE cosyvoice_engine_info gauge\n"
                "cosyvoice_engine_info{engine=\"%s\",sample_rate=\"%d\"} 1\n", g.engine,
             g.sample_rate);
+    void (*sections[4])(FILE *f);
+    memcpy(sections, g.sections, sizeof sections);
     pthread_mutex_unlock(&g.mu);
+    for (int i = 0; i < 4 && sections[i]; i++)
+        sections[i](f);
     fprintf(f, "# HELP process_resident_memory_bytes Resident memory size in bytes.\n"
                "# TYPE process_resident_memory_bytes gauge\n"
                "process_resident_memory_bytes %.0f\n", rss);

@@ -19,6 +19,7 @@
 
 #include <stdatomic.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "server/admission.h"
 
@@ -40,8 +41,17 @@ void metrics_count_send_timeout(void);
 /* The whole exposition text (malloc'd, NUL-terminated), or NULL. */
 char *metrics_render(size_t *len);
 
-/* Serves /metrics on host:port. Returns 0, or -1 after logging why. */
-int metrics_start(const char *host, int port);
+/* Most scrapers connected at once; more are closed as soon as accepted. */
+#define METRICS_MAX_CONNECTIONS 16
+
+/* Adds series rendered by another part of the server (connection counts:
+ * they live where the connections are tracked). Up to 4. */
+void metrics_add_section(void (*render)(FILE *f));
+
+/* Serves /metrics on host:port; a connection must send its request
+ * headers within header_timeout seconds. Returns 0, or -1 after logging
+ * why. */
+int metrics_start(const char *host, int port, double header_timeout);
 void metrics_stop(void);
 
 #endif

@@ -1,16 +1,60 @@
 /* The /metrics endpoint: libmicrohttpd with its own polling thread, so a
- * scrape never touches the gRPC completion-queue thread. */
+ * scrape never touches the gRPC completion-queue thread. Bounded like the
+ * gRPC port: at most METRICS_MAX_CONNECTIONS connections, request headers
+ * within --header-timeout however they trickle (http_guard.h), and its
+ * error messages (a flood makes thousands) rate-limited in the log. */
 #include <microhttpd.h>
 #include <netdb.h>
+#include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
 #include "common/log.h"
+#include "common/log_limit.h"
+#include "server/http_guard.h"
 #include "server/metrics.h"
 
 static struct MHD_Daemon *g_daemon;
+static http_guard *g_guard;
+
+/* libmicrohttpd's messages, one limiter per message text (its format
+ * strings are constants): "Server reached connection limit", "Error
+ * accepting connection: Too many open files" and the like. */
+#define LOG_KINDS 8
+static struct {
+    pthread_mutex_t mu;
+    const char *fmt[LOG_KINDS];
+    cv_log_limiter lim[LOG_KINDS];
+} g_mhd_log = {.mu = PTHREAD_MUTEX_INITIALIZER};
+
+static void mhd_logger(void *cls, const char *fmt, va_list ap)
+{
+    (void)cls;
+    cv_log_limiter *lim = NULL;
+    pthread_mutex_lock(&g_mhd_log.mu);
+    for (int i = 0; i < LOG_KINDS && !lim; i++) {
+        if (!g_mhd_log.fmt[i]) {
+            g_mhd_log.fmt[i] = fmt;
+            g_mhd_log.lim[i] = (cv_log_limiter)CV_LOG_LIMITER_INIT(10.0);
+        }
+        if (g_mhd_log.fmt[i] == fmt)
+            lim = &g_mhd_log.lim[i];
+    }
+    pthread_mutex_unlock(&g_mhd_log.mu);
+    static cv_log_limiter overflow = CV_LOG_LIMITER_INIT(10.0);
+    unsigned long skipped;
+    if (!cv_log_limit_allow(lim ? lim : &overflow, &skipped))
+        return;
+    char msg[512];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    size_t n = strlen(msg);
+    while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+        msg[--n] = '\0';
+    LOG_WARN("metrics: %s (%lu more such lines left out)", msg, skipped);
+}
 
 static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status, char *body,
                              size_t len, const char *type)
@@ -32,7 +76,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                                   const char *upload_data, size_t *upload_data_size,
                                   void **req_cls)
 {
-    (void)cls, (void)version, (void)upload_data, (void)req_cls;
+    (void)cls, (void)version, (void)upload_data;
+    if (!*req_cls) { /* first call of this request: its headers are in */
+        static int seen;
+        *req_cls = &seen;
+        http_guard_headers_done(g_guard, conn);
+    }
     if (*upload_data_size) { /* a request body: not ours to read */
         *upload_data_size = 0;
         return MHD_YES;
@@ -49,7 +98,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     return reply(conn, MHD_HTTP_OK, text, len, "text/plain; version=0.0.4; charset=utf-8");
 }
 
-int metrics_start(const char *host, int port)
+int metrics_start(const char *host, int port, double header_timeout)
 {
     struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
                              .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
@@ -61,15 +110,30 @@ int metrics_start(const char *host, int port)
         LOG_ERROR("metrics: cannot resolve --host %s: %s", host, gai_strerror(e));
         return -1;
     }
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+    g_guard = http_guard_new(header_timeout);
+    if (!g_guard) {
+        freeaddrinfo(ai);
+        LOG_ERROR("metrics: cannot start the connection watchdog");
+        return -1;
+    }
+    /* epoll or poll, never select(): descriptors past FD_SETSIZE (1024) are
+     * normal with many gRPC connections open. */
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG;
     if (ai->ai_family == AF_INET6)
         flags |= MHD_USE_IPv6;
+    unsigned timeout = header_timeout < 1 ? 1 : (unsigned)header_timeout;
     g_daemon = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, on_request, NULL,
+                                MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL, /* first */
                                 MHD_OPTION_SOCK_ADDR, ai->ai_addr,
-                                MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
+                                MHD_OPTION_CONNECTION_TIMEOUT, timeout,
+                                MHD_OPTION_CONNECTION_LIMIT, (unsigned)METRICS_MAX_CONNECTIONS,
+                                MHD_OPTION_NOTIFY_CONNECTION, http_guard_on_connection, g_guard,
+                                MHD_OPTION_NOTIFY_COMPLETED, http_guard_on_completed, g_guard,
                                 MHD_OPTION_END);
     freeaddrinfo(ai);
     if (!g_daemon) {
+        http_guard_free(g_guard);
+        g_guard = NULL;
         LOG_ERROR("metrics: cannot listen on %s:%d (address in use or not available)", host,
                   port);
         return -1;
@@ -83,4 +147,6 @@ void metrics_stop(void)
     if (g_daemon)
         MHD_stop_daemon(g_daemon);
     g_daemon = NULL;
+    http_guard_free(g_guard);
+    g_guard = NULL;
 }

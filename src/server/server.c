@@ -19,6 +19,8 @@
 
 #include "common/log.h"
 #include "common/timeutil.h"
+#include "server/conn_limit.h"
+#include "server/fd_budget.h"
 #include "server/metrics.h"
 #include "server/tls.h"
 
@@ -50,16 +52,35 @@ void server_install_signals(void)
     signal(SIGPIPE, SIG_IGN);
 }
 
+/* At most this many calls open on one connection (gRPC's default is
+ * unbounded): calls that never send their request message each hold
+ * memory until their deadline, which may be never. */
+#define MAX_STREAMS_PER_CONNECTION 100
+
 static int start_grpc(server_ctx *s)
 {
-    grpc_arg args[2];
-    args[0].type = GRPC_ARG_INTEGER;
-    args[0].key = GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH;
-    args[0].value.integer = (int)s->opt.max_request_bytes;
-    args[1].type = GRPC_ARG_INTEGER;
-    args[1].key = GRPC_ARG_ALLOW_REUSEPORT;
-    args[1].value.integer = 0; /* a busy port is an error, not a silent share */
-    grpc_channel_args ch = {2, args};
+    grpc_arg args[6];
+    int n = 0;
+    args[n].type = GRPC_ARG_INTEGER;
+    args[n].key = GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH;
+    args[n++].value.integer = (int)s->opt.max_request_bytes;
+    args[n].type = GRPC_ARG_INTEGER;
+    args[n].key = GRPC_ARG_ALLOW_REUSEPORT;
+    args[n++].value.integer = 0; /* a busy port is an error, not a silent share */
+    /* A deadline set when the connection is accepted: the TLS handshake
+     * and HTTP/2 preface must be done by then, however slowly they come. */
+    args[n].type = GRPC_ARG_INTEGER;
+    args[n].key = GRPC_ARG_SERVER_HANDSHAKE_TIMEOUT_MS;
+    args[n++].value.integer = (int)(s->opt.header_timeout * 1000);
+    args[n].type = GRPC_ARG_INTEGER;
+    args[n].key = GRPC_ARG_MAX_CONCURRENT_STREAMS;
+    args[n++].value.integer = MAX_STREAMS_PER_CONNECTION;
+    if (s->opt.idle_timeout > 0) { /* no call for that long (pings do not count): GOAWAY */
+        args[n].type = GRPC_ARG_INTEGER;
+        args[n].key = GRPC_ARG_MAX_CONNECTION_IDLE_MS;
+        args[n++].value.integer = (int)(s->opt.idle_timeout * 1000 < 2e9 ? s->opt.idle_timeout * 1000 : 2e9);
+    }
+    grpc_channel_args ch = {(size_t)n, args};
     s->server = grpc_server_create(&ch, NULL);
     s->cq = grpc_completion_queue_create_for_next(NULL);
     grpc_server_register_completion_queue(s->server, s->cq, NULL);
@@ -82,6 +103,12 @@ static int start_grpc(server_ctx *s)
         return -1;
     }
     s->opt.port = port;
+    /* The connection limit, fitted to the descriptors left (see fd_budget.h). */
+    int other = s->opt.metrics_port ? METRICS_MAX_CONNECTIONS : 0;
+    if (fd_budget_connections(other, s->opt.max_connections_set, &s->opt.max_connections) != 0 ||
+        conn_limit_listen(port, "grpc", s->opt.max_connections) != 0)
+        return -1;
+    metrics_add_section(conn_limit_render);
     grpc_server_start(s->server);
     return 0;
 }
@@ -121,8 +148,9 @@ int server_run(server_ctx *s)
     for (int i = 0; i < 4; i++)
         unknown_request_next(s);
     atomic_store(&s->serving, 1);
-    LOG_INFO("listening on %s:%d (engine %s, %d Hz, max-conc %d, max-queue %d)", s->opt.host,
-             s->opt.port, s->opt.engine, s->sample_rate, s->opt.max_conc, s->opt.max_queue);
+    LOG_INFO("listening on %s:%d (engine %s, %d Hz, max-conc %d, max-queue %d, "
+             "max-connections %d)", s->opt.host, s->opt.port, s->opt.engine, s->sample_rate,
+             s->opt.max_conc, s->opt.max_queue, s->opt.max_connections);
     /* A line scripts can wait for. */
     printf("cosyvoice-server ready on port %d\n", s->opt.port);
     fflush(stdout);

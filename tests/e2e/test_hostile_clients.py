@@ -360,3 +360,138 @@ def test_nothing_to_speak_refused_by_both_engines(make_server):
             assert "nothing to speak" in e.value.details()
         chunks, _ = collect(s, sft("[laughter]", "英文女"))  # an event is something
         assert chunks
+
+
+def nofile(n):
+    """preexec_fn: the server runs with RLIMIT_NOFILE n (soft and hard)."""
+    import resource
+
+    def set_limit():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (n, n))
+    return set_limit
+
+
+def flood(port, n):
+    """n idle TCP connections (they connect even when the server does not
+    accept them: the kernel's backlog takes them)."""
+    socks = []
+    for _ in range(n):
+        try:
+            socks.append(socket.create_connection(("127.0.0.1", port), timeout=5))
+        except OSError:
+            break
+    return socks
+
+
+def served(target, attempts=100):
+    """A fresh client gets a call through (a connection the server closed
+    at its limit, or one just freed, may need another try)."""
+    for _ in range(attempts):
+        ch = grpc.insecure_channel(target)
+        try:
+            return list(cosyvoice_pb2_grpc_stub(ch).Inference(tone_req("Hi."), timeout=10))
+        except grpc.RpcError as e:
+            assert e.code() in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED), e
+            time.sleep(0.1)
+        finally:
+            ch.close()
+    pytest.fail("no call got through")
+
+
+def cosyvoice_pb2_grpc_stub(ch):
+    import cosyvoice_pb2_grpc
+    return cosyvoice_pb2_grpc.CosyVoiceStub(ch)
+
+
+def test_connection_floods_are_bounded_and_the_ports_recover(make_server):
+    """With RLIMIT_NOFILE 128, 300 idle connections to each port: the gRPC
+    port keeps at most its share open (closing the rest at once), the
+    metrics port its own, nothing runs out of descriptors, a few log lines
+    tell, and once the flood is gone both serve again. Before, the process
+    ran out of descriptors, the metrics port logged 800,000 lines, and the
+    gRPC port never accepted again."""
+    mport = free_port()
+    srv = make_server(*TONE, "--metrics-port", str(mport), preexec_fn=nofile(128))
+    log = srv.wait_log("listening on")
+    line = [l for l in log.splitlines() if "listening on" in l][0]
+    limit = int(line.split("max-connections ")[1].split(")")[0])
+    assert 4 <= limit < 128 and "RLIMIT_NOFILE 128 leaves room" in log
+    socks = flood(srv.port, 300)
+    # The metrics port has its own share and still answers.
+    m = scrape(mport)
+    assert value(m, "cosyvoice_connections", listener="grpc") == limit
+    assert value(m, "cosyvoice_connections_refused_total", listener="grpc") > 0
+    socks += flood(mport, 300)
+    for sk in socks:
+        sk.close()
+    assert served(srv.target)
+    assert wait_for(lambda: scrape(mport))
+    log = srv.logs()
+    assert "Too many open files" not in log and "out of file descriptors" not in log
+    assert log.count("refusing new ones") <= 3  # rate-limited
+    assert len(log.splitlines()) < 40
+
+
+def test_descriptor_limit_checked_at_start(tmp_path):
+    """An explicit --max-connections that cannot fit in RLIMIT_NOFILE stops
+    the server at start-up, saying what to raise."""
+    import subprocess
+
+    from conftest import SERVER
+    p = subprocess.run([SERVER, "--engine", "tone", "--port", "0", "--max-connections", "1000"],
+                       capture_output=True, text=True, timeout=60, preexec_fn=nofile(128))
+    assert p.returncode != 0
+    assert "RLIMIT_NOFILE is 128" in p.stderr and "--max-connections" in p.stderr
+
+
+def trickle(port, pieces, gap=0.25):
+    """Sends pieces one by one, gap seconds apart; returns how many went
+    out before the server closed the connection (len(pieces): never)."""
+    c = socket.create_connection(("127.0.0.1", port), timeout=10)
+    c.settimeout(0.01)
+    try:
+        for i, p in enumerate(pieces):
+            try:
+                if p:
+                    c.sendall(p)
+                if c.recv(65536) == b"":
+                    return i
+            except socket.timeout:
+                pass
+            except OSError:
+                return i
+            time.sleep(gap)
+        return len(pieces)
+    finally:
+        c.close()
+
+
+def test_a_trickle_cannot_extend_the_header_timeout(make_server):
+    """--header-timeout is a deadline from the moment a connection is
+    accepted: a header line every 0.25 s (metrics port), the HTTP/2 preface
+    one byte at a time or nothing at all (gRPC port) do not push it back.
+    Each trickle below would last 10 s; the deadline is 1 s."""
+    mport = free_port()
+    srv = make_server(*TONE, "--metrics-port", str(mport), "--header-timeout", "1")
+    headers = [b"GET /metrics HTTP/1.1\r\n"] + [b"X-Slow: yes\r\n"] * 39
+    assert trickle(mport, headers) < len(headers)
+    preface = [bytes([b]) for b in b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"] + [b""] * 16
+    assert trickle(srv.port, preface) < len(preface)
+    assert trickle(srv.port, [b""] * 40) < 40
+    # Prompt clients are unaffected.
+    assert scrape(mport)
+    chunks, _ = collect(stub(srv.target)[1], tone_req("Hi."))
+    assert chunks
+
+
+def test_idle_connections_closed(make_server):
+    """A connection with no call for --idle-timeout is closed (a GOAWAY:
+    gRPC clients reconnect by themselves for their next call)."""
+    srv = make_server(*TONE, "--idle-timeout", "1")
+    settings = b"\x00\x00\x00\x04\x00\x00\x00\x00\x00"
+    hello = [b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + settings] + [b""] * 39
+    assert trickle(srv.port, hello) < len(hello)
+    ch, s = stub(srv.target)
+    assert collect(s, tone_req("Hi."))[0]
+    time.sleep(1.5)  # idle past the timeout: the channel is closed under the client
+    assert collect(s, tone_req("Again."))[0]
