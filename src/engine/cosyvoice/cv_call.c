@@ -79,6 +79,8 @@ static void *lm_thread(void *arg)
         o.on_token = on_token;
         o.user = j;
         o.cancel = &j->cancel;
+        /* the prefill of a long text takes seconds: it polls the call too */
+        o.stop = &(cv_stop){poll_sink_cancelled, j->sink};
         o.n_threads = j->set->n_threads;
         if (j->set->fixed_tokens > 0) {
             /* min_len = max_len = fixed_tokens: eos is never allowed */

@@ -60,6 +60,12 @@ cv_status rel_encoder_forward(const rel_encoder *enc, const float *x, int T, flo
 cv_status rel_encoder_forward_chunked(const rel_encoder *enc, const float *x, int T, int chunk,
                                       float *y)
 {
+    return rel_encoder_forward_stop(enc, x, T, chunk, y, NULL);
+}
+
+cv_status rel_encoder_forward_stop(const rel_encoder *enc, const float *x, int T, int chunk,
+                                   float *y, const cv_stop *stop)
+{
     if (chunk < 0) return cv_error(CV_INVALID_ARGUMENT, "negative chunk size");
     if (T < 1) return cv_error(CV_INVALID_ARGUMENT, "encoder input is empty");
     const rel_encoder_config *c = &enc->cfg;
@@ -83,6 +89,10 @@ cv_status rel_encoder_forward_chunked(const rel_encoder *enc, const float *x, in
     rel_embed(enc, x, T, y);
     for (int l = 0; l < c->num_blocks && cv_is_ok(&s); l++) {
         const rel_layer *L = &enc->layers[l];
+        if (cv_stop_requested(stop)) {
+            s = cv_error(CV_CANCELLED, "cancelled");
+            break;
+        }
         rel_lin_apply(&L->pos, pe, P_rows, P, NULL);
         s = attention_block(enc, L, y, T, 0, k, v, k, v, T, P, P_rows, neg, chunk, NULL);
         if (cv_is_ok(&s)) s = rel_feed_forward(enc, L, y, T, NULL);

@@ -127,7 +127,8 @@ static cv_status check_input(const llm_model *m, const llm_input *in)
 
 /* The LM's input rows [sos, spk?, text..., task_id, prompt speech...]
  * into *rows ([*n][llm_input_size], malloc'd). */
-static cv_status build_prefix(const llm_model *m, const llm_input *in, float **rows, int *n)
+static cv_status build_prefix(const llm_model *m, const llm_input *in, const cv_stop *stop,
+                              float **rows, int *n)
 {
     const llm_config *c = &m->cfg;
     int li = c->llm_input_size, te_in = c->text_encoder_input_size;
@@ -148,7 +149,8 @@ static cv_status build_prefix(const llm_model *m, const llm_input *in, float **r
         memcpy(temb + (size_t)i * te_in, m->text_embedding + (size_t)id * te_in,
                (size_t)te_in * sizeof(float));
     }
-    s = rel_encoder_forward(m->text_encoder, temb, Lt, tenc);
+    s = rel_encoder_forward_stop(m->text_encoder, temb, Lt,
+                                 rel_encoder_cfg(m->text_encoder)->static_chunk_size, tenc, stop);
     if (!cv_is_ok(&s)) goto fail;
 
     float *row = x;
@@ -206,7 +208,7 @@ cv_status llm_generate(const llm_model *m, const llm_input *in, const llm_decode
 
     float *prefix = NULL;
     int L = 0, n = 0;
-    s = build_prefix(m, in, &prefix, &L);
+    s = build_prefix(m, in, o->stop, &prefix, &L);
     if (!cv_is_ok(&s)) return s;
     int threads = o->n_threads > 0 ? o->n_threads : nn_get_threads();
     nn_pool *pool = threads > 1 ? nn_pool_new(threads) : NULL;
@@ -222,11 +224,19 @@ cv_status llm_generate(const llm_model *m, const llm_input *in, const llm_decode
     const float *x = prefix;
     int nx = L;
     for (int i = 0; i < max_len; i++) {
-        if (o->cancel && atomic_load(o->cancel)) {
+        if ((o->cancel && atomic_load(o->cancel)) || cv_stop_requested(o->stop)) {
             s = cv_error(CV_CANCELLED, "llm decoding cancelled");
             break;
         }
-        s = rel_encoder_step(m->llm, st, x, nx, h);
+        /* the prefix (first step) in blocks, polling between them */
+        for (int done = 0; done < nx && cv_is_ok(&s);) {
+            int k = nx - done < LLM_PREFILL_CHUNK ? nx - done : LLM_PREFILL_CHUNK;
+            if (done > 0 && cv_stop_requested(o->stop))
+                s = cv_error(CV_CANCELLED, "llm decoding cancelled");
+            else
+                s = rel_encoder_step(m->llm, st, x + (size_t)done * li, k, h + (size_t)done * lo);
+            done += k;
+        }
         if (!cv_is_ok(&s)) break;
         const float *last = h + (size_t)(nx - 1) * lo;
         if (m->dec_q8.q) nn_q8_matvec(pool, &m->dec_q8, m->dec_b, last, logp);
@@ -273,7 +283,7 @@ cv_status llm_score_full(const llm_model *m, const llm_input *in, const int32_t 
             return cv_error(CV_INVALID_ARGUMENT, "llm: history token out of range");
     float *prefix = NULL;
     int L = 0;
-    s = build_prefix(m, in, &prefix, &L);
+    s = build_prefix(m, in, NULL, &prefix, &L);
     if (!cv_is_ok(&s)) return s;
     int T = L + n_history;
     float *x = realloc(prefix, (size_t)T * li * sizeof(float));

@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "common/status.h"
+#include "common/stop.h"
 #include "model/blocks/llm_sampling.h"
 #include "model/io/pt_load.h"
 #include "model/blocks/rel_encoder.h"
@@ -80,6 +81,10 @@ typedef struct llm_decode_options {
     void *user;
     /* Checked before every step; once true, llm_generate returns CANCELLED. */
     const atomic_bool *cancel;
+    /* Polled like cancel, and also inside the prefill (between the text
+     * encoder's layers and between blocks of LLM_PREFILL_CHUNK prefix
+     * rows), which for a long text takes seconds. May be NULL. */
+    const cv_stop *stop;
     /* Threads for the per-token products (0: nn_get_threads()). */
     int n_threads;
     /* Teacher forcing, for evaluation: step i < n_forced takes forced[i]
@@ -87,6 +92,12 @@ typedef struct llm_decode_options {
     const int32_t *forced;
     int n_forced;
 } llm_decode_options;
+
+/* The LM reads its prefix (speaker, text, prompt speech) in blocks of at
+ * most this many rows: the same result (each row sees the rows before it),
+ * attention memory bounded by the block instead of the prefix squared, and
+ * a cancellation poll between blocks. */
+#define LLM_PREFILL_CHUNK 256
 
 /* The reference's defaults: RAS, ratios 2 and 20, no callbacks. */
 llm_decode_options llm_decode_defaults(void);
