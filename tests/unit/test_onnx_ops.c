@@ -328,6 +328,53 @@ static void test_avgpool_ceil(void **state)
     oxb_free(b);
 }
 
+/* A kernel longer than the input under ceil_mode: one window over what
+ * there is (onnxruntime's and PyTorch's output size, ceil((99 - 100) / 100)
+ * + 1 = 1). CAM++ pools segments of 100 frames this way, so prompts under
+ * 2 s were refused before. Without ceil_mode there is no window at all. */
+static void test_avgpool_kernel_longer_than_input(void **state)
+{
+    (void)state;
+    for (int mode = 0; mode < 2; mode++) {
+        for (int incl = 0; incl < 2; incl++) {
+            oxb *b = oxb_new(17);
+            oxb_input(b, "x");
+            oxb_node *n = oxb_add(b, "AveragePool", "x", "y");
+            int64_t k[1] = {100}, s[1] = {100};
+            oxb_attr_ints(b, n, "kernel_shape", 1, k);
+            oxb_attr_ints(b, n, "strides", 1, s);
+            oxb_attr_i(b, n, "ceil_mode", mode);
+            oxb_attr_i(b, n, "count_include_pad", incl);
+            oxb_output(b, "y");
+            int64_t sx[3] = {1, 2, 99};
+            ox_tensor *x = rand_tensor(3, sx);
+            const ox_tensor *in[1] = {x};
+            ox_model *m = load(b);
+            ox_tensor *out[1] = {0};
+            cv_status st = ox_run(m, in, out);
+            if (mode == 0) {
+                assert_int_not_equal(st.code, CV_OK);
+                assert_non_null(strstr(st.message, "smaller than the kernel"));
+            } else {
+                assert_int_equal(st.code, CV_OK);
+                int64_t sy[3] = {1, 2, 1};
+                expect_shape(out[0], 3, sy);
+                float ref[2];
+                for (int c = 0; c < 2; c++) {
+                    double acc = 0;
+                    for (int i = 0; i < 99; i++) acc += ox_f(x)[c * 99 + i];
+                    ref[c] = (float)(acc / 99);
+                }
+                expect_close(out[0], ref, 2, 1e-6f);
+                ox_tensor_free(out[0]);
+            }
+            ox_model_free(m);
+            ox_tensor_free(x);
+            oxb_free(b);
+        }
+    }
+}
+
 static void test_pad_modes(void **state)
 {
     (void)state;
@@ -827,7 +874,8 @@ int main(void)
         cmocka_unit_test(test_broadcast_arith),    cmocka_unit_test(test_compare_where_unary),
         cmocka_unit_test(test_matmul_batched),     cmocka_unit_test(test_gemm),
         cmocka_unit_test(test_conv1d),             cmocka_unit_test(test_conv2d),
-        cmocka_unit_test(test_avgpool_ceil),       cmocka_unit_test(test_pad_modes),
+        cmocka_unit_test(test_avgpool_ceil),       cmocka_unit_test(test_avgpool_kernel_longer_than_input),
+        cmocka_unit_test(test_pad_modes),
         cmocka_unit_test(test_norms),              cmocka_unit_test(test_reductions),
         cmocka_unit_test(test_softmax_argmax),     cmocka_unit_test(test_shape_chain),
         cmocka_unit_test(test_unsqueeze_squeeze),  cmocka_unit_test(test_more_ops),
