@@ -7,7 +7,7 @@ PACKAGES=(
   # build
   build-essential cmake pkg-config clang
   # wire and server
-  libgrpc-dev protobuf-c-compiler libprotobuf-c-dev protobuf-compiler
+  libgrpc-dev protobuf-c-compiler libprotobuf-c-dev protobuf-compiler libssl-dev
   # default engine and audio
   espeak-ng libespeak-ng-dev flite1-dev libkakasi2-dev kakasi-dic libsndfile1-dev libsoxr-dev
   # neural engine
