@@ -14,6 +14,7 @@ import pytest
 
 from conftest import collect, cosyvoice_pb2, free_port, health_pb2, sft, stub
 from test_metrics import calls, scrape, value, wait_for
+from test_server_mechanics import health_stubs
 
 TONE = ("--engine", "tone")
 
@@ -51,16 +52,6 @@ def test_grace_expiry_with_a_client_that_never_reads(make_server):
         ch.close()
 
 
-def health_stubs(ch):
-    check = ch.unary_unary("/grpc.health.v1.Health/Check",
-                           request_serializer=health_pb2.HealthCheckRequest.SerializeToString,
-                           response_deserializer=health_pb2.HealthCheckResponse.FromString)
-    watch = ch.unary_stream("/grpc.health.v1.Health/Watch",
-                            request_serializer=health_pb2.HealthCheckRequest.SerializeToString,
-                            response_deserializer=health_pb2.HealthCheckResponse.FromString)
-    return check, watch
-
-
 def test_drain_answers_every_new_call_unavailable(make_server):
     """During the grace period every new call gets UNAVAILABLE (which
     clients retry elsewhere), not only as many as there were requests
@@ -77,7 +68,7 @@ def test_drain_answers_every_new_call_unavailable(make_server):
             collect(s, tone_req("New call."), timeout=30)
         codes.append(e.value.code())
     assert codes == [grpc.StatusCode.UNAVAILABLE] * 12
-    _, watch = health_stubs(ch)
+    _, watch = health_stubs(srv.target)
     statuses = [r.status for r in watch(health_pb2.HealthCheckRequest(), timeout=30)]
     assert statuses == [health_pb2.HealthCheckResponse.NOT_SERVING]
     assert len(list(inflight)) == 7
