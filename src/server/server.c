@@ -22,6 +22,7 @@
 #include "server/conn_limit.h"
 #include "server/fd_budget.h"
 #include "server/metrics.h"
+#include "server/service_notify.h"
 #include "server/tls.h"
 
 static atomic_int g_signals;
@@ -154,6 +155,7 @@ int server_run(server_ctx *s)
     /* A line scripts can wait for. */
     printf("cosyvoice-server ready on port %d\n", s->opt.port);
     fflush(stdout);
+    service_notify_ready(s->opt.port, s->opt.engine);
 
     cq_tag shutdown_tag = {TAG_SHUTDOWN, NULL};
     double drain_start = 0;
@@ -181,6 +183,7 @@ int server_run(server_ctx *s)
             atomic_store(&s->serving, 0);
             health_notify_draining(s);
             drain_start = cv_now();
+            service_notify_stopping(atomic_load(&s->live_calls));
             LOG_INFO("signal received: draining %d calls in flight (grace %.1fs); "
                      "a second signal exits at once",
                      atomic_load(&s->live_calls), s->opt.grace);
