@@ -1,6 +1,5 @@
 # Parity of the speech-token LM against the golden reference data: greedy
 # tokens identical, log-probabilities within tolerance.
-add_test(NAME parity/llm
+cv_test(NAME parity/llm NEURAL
   COMMAND ${CMAKE_BINARY_DIR}/cosyvoice-parity
-          --golden ${CMAKE_SOURCE_DIR}/tests/data/golden/cosyvoice-v1-tiny --only llm
-  WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+          --golden ${CMAKE_SOURCE_DIR}/tests/data/golden/cosyvoice-v1-tiny --only llm)

@@ -11,14 +11,15 @@ PACKAGES=(
   # default engine and audio
   espeak-ng libespeak-ng-dev flite1-dev libkakasi2-dev kakasi-dic libsndfile1-dev libsoxr-dev
   # neural engine
-  libicu-dev libopenblas-dev libyaml-dev libpcre2-dev libjansson-dev libfftw3-dev libonnx-dev libzip-dev
+  libicu-dev libdnnl-dev libyaml-dev libpcre2-dev libjansson-dev libfftw3-dev libonnx-dev libzip-dev
   # service manager notification; install, man pages and the Debian package
   libsystemd-dev systemd help2man man-db dpkg-dev lintian
   # tests
   nginx libmicrohttpd-dev portaudio19-dev openssl curl python3-seccomp
   libcmocka-dev python3-grpcio python3-grpc-tools python3-pytest python3-numpy valgrind
-  # benchmarks (independent measuring tools)
-  sox aubio-tools pocketsphinx pocketsphinx-en-us
+  # benchmarks (independent measuring tools; the GEMM libraries compared
+  # with oneDNN by cosyvoice-bench-gemm)
+  sox aubio-tools pocketsphinx pocketsphinx-en-us libopenblas0-pthread libblis4-openmp
 )
 
 missing=()

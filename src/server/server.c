@@ -28,7 +28,7 @@
 static atomic_int g_signals;
 
 /* Async-signal-safe: counts signals; the loop polls the count. A handler
- * (not sigwait) because threads made before main (OpenBLAS's pool, for
+ * (not sigwait) because threads made before main (a library's pool, for
  * one) would otherwise receive the signal with its default action. */
 static void on_signal(int sig)
 {

@@ -12,6 +12,7 @@
 #include "model/v1/llm.h"
 #include "random/llm_random.h"
 #include "nn/matmul.h"
+#include "nn/backend.h"
 
 /* CPU time of the whole process (all threads): on a busy machine wall time
  * mostly measures the other processes, this measures our work. */
@@ -133,6 +134,7 @@ int main(int argc, char **argv)
         cfg.llm.num_blocks = 1;
     }
     nn_set_threads(threads);
+    nn_backend_print(stdout, threads);
     double t0 = cv_now();
     pt_dict sd = {0};
     rw_rng rng = rw_rng_seed(1);
