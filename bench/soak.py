@@ -236,8 +236,9 @@ def main():
                             check=True, capture_output=True).stdout
     wrapper = []
     if args.valgrind:
-        wrapper = ["valgrind", "--leak-check=full", "--error-exitcode=99",
-                   "--errors-for-leak-kinds=definite"]
+        wrapper = ["valgrind", "--leak-check=full", "--error-exitcode=99", "--num-callers=40",
+                   "--errors-for-leak-kinds=definite",
+                   "--suppressions=" + os.path.join(ROOT, "tests/valgrind/espeak-engine.supp")]
     log = tempfile.NamedTemporaryFile(prefix="soak_server_", suffix=".log", delete=False)
     port = conftest.free_port()
     server = subprocess.Popen(wrapper + [os.path.join(args.build, "cosyvoice-server"), "--host",
