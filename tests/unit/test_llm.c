@@ -100,6 +100,17 @@ static bool on_token(void *u, int32_t t)
     return !(r->stop_after && r->n_seen >= r->stop_after);
 }
 
+/* Greedy decoding that records every step's log-probs and tokens in r. */
+static llm_decode_options greedy_recorded(rec *r)
+{
+    llm_decode_options o = llm_decode_defaults();
+    o.mode = LLM_SAMPLE_GREEDY;
+    o.on_logp = on_logp;
+    o.on_token = on_token;
+    o.user = r;
+    return o;
+}
+
 /* Every step's log-probs from cached decoding equal an uncached full run
  * over the same history (last position), within 1e-4. */
 static void test_incremental_equals_full(void **state)
@@ -109,11 +120,7 @@ static void test_incremental_equals_full(void **state)
     rec r = {.V = V, .cap = 100};
     r.logp = malloc(sizeof(float) * V * r.cap);
     llm_input in = input();
-    llm_decode_options o = llm_decode_defaults();
-    o.mode = LLM_SAMPLE_GREEDY;
-    o.on_logp = on_logp;
-    o.on_token = on_token;
-    o.user = &r;
+    llm_decode_options o = greedy_recorded(&r);
     int32_t *tok = NULL;
     int n = 0;
     assert_int_equal(llm_generate(f->m, &in, &o, &tok, &n).code, CV_OK);
@@ -325,11 +332,7 @@ static void test_long_prefix_in_blocks(void **state)
     in.n_text = NT;
     rec r = {.V = V, .cap = 1, .stop_after = 1};
     r.logp = malloc(sizeof(float) * V);
-    llm_decode_options o = llm_decode_defaults();
-    o.mode = LLM_SAMPLE_GREEDY;
-    o.on_logp = on_logp;
-    o.on_token = on_token;
-    o.user = &r;
+    llm_decode_options o = greedy_recorded(&r);
     int32_t *tok = NULL;
     int n = 0;
     assert_int_equal(llm_generate(f->m, &in, &o, &tok, &n).code, CV_OK);
