@@ -1,11 +1,15 @@
 #include "server/http_guard.h"
 
 #include <pthread.h>
+#include <stdio.h>
+#include <string.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <time.h>
 
+#include "common/log.h"
+#include "common/log_limit.h"
 #include "common/timeutil.h"
 
 typedef struct guarded {
@@ -150,4 +154,40 @@ void http_guard_on_completed(void *cls, struct MHD_Connection *c, void **req_cls
     e->since = cv_now();
     e->waiting = true;
     pthread_mutex_unlock(&g->mu);
+}
+
+/* libmicrohttpd's messages, one limiter per message text (its format
+ * strings are constants): "Server reached connection limit", "Error
+ * accepting connection: Too many open files" and the like. */
+#define LOG_KINDS 8
+static struct {
+    pthread_mutex_t mu;
+    const char *fmt[LOG_KINDS];
+    cv_log_limiter lim[LOG_KINDS];
+} g_mhd_log = {.mu = PTHREAD_MUTEX_INITIALIZER};
+
+void http_guard_mhd_logger(void *cls, const char *fmt, va_list ap)
+{
+    const char *who = cls ? cls : "http";
+    cv_log_limiter *lim = NULL;
+    pthread_mutex_lock(&g_mhd_log.mu);
+    for (int i = 0; i < LOG_KINDS && !lim; i++) {
+        if (!g_mhd_log.fmt[i]) {
+            g_mhd_log.fmt[i] = fmt;
+            g_mhd_log.lim[i] = (cv_log_limiter)CV_LOG_LIMITER_INIT(10.0);
+        }
+        if (g_mhd_log.fmt[i] == fmt)
+            lim = &g_mhd_log.lim[i];
+    }
+    pthread_mutex_unlock(&g_mhd_log.mu);
+    static cv_log_limiter overflow = CV_LOG_LIMITER_INIT(10.0);
+    unsigned long skipped;
+    if (!cv_log_limit_allow(lim ? lim : &overflow, &skipped))
+        return;
+    char msg[512];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    size_t n = strlen(msg);
+    while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+        msg[--n] = '\0';
+    LOG_WARN("%s: %s (%lu more such lines left out)", who, msg, skipped);
 }

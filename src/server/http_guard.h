@@ -12,6 +12,7 @@
 #define CV_SERVER_HTTP_GUARD_H
 
 #include <microhttpd.h>
+#include <stdarg.h>
 
 typedef struct http_guard http_guard;
 
@@ -28,5 +29,12 @@ void http_guard_on_completed(void *cls, struct MHD_Connection *c, void **req_cls
                              enum MHD_RequestTerminationCode code);
 /* The access handler calls this once a request's headers are complete. */
 void http_guard_headers_done(http_guard *g, struct MHD_Connection *c);
+
+/* For MHD_OPTION_EXTERNAL_LOGGER (give it first), cls a name for the log
+ * lines ("metrics", "http"): libmicrohttpd's messages rate-limited, at most
+ * one per kind per 10 s with a count of those left out (a connection flood
+ * makes thousands: "Server reached connection limit", "Too many open
+ * files"). */
+void http_guard_mhd_logger(void *cls, const char *fmt, va_list ap);
 
 #endif

@@ -5,56 +5,17 @@
  * error messages (a flood makes thousands) rate-limited in the log. */
 #include <microhttpd.h>
 #include <netdb.h>
-#include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
 #include "common/log.h"
-#include "common/log_limit.h"
 #include "server/http_guard.h"
 #include "server/metrics.h"
 
 static struct MHD_Daemon *g_daemon;
 static http_guard *g_guard;
-
-/* libmicrohttpd's messages, one limiter per message text (its format
- * strings are constants): "Server reached connection limit", "Error
- * accepting connection: Too many open files" and the like. */
-#define LOG_KINDS 8
-static struct {
-    pthread_mutex_t mu;
-    const char *fmt[LOG_KINDS];
-    cv_log_limiter lim[LOG_KINDS];
-} g_mhd_log = {.mu = PTHREAD_MUTEX_INITIALIZER};
-
-static void mhd_logger(void *cls, const char *fmt, va_list ap)
-{
-    (void)cls;
-    cv_log_limiter *lim = NULL;
-    pthread_mutex_lock(&g_mhd_log.mu);
-    for (int i = 0; i < LOG_KINDS && !lim; i++) {
-        if (!g_mhd_log.fmt[i]) {
-            g_mhd_log.fmt[i] = fmt;
-            g_mhd_log.lim[i] = (cv_log_limiter)CV_LOG_LIMITER_INIT(10.0);
-        }
-        if (g_mhd_log.fmt[i] == fmt)
-            lim = &g_mhd_log.lim[i];
-    }
-    pthread_mutex_unlock(&g_mhd_log.mu);
-    static cv_log_limiter overflow = CV_LOG_LIMITER_INIT(10.0);
-    unsigned long skipped;
-    if (!cv_log_limit_allow(lim ? lim : &overflow, &skipped))
-        return;
-    char msg[512];
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    size_t n = strlen(msg);
-    while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
-        msg[--n] = '\0';
-    LOG_WARN("metrics: %s (%lu more such lines left out)", msg, skipped);
-}
 
 static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status, char *body,
                              size_t len, const char *type)
@@ -116,14 +77,15 @@ int metrics_start(const char *host, int port, double header_timeout)
         LOG_ERROR("metrics: cannot start the connection watchdog");
         return -1;
     }
-    /* epoll or poll, never select(): descriptors past FD_SETSIZE (1024) are
-     * normal with many gRPC connections open. */
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG;
+    /* poll(), never select(): descriptors past FD_SETSIZE (1024) are normal
+     * with many gRPC connections open (and poll, not epoll, as the HTTP
+     * door: see src/http/http_door.c). */
+    unsigned flags = MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
     if (ai->ai_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     unsigned timeout = header_timeout < 1 ? 1 : (unsigned)header_timeout;
     g_daemon = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, on_request, NULL,
-                                MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL, /* first */
+                                MHD_OPTION_EXTERNAL_LOGGER, http_guard_mhd_logger, "metrics", /* first */
                                 MHD_OPTION_SOCK_ADDR, ai->ai_addr,
                                 MHD_OPTION_CONNECTION_TIMEOUT, timeout,
                                 MHD_OPTION_CONNECTION_LIMIT, (unsigned)METRICS_MAX_CONNECTIONS,

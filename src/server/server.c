@@ -21,6 +21,7 @@
 #include "common/timeutil.h"
 #include "server/conn_limit.h"
 #include "server/fd_budget.h"
+#include "http/http_door.h"
 #include "server/metrics.h"
 #include "server/service_notify.h"
 #include "server/tls.h"
@@ -105,7 +106,8 @@ static int start_grpc(server_ctx *s)
     }
     s->opt.port = port;
     /* The connection limit, fitted to the descriptors left (see fd_budget.h). */
-    int other = s->opt.metrics_port ? METRICS_MAX_CONNECTIONS : 0;
+    int other = (s->opt.metrics_port ? METRICS_MAX_CONNECTIONS : 0) +
+                (s->opt.http_port ? HTTP_DOOR_MAX_CONNECTIONS : 0);
     if (fd_budget_connections(other, s->opt.max_connections_set, &s->opt.max_connections) != 0 ||
         conn_limit_listen(port, "grpc", s->opt.max_connections) != 0)
         return -1;
@@ -148,23 +150,31 @@ int server_run(server_ctx *s)
     health_request_next(s);
     for (int i = 0; i < 4; i++)
         unknown_request_next(s);
-    atomic_store(&s->serving, 1);
-    LOG_INFO("listening on %s:%d (engine %s, %d Hz, max-conc %d, max-queue %d, "
-             "max-connections %d)", s->opt.host, s->opt.port, s->opt.engine, s->sample_rate,
-             s->opt.max_conc, s->opt.max_queue, s->opt.max_connections);
-    /* A line scripts can wait for. */
-    printf("cosyvoice-server ready on port %d\n", s->opt.port);
-    fflush(stdout);
-    service_notify_ready(s->opt.port, s->opt.engine);
-
     cq_tag shutdown_tag = {TAG_SHUTDOWN, NULL};
     double drain_start = 0;
     bool grpc_shutdown_done = false, cancelled_all = false;
+    int code = 0;
+    if (s->opt.http_port && http_door_start(s) != 0) {
+        /* Not serving half of what was asked: stop what was started. */
+        code = 1;
+        atomic_store(&s->shutting_down, 1);
+        grpc_server_shutdown_and_notify(s->server, s->cq, &shutdown_tag);
+        s->grpc_shutdown_started = true;
+    } else {
+        atomic_store(&s->serving, 1);
+        LOG_INFO("listening on %s:%d (engine %s, %d Hz, max-conc %d, max-queue %d, "
+                 "max-connections %d)", s->opt.host, s->opt.port, s->opt.engine, s->sample_rate,
+                 s->opt.max_conc, s->opt.max_queue, s->opt.max_connections);
+        /* A line scripts can wait for. */
+        printf("cosyvoice-server ready on port %d\n", s->opt.port);
+        fflush(stdout);
+        service_notify_ready(s->opt.port, s->opt.engine);
+    }
     /* The loop runs until gRPC has shut down *and* every Inference call is
      * freed: calls cancelled at the end of the grace period (a client that
      * stopped reading has a send stuck on flow control) still complete
      * their operations here, while the queue can take new ones. */
-    while (!grpc_shutdown_done || atomic_load(&s->live_calls) > 0) {
+    while (!grpc_shutdown_done || infer_calls_open(s)) {
         grpc_event ev = grpc_completion_queue_next(
             s->cq, gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC), gpr_time_from_millis(100, GPR_TIMESPAN)),
             NULL);
@@ -200,13 +210,17 @@ int server_run(server_ctx *s)
                     LOG_WARN("grace period over: cancelling %d calls",
                              atomic_load(&s->live_calls));
                 grpc_server_cancel_all_calls(s->server);
+                http_door_cancel_all();
                 cancelled_all = true;
             }
         }
     }
-    /* Workers are idle now (every call is freed); then the queue drains.
-     * From here on nothing may start an operation on the queue (gRPC
-     * aborts on that): health calls still closing see cq_closed. */
+    /* The HTTP port closes first (no request can reach admission after
+     * this), workers finish (their calls are done or cancelled), then the
+     * queue drains. From here on nothing may start an operation on the
+     * queue (gRPC aborts on that): health calls still closing see
+     * cq_closed. */
+    http_door_stop();
     metrics_watch(NULL, NULL);
     admission_shutdown(&s->adm);
     grpc_server_destroy(s->server);
@@ -224,5 +238,5 @@ int server_run(server_ctx *s)
     }
     grpc_completion_queue_destroy(s->cq);
     LOG_INFO("stopped");
-    return 0;
+    return code;
 }

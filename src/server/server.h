@@ -62,6 +62,9 @@ int server_run(server_ctx *s);
 void infer_request_next(server_ctx *s);
 void infer_handle(server_ctx *s, cq_tag *tag, bool ok);
 void infer_run(admission_item *item, void *ctx); /* worker entry */
+/* Are Inference calls still open (not yet freed)? The HTTP door's calls
+ * are not counted here. */
+bool infer_calls_open(server_ctx *s);
 /* Cancels calls whose send has made no progress for --send-timeout s. */
 void infer_check_send_timeouts(server_ctx *s);
 

@@ -459,13 +459,16 @@ def trickle(port, pieces, gap=0.25):
 
 def test_a_trickle_cannot_extend_the_header_timeout(make_server):
     """--header-timeout is a deadline from the moment a connection is
-    accepted: a header line every 0.25 s (metrics port), the HTTP/2 preface
+    accepted: a header line every 0.25 s (metrics and HTTP ports), the HTTP/2 preface
     one byte at a time or nothing at all (gRPC port) do not push it back.
     Each trickle below would last 10 s; the deadline is 1 s."""
-    mport = free_port()
-    srv = make_server(*TONE, "--metrics-port", str(mport), "--header-timeout", "1")
+    mport, hport = free_port(), free_port()
+    srv = make_server(*TONE, "--metrics-port", str(mport), "--http-port", str(hport),
+                      "--header-timeout", "1")
     headers = [b"GET /metrics HTTP/1.1\r\n"] + [b"X-Slow: yes\r\n"] * 39
     assert trickle(mport, headers) < len(headers)
+    headers[0] = b"GET /health HTTP/1.1\r\n"
+    assert trickle(hport, headers) < len(headers)
     preface = [bytes([b]) for b in b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"] + [b""] * 16
     assert trickle(srv.port, preface) < len(preface)
     assert trickle(srv.port, [b""] * 40) < 40
