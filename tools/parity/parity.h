@@ -55,5 +55,6 @@ extern const parity_group parity_group_flow;
 extern const parity_group parity_group_llm;
 extern const parity_group parity_group_stream;
 extern const parity_group parity_group_frontend;
+extern const parity_group parity_group_tokenizer;
 
 #endif
