@@ -4,3 +4,11 @@ add_test(NAME parity/llm
   COMMAND ${CMAKE_BINARY_DIR}/cosyvoice-parity
           --golden ${CMAKE_SOURCE_DIR}/tests/data/golden/cosyvoice-v1-tiny --only llm
   WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+# The same for the Qwen2 speech LM of CosyVoice2 and CosyVoice3 (and, for v3,
+# the model layer's LM run and silent-token filter).
+foreach(d cosyvoice2-tiny cosyvoice3-tiny)
+  add_test(NAME parity/llm-${d}
+    COMMAND ${CMAKE_BINARY_DIR}/cosyvoice-parity
+            --golden ${CMAKE_SOURCE_DIR}/tests/data/golden/${d} --only llm
+    WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+endforeach()

@@ -3,6 +3,7 @@
  * exits non-zero if any check fails (error above PARITY_TOLERANCE). */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -14,6 +15,7 @@ static const parity_group *const GROUPS[] = {
     &parity_group_hift,
     &parity_group_flow,
     &parity_group_llm,
+    &parity_group_llm_qwen2,
     &parity_group_stream,
     &parity_group_frontend,
     &parity_group_tokenizer,
@@ -51,6 +53,27 @@ double parity_max_abs(const float *a, const float *b, size_t n)
     for (size_t i = 0; i < n; i++) {
         double d = fabs((double)a[i] - (double)b[i]);
         if (isnan(d)) return INFINITY;
+        if (d > m) m = d;
+    }
+    return m;
+}
+
+int32_t *parity_ids(const npy_array *a)
+{
+    int32_t *v = malloc((a->count ? a->count : 1) * sizeof(int32_t));
+    if (!v) return NULL;
+    for (size_t i = 0; i < a->count; i++) v[i] = (int32_t)(a->idata ? a->idata[i] : a->data[i]);
+    return v;
+}
+
+double parity_logp_error(const float *ours, const float *ref, size_t n)
+{
+    double m = 0;
+    for (size_t i = 0; i < n; i++) {
+        bool ref_inf = isinf(ref[i]) && ref[i] < 0, our_inf = isinf(ours[i]) && ours[i] < 0;
+        if (ref_inf != our_inf || isnan(ours[i])) return INFINITY;
+        if (ref_inf) continue;
+        double d = fabs((double)ours[i] - ref[i]);
         if (d > m) m = d;
     }
     return m;

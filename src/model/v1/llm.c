@@ -94,17 +94,6 @@ const llm_config *llm_cfg(const llm_model *m) { return &m->cfg; }
 
 int llm_eos(const llm_model *m) { return m->cfg.speech_token_size; }
 
-llm_decode_options llm_decode_defaults(void)
-{
-    llm_decode_options o;
-    memset(&o, 0, sizeof o);
-    o.mode = LLM_SAMPLE_RAS;
-    o.seed = 0;
-    o.min_token_text_ratio = 2.0f;
-    o.max_token_text_ratio = 20.0f;
-    return o;
-}
-
 static cv_status check_input(const llm_model *m, const llm_input *in)
 {
     const llm_config *c = &m->cfg;
@@ -197,12 +186,9 @@ cv_status llm_generate(const llm_model *m, const llm_input *in, const llm_decode
     const llm_config *c = &m->cfg;
     int li = c->llm_input_size, lo = c->llm_output_size, V = c->speech_token_size + 1;
     int eos = c->speech_token_size;
-    for (int i = 0; o->forced && i < o->n_forced; i++)
-        if (o->forced[i] < 0 || o->forced[i] > eos)
-            return cv_error(CV_INVALID_ARGUMENT, "llm: forced token %d out of range", o->forced[i]);
-    /* the reference: int(n_text * ratio), n_text without the prompt text */
-    int min_len = (int)((float)in->n_text * o->min_token_text_ratio);
-    int max_len = (int)((float)in->n_text * o->max_token_text_ratio);
+    if (!llm_forced_valid(o, V)) return cv_error(CV_INVALID_ARGUMENT, "llm: forced token out of range");
+    int min_len, max_len;
+    llm_length_limits(o, in->n_text, &min_len, &max_len);
 
     float *prefix = NULL;
     int L = 0, n = 0;
@@ -218,7 +204,7 @@ cv_status llm_generate(const llm_model *m, const llm_input *in, const llm_decode
         s = cv_error(CV_RESOURCE_EXHAUSTED, "out of memory");
         goto done;
     }
-    llm_rng rng = llm_rng_seed(o->seed);
+    llm_picker pick = llm_picker_new(o, &c->sampling, eos, min_len); /* eos held back */
     const float *x = prefix;
     int nx = L;
     for (int i = 0; i < max_len; i++) {
@@ -232,12 +218,7 @@ cv_status llm_generate(const llm_model *m, const llm_input *in, const llm_decode
         if (m->dec_q8.q) nn_q8_matvec(pool, &m->dec_q8, m->dec_b, last, logp);
         else nn_matvec(pool, m->dec_w, m->dec_b, V, lo, last, logp);
         nn_log_softmax_rows(logp, 1, V);
-        if (i < min_len) logp[eos] = -INFINITY;
-        if (o->on_logp) o->on_logp(o->user, i, logp, V);
-        int top = o->mode == LLM_SAMPLE_GREEDY
-                      ? llm_sample_greedy(logp, V)
-                      : llm_sample_ras(logp, V, out, n, &c->sampling, &rng);
-        if (i < o->n_forced && o->forced) top = o->forced[i];
+        int top = llm_pick(&pick, i, logp, V, out, n);
         if (top < 0) {
             s = cv_error(CV_INTERNAL, "llm: no token can be sampled (all scores -inf)");
             break;
