@@ -12,3 +12,9 @@ foreach(d cosyvoice2-tiny cosyvoice3-tiny)
             --golden ${CMAKE_SOURCE_DIR}/tests/data/golden/${d} --only llm
     WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
 endforeach()
+# Text streamed into CosyVoice2's LM (inference_bistream): tokens, schedule
+# and log-probabilities of the reference's three cases.
+add_test(NAME parity/bistream-cosyvoice2-tiny
+  COMMAND ${CMAKE_BINARY_DIR}/cosyvoice-parity
+          --golden ${CMAKE_SOURCE_DIR}/tests/data/golden/cosyvoice2-tiny --only bistream
+  WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})

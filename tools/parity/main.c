@@ -16,6 +16,7 @@ static const parity_group *const GROUPS[] = {
     &parity_group_flow,
     &parity_group_llm,
     &parity_group_llm_qwen2,
+    &parity_group_bistream,
     &parity_group_stream,
     &parity_group_frontend,
     &parity_group_tokenizer,
