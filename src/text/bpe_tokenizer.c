@@ -49,10 +49,17 @@ struct bpe_tokenizer {
     bool has_aliases;  /* some special token shares a mergeable token's id */
 };
 
-/* Compiles the pattern and finishes t; frees t on failure. */
-static bpe_tokenizer *finish(bpe_tokenizer *t, const char *pattern, const char *what,
-                             cv_status *st)
+/* Finishes t once its vocabulary is loaded (status loaded): compiles the
+ * pattern. Frees t on failure. */
+static bpe_tokenizer *finish(bpe_tokenizer *t, cv_status loaded, bool nfc, const char *pattern,
+                             const char *what, cv_status *st)
 {
+    if (!cv_is_ok(&loaded)) {
+        *st = loaded;
+        free(t);
+        return NULL;
+    }
+    t->nfc = nfc;
     int err;
     PCRE2_SIZE erroff;
     t->re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, PCRE2_UTF | PCRE2_UCP,
@@ -77,21 +84,19 @@ static bpe_tokenizer *finish(bpe_tokenizer *t, const char *pattern, const char *
     return t;
 }
 
+static bpe_tokenizer *alloc_tokenizer(cv_status *st)
+{
+    bpe_tokenizer *t = calloc(1, sizeof *t);
+    if (!t) *st = cv_error(CV_RESOURCE_EXHAUSTED, "out of memory");
+    return t;
+}
+
 bpe_tokenizer *bpe_tokenizer_load(const char *path, cv_status *st)
 {
     cv_status local;
     if (!st) st = &local;
-    bpe_tokenizer *t = calloc(1, sizeof *t);
-    if (!t) {
-        *st = cv_error(CV_RESOURCE_EXHAUSTED, "out of memory");
-        return NULL;
-    }
-    *st = bpe_vocab_load(&t->v, path);
-    if (!cv_is_ok(st)) {
-        free(t);
-        return NULL;
-    }
-    return finish(t, WHISPER_PATTERN, path, st);
+    bpe_tokenizer *t = alloc_tokenizer(st);
+    return t ? finish(t, bpe_vocab_load(&t->v, path), false, WHISPER_PATTERN, path, st) : NULL;
 }
 
 /* A tokenizer_config.json naming another tokenizer class than Qwen2's. */
@@ -120,18 +125,10 @@ bpe_tokenizer *bpe_tokenizer_load_qwen2(const char *dir, const char *const *adde
     if (!st) st = &local;
     *st = check_class(dir);
     if (!cv_is_ok(st)) return NULL;
-    bpe_tokenizer *t = calloc(1, sizeof *t);
-    if (!t) {
-        *st = cv_error(CV_RESOURCE_EXHAUSTED, "out of memory");
-        return NULL;
-    }
-    *st = bpe_vocab_load_hf(&t->v, dir, added, n_added);
-    if (!cv_is_ok(st)) {
-        free(t);
-        return NULL;
-    }
-    t->nfc = true;
-    return finish(t, QWEN2_PATTERN, dir, st);
+    bpe_tokenizer *t = alloc_tokenizer(st);
+    return t ? finish(t, bpe_vocab_load_hf(&t->v, dir, added, n_added), true, QWEN2_PATTERN, dir,
+                      st)
+             : NULL;
 }
 
 void bpe_tokenizer_free(bpe_tokenizer *t)

@@ -342,7 +342,7 @@ static void test_load_errors(void **state)
     assert_null(bpe_tokenizer_load_qwen2(TMP, NULL, 0, &st));
     assert_int_equal(st.code, CV_INVALID_ARGUMENT);
     /* another tokenizer class */
-    load_small("a b\n", &st);
+    bpe_tokenizer_free(load_small("a b\n", &st));
     const char *cfg = "{\"tokenizer_class\": \"LlamaTokenizer\"}";
     write_file(TMP, "tokenizer_config.json", cfg, strlen(cfg));
     assert_null(bpe_tokenizer_load_qwen2(TMP, NULL, 0, &st));

@@ -12,19 +12,6 @@
 #include "model/io/pt_load.h"
 #include "parity.h"
 
-typedef struct logp_rows {
-    float *data;
-    int rows, cols, cap;
-} logp_rows;
-
-static void keep_logp(void *user, int step, const float *logp, int n)
-{
-    logp_rows *r = user;
-    if (step >= r->cap || n != r->cols) return;
-    memcpy(r->data + (size_t)step * n, logp, (size_t)n * sizeof(float));
-    if (step + 1 > r->rows) r->rows = step + 1;
-}
-
 /* Information only (not a pass/fail check): the same decoding with 8-bit
  * weights, teacher-forced along the reference tokens so every row is
  * compared on the same history. */
@@ -38,7 +25,7 @@ static void int8_info(llm_model *m, const llm_input *in, llm_decode_options o,
     }
     int cols = (int)logp->shape[1], cap = (int)logp->shape[0];
     int32_t *forced = parity_ids(tokens), *out8 = NULL;
-    logp_rows rows8 = {.cols = cols, .cap = cap};
+    parity_rows rows8 = {.cols = cols, .cap = cap};
     rows8.data = malloc((size_t)cap * cols * sizeof(float));
     o.forced = forced;
     o.n_forced = (int)tokens->count;
@@ -89,7 +76,7 @@ static void run_llm(parity_ctx *ctx)
     }
     npy_array text = {0}, ptext = {0}, pspeech = {0}, emb = {0}, tokens = {0}, logp = {0};
     int32_t *t = NULL, *pt = NULL, *ps = NULL, *out = NULL;
-    logp_rows rows = {0};
+    parity_rows rows = {0};
     if (!parity_load(ctx, "llm_text", &text) || !parity_load(ctx, "llm_prompt_text", &ptext) ||
         !parity_load(ctx, "llm_prompt_speech_token", &pspeech) ||
         !parity_load(ctx, "llm_embedding", &emb) || !parity_load(ctx, "llm_tokens", &tokens) ||
@@ -109,7 +96,7 @@ static void run_llm(parity_ctx *ctx)
                     .n_prompt_speech = (int)pspeech.count, .embedding = emb.data};
     llm_decode_options o = llm_decode_defaults();
     o.mode = LLM_SAMPLE_GREEDY;
-    o.on_logp = keep_logp;
+    o.on_logp = parity_keep_row;
     o.user = &rows;
     int n = 0;
     s = llm_generate(m, &in, &o, &out, &n);

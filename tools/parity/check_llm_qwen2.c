@@ -18,17 +18,18 @@
 #include "parity.h"
 #include "parity_qwen2.h"
 
-typedef struct logp_rows {
-    float *data;
-    int rows, cols, cap;
-} logp_rows;
-
-static void keep_logp(void *user, int step, const float *logp, int n)
+/* Greedy decoding of `in`, optionally forced (forced[i] = -1: free) and
+ * keeping the rows (may be NULL). */
+static cv_status greedy(qwen2_lm *m, const qwen2_lm_input *in, const int32_t *forced,
+                        int n_forced, parity_rows *rows, int32_t **out, int *n)
 {
-    logp_rows *r = user;
-    if (step >= r->cap || n != r->cols) return;
-    memcpy(r->data + (size_t)step * n, logp, (size_t)n * sizeof(float));
-    if (step + 1 > r->rows) r->rows = step + 1;
+    llm_decode_options o = llm_decode_defaults();
+    o.mode = LLM_SAMPLE_GREEDY;
+    o.on_logp = rows ? parity_keep_row : NULL;
+    o.user = rows;
+    o.forced = forced;
+    o.n_forced = n_forced;
+    return qwen2_lm_generate(m, in, &o, out, n);
 }
 
 static const char *prefix_of(const parity_ctx *ctx) { return ctx->family == CV_FAMILY_V3 ? "v3_" : "v2_"; }
@@ -62,17 +63,11 @@ static void int8_info(const char *name, qwen2_lm *m8, const qwen2_lm_input *in,
                       const int32_t *ref_tokens, int n_ref, const npy_array *logp)
 {
     int cols = (int)logp->shape[1], cap = (int)logp->shape[0];
-    logp_rows rows = {.cols = cols, .cap = cap};
+    parity_rows rows = {.cols = cols, .cap = cap};
     rows.data = malloc((size_t)cap * cols * sizeof(float));
-    llm_decode_options o = llm_decode_defaults();
-    o.mode = LLM_SAMPLE_GREEDY;
-    o.on_logp = keep_logp;
-    o.user = &rows;
-    o.forced = ref_tokens;
-    o.n_forced = n_ref;
     int32_t *out = NULL;
     int n = 0;
-    cv_status s = rows.data ? qwen2_lm_generate(m8, in, &o, &out, &n)
+    cv_status s = rows.data ? greedy(m8, in, ref_tokens, n_ref, &rows, &out, &n)
                             : cv_error(CV_RESOURCE_EXHAUSTED, "out of memory");
     if (cv_is_ok(&s) && rows.rows == cap) {
         int agree = 0;
@@ -95,7 +90,7 @@ static void run_case(parity_ctx *ctx, qwen2_lm *m, qwen2_lm *m8, const char *ste
     int32_t *text = NULL, *ptext = NULL, *pspeech = NULL, *ref = NULL, *out = NULL;
     int n_text, n_ptext, n_pspeech, n_ref, n = 0;
     npy_array logp = {0};
-    logp_rows rows = {0};
+    parity_rows rows = {0};
     char lname[128];
     snprintf(lname, sizeof lname, "%.64s_logp", stem);
     if (!load_ids(ctx, stem, "text", false, &text, &n_text) ||
@@ -114,11 +109,7 @@ static void run_case(parity_ctx *ctx, qwen2_lm *m, qwen2_lm *m8, const char *ste
     qwen2_lm_input in = {.text = text, .n_text = n_text, .prompt_text = ptext,
                          .n_prompt_text = n_ptext, .prompt_speech = pspeech,
                          .n_prompt_speech = n_pspeech};
-    llm_decode_options o = llm_decode_defaults();
-    o.mode = LLM_SAMPLE_GREEDY;
-    o.on_logp = keep_logp;
-    o.user = &rows;
-    cv_status s = rows.data ? qwen2_lm_generate(m, &in, &o, &out, &n)
+    cv_status s = rows.data ? greedy(m, &in, NULL, 0, &rows, &out, &n)
                             : cv_error(CV_RESOURCE_EXHAUSTED, "out of memory");
     char label[128];
     snprintf(label, sizeof label, "%s_tokens", name);
@@ -203,11 +194,7 @@ static void run_tts_lm(parity_ctx *ctx, qwen2_lm *m)
     qwen2_lm_input in = {.text = text, .n_text = n_text, .prompt_text = ptext,
                          .n_prompt_text = n_ptext, .prompt_speech = pspeech,
                          .n_prompt_speech = n_pspeech};
-    llm_decode_options o = llm_decode_defaults();
-    o.mode = LLM_SAMPLE_GREEDY;
-    o.forced = forced;
-    o.n_forced = n_raw;
-    cv_status s = qwen2_lm_generate(m, &in, &o, &out, &n);
+    cv_status s = greedy(m, &in, forced, n_raw, NULL, &out, &n);
     if (!cv_is_ok(&s)) {
         parity_fail(ctx, "tts_lm_raw_tokens", s.message);
         goto done;

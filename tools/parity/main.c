@@ -67,6 +67,14 @@ int32_t *parity_ids(const npy_array *a)
     return v;
 }
 
+void parity_keep_row(void *user, int step, const float *logp, int n)
+{
+    parity_rows *r = user;
+    if (step >= r->cap || n != r->cols) return;
+    memcpy(r->data + (size_t)step * n, logp, (size_t)n * sizeof(float));
+    if (step + 1 > r->rows) r->rows = step + 1;
+}
+
 double parity_logp_error(const float *ours, const float *ref, size_t n)
 {
     double m = 0;

@@ -47,6 +47,14 @@ int32_t *parity_ids(const npy_array *a);
  * rows); inf when the -inf pattern differs or a NaN shows up. */
 double parity_logp_error(const float *ours, const float *ref, size_t n);
 
+/* Log-prob rows kept as an LM decodes: pass parity_keep_row as on_logp
+ * with the rows as user; a row of another width or past cap is dropped. */
+typedef struct parity_rows {
+    float *data; /* [cap][cols] */
+    int rows, cols, cap;
+} parity_rows;
+void parity_keep_row(void *user, int step, const float *logp, int n);
+
 /* Largest |a[i] - b[i]| (inf if a NaN is involved). */
 double parity_max_abs(const float *a, const float *b, size_t n);
 /* One result line: "<name>  max_abs_err=<err>  ok|FAIL". */

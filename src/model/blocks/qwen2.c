@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/io/pt_bind.h"
 #include "nn/matmul.h"
 #include "nn/matvec.h"
 #include "nn/ops.h"
@@ -41,33 +42,16 @@ struct qwen2_state {
     float *scores; /* attention scores: [rows][cap], or [heads][cap] for one position */
 };
 
-static cv_status bind(const pt_dict *sd, const char *prefix, const char *name, int d0, int d1,
-                      const float **out)
-{
-    char key[256];
-    snprintf(key, sizeof key, "%s%s", prefix, name);
-    const pt_tensor *t = pt_find(sd, key);
-    if (!t) return cv_error(CV_NOT_FOUND, "llm weight %s missing", key);
-    bool ok = d1 == 0 ? (t->ndim == 1 && t->shape[0] == d0)
-                      : (t->ndim == 2 && t->shape[0] == d0 && t->shape[1] == d1);
-    if (!ok)
-        return cv_error(CV_INVALID_ARGUMENT, "llm weight %s has shape [%lld%s%lld], expected [%d, %d]",
-                        key, (long long)t->shape[0], t->ndim > 1 ? ", " : "",
-                        t->ndim > 1 ? (long long)t->shape[1] : 0LL, d0, d1);
-    *out = t->data;
-    return cv_ok();
-}
-
 static cv_status bind_lin(const pt_dict *sd, const char *prefix, int layer, const char *name,
                           int out, int in, bool bias, q2_lin *l)
 {
     char key[128];
     l->out = out, l->in = in;
     snprintf(key, sizeof key, "layers.%d.%s.weight", layer, name);
-    cv_status s = bind(sd, prefix, key, out, in, &l->w);
+    cv_status s = pt_bind(sd, prefix, key, out, in, &l->w);
     if (cv_is_ok(&s) && bias) {
         snprintf(key, sizeof key, "layers.%d.%s.bias", layer, name);
-        s = bind(sd, prefix, key, out, 0, &l->b);
+        s = pt_bind(sd, prefix, key, out, 0, &l->b);
     }
     return s;
 }
@@ -89,15 +73,15 @@ cv_status qwen2_load(const pt_dict *sd, const char *prefix, const qwen2_config *
     nn_rope_inv_freq(c->rope_theta, c->head_dim, m->inv_freq);
     int H = c->hidden, qd = c->heads * c->head_dim, kvd = c->kv_heads * c->head_dim;
     int F = c->intermediate;
-    cv_status s = bind(sd, prefix, "embed_tokens.weight", c->vocab, H, &m->embed);
-    if (cv_is_ok(&s)) s = bind(sd, prefix, "norm.weight", H, 0, &m->norm);
+    cv_status s = pt_bind(sd, prefix, "embed_tokens.weight", c->vocab, H, &m->embed);
+    if (cv_is_ok(&s)) s = pt_bind(sd, prefix, "norm.weight", H, 0, &m->norm);
     for (int i = 0; i < c->layers && cv_is_ok(&s); i++) {
         q2_layer *L = &m->layers[i];
         char key[128];
         snprintf(key, sizeof key, "layers.%d.input_layernorm.weight", i);
-        s = bind(sd, prefix, key, H, 0, &L->in_norm);
+        s = pt_bind(sd, prefix, key, H, 0, &L->in_norm);
         snprintf(key, sizeof key, "layers.%d.post_attention_layernorm.weight", i);
-        if (cv_is_ok(&s)) s = bind(sd, prefix, key, H, 0, &L->post_norm);
+        if (cv_is_ok(&s)) s = pt_bind(sd, prefix, key, H, 0, &L->post_norm);
         if (cv_is_ok(&s)) s = bind_lin(sd, prefix, i, "self_attn.q_proj", qd, H, true, &L->q);
         if (cv_is_ok(&s)) s = bind_lin(sd, prefix, i, "self_attn.k_proj", kvd, H, true, &L->k);
         if (cv_is_ok(&s)) s = bind_lin(sd, prefix, i, "self_attn.v_proj", kvd, H, true, &L->v);

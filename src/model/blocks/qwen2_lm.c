@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/io/pt_bind.h"
 #include "nn/matmul.h"
 #include "nn/matvec.h"
 #include "nn/ops.h"
@@ -18,19 +19,6 @@ struct qwen2_lm {
     nn_q8 dec_q8;                  /* after qwen2_lm_quantize */
     pt_dict owned;                 /* qwen2_lm_own_weights */
 };
-
-static cv_status bind(const pt_dict *sd, const char *name, int d0, int d1, const float **out)
-{
-    const pt_tensor *t = pt_find(sd, name);
-    if (!t) return cv_error(CV_NOT_FOUND, "llm weight %s missing", name);
-    bool ok = d1 == 0 ? (t->ndim == 1 && t->shape[0] == d0)
-                      : (t->ndim == 2 && t->shape[0] == d0 && t->shape[1] == d1);
-    if (!ok)
-        return cv_error(CV_INVALID_ARGUMENT, "llm weight %s has an unexpected shape (expected "
-                        "%d x %d)", name, d0, d1 ? d1 : 1);
-    *out = t->data;
-    return cv_ok();
-}
 
 static cv_status check_layout(const qwen2_lm_layout *l)
 {
@@ -57,10 +45,10 @@ cv_status qwen2_lm_load(const pt_dict *sd, const qwen2_lm_config *cfg, qwen2_lm 
     int H = cfg->qwen.hidden, R = l->n_speech_rows;
     s = qwen2_load(sd, "llm.model.model.", &cfg->qwen, &m->qwen);
     if (cv_is_ok(&s) && !l->sos_task_in_speech_table)
-        s = bind(sd, "llm_embedding.weight", 2, H, &m->llm_embedding);
-    if (cv_is_ok(&s)) s = bind(sd, "speech_embedding.weight", R, H, &m->speech_embedding);
-    if (cv_is_ok(&s)) s = bind(sd, "llm_decoder.weight", R, H, &m->dec_w);
-    if (cv_is_ok(&s) && l->decoder_bias) s = bind(sd, "llm_decoder.bias", R, 0, &m->dec_b);
+        s = pt_bind(sd, "", "llm_embedding.weight", 2, H, &m->llm_embedding);
+    if (cv_is_ok(&s)) s = pt_bind(sd, "", "speech_embedding.weight", R, H, &m->speech_embedding);
+    if (cv_is_ok(&s)) s = pt_bind(sd, "", "llm_decoder.weight", R, H, &m->dec_w);
+    if (cv_is_ok(&s) && l->decoder_bias) s = pt_bind(sd, "", "llm_decoder.bias", R, 0, &m->dec_b);
     if (cv_is_ok(&s) && !l->decoder_bias && pt_find(sd, "llm_decoder.bias"))
         s = cv_error(CV_INVALID_ARGUMENT, "llm: llm_decoder has a bias this model family "
                      "does not use; is the directory's yaml the right family?");

@@ -88,13 +88,18 @@ typedef struct qwen2_lm_input {
 cv_status qwen2_lm_generate(const qwen2_lm *m, const qwen2_lm_input *in,
                             const llm_decode_options *o, int32_t **tokens, int *n_tokens);
 
-/* The `llm:` section of a cosyvoice2/3.yaml and the Qwen2 config.json at
- * qwen_config_path into cfg->qwen, cfg->sampling and the layout's
- * speech_token_size and mix ratio (the rest of the layout is the family's).
- * `llm` must be of class expect_class (e.g. "cosyvoice.llm.llm.Qwen2LM")
- * and llm_input_size / llm_output_size must be the Qwen2 hidden size. */
-cv_status qwen2_lm_config_from_yaml(const yaml_config *y, const char *expect_class,
-                                    const char *qwen_config_path, qwen2_lm_config *cfg);
+/* A family's token layout for its yaml's speech_token_size and mix ratio. */
+typedef qwen2_lm_layout (*qwen2_lm_layout_fn)(int speech_token_size, int mix_text,
+                                              int mix_speech);
+
+/* The LM configuration of a model directory: the yaml's `llm:` section (y),
+ * which must be of class expect_class (e.g. "cosyvoice.llm.llm.Qwen2LM"),
+ * <model_dir>/CosyVoice-BlankEN/config.json (the Qwen2 sizes; the yaml's
+ * llm_input_size / llm_output_size must be its hidden size), the sampler,
+ * and `layout` for the yaml's speech_token_size and mix_ratio. */
+cv_status qwen2_lm_config_from_dir(const char *model_dir, const yaml_config *y,
+                                   const char *expect_class, qwen2_lm_layout_fn layout,
+                                   qwen2_lm_config *cfg);
 
 /* Reads <model_dir>/<weights> (NULL: "llm.pt") and binds it with cfg; the
  * model owns the weights. */

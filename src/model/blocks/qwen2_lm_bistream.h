@@ -28,7 +28,7 @@
  * fills. The reference's front end hands the text over one id per piece.
  *
  * Where the reference breaks, this does what the schedule means instead
- * (see docs/cosyvoice2.md): a stop id other than fill chosen while text is
+ * (see docs/cosyvoice2_lm.md): a stop id other than fill chosen while text is
  * still coming (the reference raises; possible for v3, whose masked id is
  * sos, not eos) is taken as a fill (wait for more text); any stop id ends
  * the final phase (the reference raises on all but eos); the final phase

@@ -5,8 +5,8 @@
 
 #include "model/blocks/qwen2_lm.h"
 
-cv_status qwen2_lm_config_from_yaml(const yaml_config *y, const char *expect_class,
-                                    const char *qwen_config_path, qwen2_lm_config *cfg)
+static cv_status from_yaml(const yaml_config *y, const char *expect_class,
+                           const char *qwen_config_path, qwen2_lm_config *cfg)
 {
     const char *tag = yaml_config_tag(y, "llm");
     if (!tag || strcmp(tag, expect_class) != 0)
@@ -39,6 +39,19 @@ cv_status qwen2_lm_config_from_yaml(const yaml_config *y, const char *expect_cla
             return cv_error(CV_INVALID_ARGUMENT, "llm: mix_ratio must be two positive integers");
     }
     return llm_sampling_from_yaml(y, "llm.sampling", &cfg->sampling);
+}
+
+cv_status qwen2_lm_config_from_dir(const char *model_dir, const yaml_config *y,
+                                   const char *expect_class, qwen2_lm_layout_fn layout,
+                                   qwen2_lm_config *cfg)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/CosyVoice-BlankEN/config.json", model_dir);
+    cv_status s = from_yaml(y, expect_class, path, cfg);
+    if (cv_is_ok(&s))
+        cfg->layout = layout(cfg->layout.speech_token_size, cfg->layout.mix_text,
+                             cfg->layout.mix_speech);
+    return s;
 }
 
 cv_status qwen2_lm_open(const char *model_dir, const char *weights, const qwen2_lm_config *cfg,

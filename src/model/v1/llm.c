@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/io/pt_bind.h"
 #include "nn/matmul.h"
 #include "nn/matvec.h"
 #include "nn/ops.h"
@@ -25,17 +26,6 @@ struct llm_model {
 
 enum { SOS = 0, TASK_ID = 1 };
 
-static cv_status bind(const pt_dict *sd, const char *name, int d0, int d1, const float **out)
-{
-    const pt_tensor *t = pt_find(sd, name);
-    if (!t) return cv_error(CV_NOT_FOUND, "llm weight %s missing", name);
-    bool ok = d1 == 0 ? (t->ndim == 1 && t->shape[0] == d0)
-                      : (t->ndim == 2 && t->shape[0] == d0 && t->shape[1] == d1);
-    if (!ok) return cv_error(CV_INVALID_ARGUMENT, "llm weight %s has an unexpected shape", name);
-    *out = t->data;
-    return cv_ok();
-}
-
 cv_status llm_load(const pt_dict *sd, const llm_config *cfg, llm_model **out)
 {
     *out = NULL;
@@ -51,7 +41,7 @@ cv_status llm_load(const pt_dict *sd, const llm_config *cfg, llm_model **out)
     cv_status s = rel_encoder_load(sd, "text_encoder.", &c->text_encoder, &m->text_encoder);
     if (cv_is_ok(&s)) s = rel_encoder_load(sd, "llm.", &c->llm, &m->llm);
 #define B(name, d0, d1, dst) \
-    if (cv_is_ok(&s)) s = bind(sd, name, d0, d1, dst)
+    if (cv_is_ok(&s)) s = pt_bind(sd, "", name, d0, d1, dst)
     B("text_embedding.weight", c->text_token_size, c->text_encoder_input_size, &m->text_embedding);
     B("text_encoder_affine_layer.weight", li, te_out, &m->te_affine_w);
     B("text_encoder_affine_layer.bias", li, 0, &m->te_affine_b);

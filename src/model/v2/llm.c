@@ -1,6 +1,5 @@
 #include "model/v2/llm.h"
 
-#include <stdio.h>
 
 
 qwen2_lm_layout cv2_llm_layout(int S, int mix_text, int mix_speech)
@@ -25,13 +24,7 @@ qwen2_lm_layout cv2_llm_layout(int S, int mix_text, int mix_speech)
 
 cv_status cv2_llm_config(const char *model_dir, const yaml_config *y, qwen2_lm_config *out)
 {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/CosyVoice-BlankEN/config.json", model_dir);
-    cv_status s = qwen2_lm_config_from_yaml(y, "cosyvoice.llm.llm.Qwen2LM", path, out);
-    if (cv_is_ok(&s))
-        out->layout = cv2_llm_layout(out->layout.speech_token_size, out->layout.mix_text,
-                                     out->layout.mix_speech);
-    return s;
+    return qwen2_lm_config_from_dir(model_dir, y, "cosyvoice.llm.llm.Qwen2LM", cv2_llm_layout, out);
 }
 
 cv_status cv2_llm_open(const char *model_dir, const yaml_config *y, const char *weights,
