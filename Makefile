@@ -2,7 +2,9 @@
 BUILD ?= build
 JOBS  ?= $(shell nproc)
 
-.PHONY: all test demo clean asan
+PREFIX ?= /usr/local
+
+.PHONY: all test demo clean asan install uninstall deb
 
 all: $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j$(JOBS)
@@ -23,6 +25,19 @@ demo: all
 asan:
 	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DCV_SANITIZE=ON
 	cmake --build build-asan -j$(JOBS)
+
+# Installs the programs, data, protos, docs, man pages and the systemd unit
+# under PREFIX (default /usr/local), inside DESTDIR if given (staging).
+install: all
+	DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --prefix "$(PREFIX)"
+
+# Removes what install put there (same PREFIX and DESTDIR).
+uninstall:
+	DESTDIR="$(DESTDIR)" scripts/uninstall.sh $(BUILD) "$(PREFIX)"
+
+# Debian package $(BUILD)/cosyvoice-c_VERSION_ARCH.deb (CPack; prefix /usr).
+deb: all
+	cd $(BUILD) && cpack -G DEB
 
 clean:
 	rm -rf $(BUILD) build-asan

@@ -12,8 +12,10 @@ PACKAGES=(
   espeak-ng libespeak-ng-dev flite1-dev libkakasi2-dev kakasi-dic libsndfile1-dev libsoxr-dev
   # neural engine
   libicu-dev libopenblas-dev libyaml-dev libpcre2-dev libjansson-dev libfftw3-dev libonnx-dev libzip-dev
+  # service manager notification; install, man pages and the Debian package
+  libsystemd-dev systemd help2man man-db dpkg-dev lintian
   # tests
-  nginx libmicrohttpd-dev portaudio19-dev openssl
+  nginx libmicrohttpd-dev portaudio19-dev openssl python3-seccomp
   libcmocka-dev python3-grpcio python3-grpc-tools python3-pytest python3-numpy valgrind
   # benchmarks (independent measuring tools)
   sox aubio-tools pocketsphinx pocketsphinx-en-us

@@ -18,6 +18,7 @@
 #include "client/retry.h"
 #include "client/tls.h"
 #include "common/timeutil.h"
+#include "engine/versions.h"
 #include "wire/request_codec.h"
 
 #define PROG "cosyvoice-client"
@@ -182,6 +183,9 @@ int main(int argc, char **argv)
     switch (client_options_parse(argc, argv, &o, err, sizeof err)) {
     case OPTIONS_HELP:
         client_options_usage(stdout, PROG);
+        return EXIT_DONE;
+    case OPTIONS_VERSION:
+        cv_print_versions(stdout, PROG);
         return EXIT_DONE;
     case OPTIONS_ERROR:
         fprintf(stderr, PROG ": error: %s\nTry '" PROG " --help' for the options.\n", err);

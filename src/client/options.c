@@ -25,7 +25,7 @@ enum {
     OPT_HOST = 256, OPT_PORT, OPT_MODE, OPT_TTS_TEXT, OPT_SPK_ID, OPT_PROMPT_TEXT,
     OPT_PROMPT_WAV, OPT_INSTRUCT_TEXT, OPT_TTS_WAV, OPT_TIMEOUT, OPT_RETRIES, OPT_NO_STREAM,
     OPT_SPEED, OPT_REQUEST_ID, OPT_QUIET, OPT_HELP, OPT_TLS, OPT_TLS_CA, OPT_TLS_CERT,
-    OPT_TLS_KEY, OPT_TLS_NAME, OPT_PLAY, OPT_PLAY_BUFFER, OPT_NO_WAV,
+    OPT_TLS_KEY, OPT_TLS_NAME, OPT_PLAY, OPT_PLAY_BUFFER, OPT_NO_WAV, OPT_VERSION,
 };
 
 /* Underscore spellings first (the reference client's), then hyphenated. */
@@ -62,6 +62,7 @@ static const struct option LONG_OPTS[] = {
     {"play-buffer", required_argument, NULL, OPT_PLAY_BUFFER},
     {"no-wav", no_argument, NULL, OPT_NO_WAV},
     {"help", no_argument, NULL, OPT_HELP},
+    {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
 };
 
@@ -163,7 +164,7 @@ options_result client_options_parse(int argc, char **argv, client_options *o, ch
     optind = 0; /* GNU: full reinitialization, so parsing can run more than once */
     opterr = 0; /* we word the errors ourselves */
     for (;;) {
-        int c = getopt_long(argc, argv, ":hq", LONG_OPTS, NULL);
+        int c = getopt_long(argc, argv, ":hqV", LONG_OPTS, NULL);
         if (c == -1)
             break;
         const char *arg = optarg;
@@ -245,6 +246,8 @@ options_result client_options_parse(int argc, char **argv, client_options *o, ch
         case OPT_NO_WAV: o->no_wav = true; break;
         case 'h':
         case OPT_HELP: return OPTIONS_HELP;
+        case 'V':
+        case OPT_VERSION: return OPTIONS_VERSION;
         case ':':
             return opt_error(err, errcap, "option %s needs a value", word);
         default:
@@ -331,6 +334,7 @@ void client_options_usage(FILE *f, const char *prog)
 "  --no-wav               with --play: play only, write no file\n"
 "  -q, --quiet            print errors only (no summary line)\n"
 "  -h, --help             this text\n"
+"  -V, --version          the client's version and those of its libraries\n"
 "\n"
 "Options with underscores also accept hyphens (--tts-text, --spk-id, ...).\n"
 "On success one summary line on stderr: time to first chunk, chunks, audio\n"

@@ -42,6 +42,7 @@ typedef struct client_options {
 typedef enum options_result {
     OPTIONS_OK,    /* run the call */
     OPTIONS_HELP,  /* --help: print usage, exit 0 */
+    OPTIONS_VERSION, /* --version: print versions, exit 0 */
     OPTIONS_ERROR, /* message in err, exit with the usage code */
 } options_result;
 

@@ -7,6 +7,7 @@
 
 #include "engine/engine.h"
 #include "engine/validate.h"
+#include "engine/versions.h"
 
 void server_options_usage(FILE *out)
 {
@@ -52,7 +53,8 @@ void server_options_usage(FILE *out)
 "                            finish before cancelling them (default 10); a second\n"
 "                            signal exits at once\n"
 "  -v, --verbose             debug logging\n"
-"  -h, --help                this help\n",
+"  -h, --help                this help\n"
+"  -V, --version             the server's version and those of its libraries\n",
             TTS_DEFAULT_MAX_TEXT, TTS_DEFAULT_MAX_PROMPT_SECONDS);
 }
 
@@ -117,12 +119,13 @@ int server_options_parse(int argc, char **argv, server_options *o)
         {"metrics-port", required_argument, 0, O_METRICS},
         {"verbose", no_argument, 0, 'v'},
         {"help", no_argument, 0, 'h'},
+        {"version", no_argument, 0, 'V'},
         {0, 0, 0, 0}};
     long l;
     double d;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "hv", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "hvV", longopts, NULL)) != -1) {
         switch (c) {
         case O_HOST: o->host = optarg; break;
         case O_PORT:
@@ -181,6 +184,7 @@ int server_options_parse(int argc, char **argv, server_options *o)
             break;
         case 'v': o->verbose = true; break;
         case 'h': server_options_usage(stdout); return 1;
+        case 'V': cv_print_versions(stdout, "cosyvoice-server"); return 1;
         default:
             fprintf(stderr, "Try 'cosyvoice-server --help'.\n");
             return -1;

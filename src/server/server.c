@@ -20,6 +20,7 @@
 #include "common/log.h"
 #include "common/timeutil.h"
 #include "server/metrics.h"
+#include "server/service_notify.h"
 #include "server/tls.h"
 
 static atomic_int g_signals;
@@ -112,6 +113,7 @@ int server_run(server_ctx *s)
     /* A line scripts can wait for. */
     printf("cosyvoice-server ready on port %d\n", s->opt.port);
     fflush(stdout);
+    service_notify_ready(s->opt.port, s->opt.engine);
 
     cq_tag shutdown_tag = {TAG_SHUTDOWN, NULL};
     double drain_start = 0;
@@ -136,6 +138,7 @@ int server_run(server_ctx *s)
             atomic_store(&s->serving, 0);
             health_notify_draining(s);
             drain_start = cv_now();
+            service_notify_stopping(atomic_load(&s->live_calls));
             LOG_INFO("signal received: draining %d calls in flight (grace %.1fs); "
                      "a second signal exits at once",
                      atomic_load(&s->live_calls), s->opt.grace);

@@ -32,8 +32,10 @@ typedef struct bpe_tokenizer bpe_tokenizer;
 /* Finds the vocabulary file and writes its path into out[cap]. Looks at
  * explicit_path when given (and then only there: a path the user named
  * must not be silently replaced), else model_dir/multilingual.tiktoken,
- * then the installed copy (<datadir>/cosyvoice-c/), then the source tree's
- * assets/ (so an uninstalled build works). Either argument may be NULL.
+ * then the installed copy: <prefix>/share/cosyvoice-c/ beside the running
+ * program's <prefix>/bin/ (common/datadir.h), then the configured
+ * <datadir>/cosyvoice-c/, then the source tree's assets/ (so an uninstalled
+ * build works). Either argument may be NULL.
  * CV_NOT_FOUND lists the places tried. */
 cv_status bpe_tokenizer_find_vocab(const char *model_dir, const char *explicit_path,
                                    char *out, size_t cap);

@@ -1,11 +1,14 @@
 /* Where the tokenizer vocabulary is looked for. Official CosyVoice model
  * directories do not ship multilingual.tiktoken (the reference takes it from
- * the installed whisper package), so the project installs its own copy. */
+ * the installed whisper package), so the project installs its own copy:
+ * found beside the running program first (common/datadir.h), then under the
+ * prefix the build was configured with, then in the source tree. */
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/datadir.h"
 #include "text/bpe_tokenizer.h"
 
 #ifndef CV_INSTALL_DATADIR
@@ -37,9 +40,11 @@ cv_status bpe_tokenizer_find_vocab(const char *model_dir, const char *explicit_p
         strcpy(out, explicit_path);
         return cv_ok();
     }
-    const char *dirs[3];
+    const char *dirs[4];
     size_t nd = 0;
     if (model_dir && *model_dir) dirs[nd++] = model_dir;
+    const char *installed = cv_installed_datadir();
+    if (installed && strcmp(installed, CV_INSTALL_DATADIR) != 0) dirs[nd++] = installed;
     dirs[nd++] = CV_INSTALL_DATADIR;
 #ifdef CV_SOURCE_ASSETS_DIR
     dirs[nd++] = CV_SOURCE_ASSETS_DIR;

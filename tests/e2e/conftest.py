@@ -45,13 +45,14 @@ def free_port():
 class Server:
     """A cosyvoice-server process on a free loopback port."""
 
-    def __init__(self, *args, env=None):
+    def __init__(self, *args, env=None, command=(SERVER,), cwd=None):
+        """command: the server program, or a wrapper's command line ending in it."""
         self.port = free_port()
-        self.args = [SERVER, "--host", "127.0.0.1", "--port", str(self.port), *args]
+        self.args = [*command, "--host", "127.0.0.1", "--port", str(self.port), *args]
         self.log_path = tempfile.mktemp(prefix="cv_server_", suffix=".log")
         self.log = open(self.log_path, "w+")
         self.proc = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=self.log,
-                                     text=True, env=env)
+                                     text=True, env=env, cwd=cwd)
         line = self.proc.stdout.readline()
         if "ready" not in line:
             self.proc.kill()

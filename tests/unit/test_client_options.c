@@ -101,6 +101,10 @@ static void test_help(void **state)
     assert_int_equal(parse(ARGC(argv), argv, &o, err), OPTIONS_HELP);
     char *argv2[] = {"c", "-h"};
     assert_int_equal(parse(ARGC(argv2), argv2, &o, err), OPTIONS_HELP);
+    char *argv3[] = {"c", "--version"};
+    assert_int_equal(parse(ARGC(argv3), argv3, &o, err), OPTIONS_VERSION);
+    char *argv4[] = {"c", "-V"};
+    assert_int_equal(parse(ARGC(argv4), argv4, &o, err), OPTIONS_VERSION);
 }
 
 /* Every bad command line is refused with a message naming the problem. */

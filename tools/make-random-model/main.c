@@ -48,22 +48,30 @@ static int write_dict(const char *dir, const char *file, pt_dict *d)
     return cv_is_ok(&st) ? 0 : fail(path, st);
 }
 
+#define USAGE "usage: cosyvoice-make-random-model OUT_DIR [--seed N] [--speakers N]\n"
+
 int main(int argc, char **argv)
 {
     const char *dir = NULL;
     unsigned long long seed = 1;
     int n_speakers = 3;
     for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            printf(USAGE "Writes a model directory in the layout the cosyvoice engine loads, at\n"
+                         "the full CosyVoice-300M size, with random weights (for benchmarks: the\n"
+                         "audio is noise).\n");
+            return 0;
+        }
         if (!strcmp(argv[i], "--seed") && i + 1 < argc) seed = strtoull(argv[++i], NULL, 10);
         else if (!strcmp(argv[i], "--speakers") && i + 1 < argc) n_speakers = atoi(argv[++i]);
         else if (argv[i][0] != '-' && !dir) dir = argv[i];
         else {
-            fprintf(stderr, "usage: cosyvoice-make-random-model OUT_DIR [--seed N] [--speakers N]\n");
+            fputs(USAGE, stderr);
             return 2;
         }
     }
     if (!dir || n_speakers < 1 || n_speakers > 100) {
-        fprintf(stderr, "usage: cosyvoice-make-random-model OUT_DIR [--seed N] [--speakers N]\n");
+        fputs(USAGE, stderr);
         return 2;
     }
     if (mkdir(dir, 0755) != 0 && errno != EEXIST) {

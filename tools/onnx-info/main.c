@@ -87,6 +87,14 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: cosyvoice-onnx-info FILE.onnx...\n");
         return 2;
     }
+    if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+        printf("usage: cosyvoice-onnx-info FILE.onnx...\n"
+               "Shows what each ONNX file contains and whether the built-in interpreter can\n"
+               "run it: opset, inputs and outputs, operator counts with unsupported ones\n"
+               "marked, initializer types, external data. Exit status 0 if every file\n"
+               "loads, 1 otherwise.\n");
+        return 0;
+    }
     int rc = 0;
     for (int i = 1; i < argc; i++) rc |= info(argv[i]);
     return rc;

@@ -89,12 +89,13 @@ static int16_t *read_prompt(const char *path, size_t *n_out)
     return out;
 }
 
-static void usage(void)
+static void usage(FILE *f)
 {
-    fprintf(stderr,
+    fprintf(f,
             "usage: cosyvoice-synth [--engine NAME] [--model-dir DIR] [--mode MODE]\n"
             "         [--spk ID] [--prompt-wav WAV] [--prompt-text TEXT] [--instruct TEXT]\n"
             "         [--speed X] [--no-stream] [--list-speakers] [-v] -o OUT.wav TEXT\n"
+            "Runs an engine directly on TEXT, without the server, and writes a WAV file.\n"
             "modes: sft (default), zero_shot, cross_lingual, instruct\n");
 }
 
@@ -134,7 +135,8 @@ int main(int argc, char **argv)
         case 'l': list = true; break;
         case 'o': out_path = optarg; break;
         case 'v': cv_log_set_level(CV_LOG_DEBUG); break;
-        default: usage(); return c == 'h' ? 0 : 2;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
         }
     }
     engine_options eo = {.model_dir = model_dir};
@@ -151,7 +153,7 @@ int main(int argc, char **argv)
         return 0;
     }
     if (optind != argc - 1 || !out_path) {
-        usage();
+        usage(stderr);
         engine_close(eng);
         return 2;
     }

@@ -39,9 +39,9 @@ int main(int argc, char **argv)
         } else if (strcmp(argv[i], "--max") == 0 && i + 1 < argc) {
             opt.max_segment_chars = (size_t)strtoul(argv[++i], NULL, 10);
         } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-            printf("usage: %s [--lang zh|en|ja|ko|yue] [--max N] [TEXT]\n"
+            printf("usage: cosyvoice-textfe [--lang zh|en|ja|ko|yue] [--max N] [TEXT]\n"
                    "Prints the front end's segments of TEXT (or stdin): language,\n"
-                   "flags (end, emph, laugh, event=...) and |text|.\n", argv[0]);
+                   "flags (end, emph, laugh, event=...) and |text|.\n");
             return 0;
         } else {
             text = argv[i];

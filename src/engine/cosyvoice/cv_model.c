@@ -137,6 +137,7 @@ cv_status cv_model_load(const char *dir, const cv_settings *set, cv_model **out)
     if (cv_is_ok(&st)) {
         char vocab[4096];
         st = bpe_tokenizer_find_vocab(dir, NULL, vocab, sizeof vocab);
+        if (cv_is_ok(&st)) LOG_INFO("cosyvoice engine: tokenizer vocabulary %s", vocab);
         if (cv_is_ok(&st)) m->tok = bpe_tokenizer_load(vocab, &st);
     }
     if (cv_is_ok(&st)) st = load_speakers(m, dir);

@@ -202,3 +202,8 @@ int espeak_backend_f0_span(const char *lang, const prosody *p, float *f0_at_0, f
     pthread_mutex_unlock(&g_lock);
     return 0;
 }
+
+const char *espeak_backend_version(void)
+{
+    return espeak_Info(NULL); /* needs no initialization */
+}

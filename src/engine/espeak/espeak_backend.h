@@ -26,4 +26,7 @@ int espeak_backend_synth(const char *lang, const prosody *p, const char *text, p
  * from the back end's calibration (measured once per voice and variant). */
 int espeak_backend_f0_span(const char *lang, const prosody *p, float *f0_at_0, float *f0_at_100);
 
+/* espeak-ng's version as the loaded library reports it ("1.51"). */
+const char *espeak_backend_version(void);
+
 #endif

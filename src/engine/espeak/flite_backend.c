@@ -1,6 +1,7 @@
 #include "engine/espeak/flite_backend.h"
 
 #include <flite.h>
+#include <flite_version.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -70,3 +71,5 @@ int flite_backend_synth(const prosody *p, const char *text, pcm_buf *out)
     free(res);
     return rc;
 }
+
+const char *flite_backend_version(void) { return FLITE_PROJECT_VERSION; }

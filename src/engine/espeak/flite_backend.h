@@ -18,4 +18,7 @@ int flite_backend_init(void);
  * Appends 22050 Hz samples to out. Returns 0, or -1. */
 int flite_backend_synth(const prosody *p, const char *text, pcm_buf *out);
 
+/* flite's version ("2.2"), from its headers: libflite has no run-time query. */
+const char *flite_backend_version(void);
+
 #endif
