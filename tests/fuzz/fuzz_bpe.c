@@ -122,10 +122,14 @@ static void check_merge(const uint8_t *p, size_t len)
     size_t n = bpe_merge(&vocab, p, len, got);
     size_t m = reference_merge(p, len, want);
     if (n != m || memcmp(got, want, n * sizeof *got) != 0) abort();
-    n = bpe_merge(&qvocab, p, len, got);
-    for (size_t i = 0; i < len; i++) want[i] = bpe_vocab_rank(&qvocab, p + i, 1);
-    m = bpe_reference_merge_list(pair_rank, &qvocab, want, len);
-    if (n != m || memcmp(got, want, n * sizeof *got) != 0) abort();
+    /* the merge-list reference costs a pair lookup per pair per merge: kept
+     * to short pieces here (test_qwen_tokenizer covers long ones) */
+    if (len <= 64) {
+        n = bpe_merge(&qvocab, p, len, got);
+        for (size_t i = 0; i < len; i++) want[i] = bpe_vocab_rank(&qvocab, p + i, 1);
+        m = bpe_reference_merge_list(pair_rank, &qvocab, want, len);
+        if (n != m || memcmp(got, want, n * sizeof *got) != 0) abort();
+    }
     free(got);
     free(want);
 }

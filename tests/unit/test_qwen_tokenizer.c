@@ -502,6 +502,58 @@ static void test_shortened_merges(void **state)
     remove_files(TMP);
 }
 
+/* GPT-2's alphabet: every byte is one character and back; nothing else. */
+static void test_bytelevel(void **state)
+{
+    (void)state;
+    int seen[0x200] = {0};
+    for (unsigned b = 0; b < 256; b++) {
+        uint32_t cp = bpe_bytelevel_char((uint8_t)b);
+        assert_true(cp < 0x144);
+        assert_int_equal(seen[cp]++, 0);
+        char buf[4];
+        int k = utf8_encode(cp, buf);
+        uint8_t back;
+        size_t n;
+        assert_true(bpe_bytelevel_decode(buf, (size_t)k, &back, &n));
+        assert_int_equal(n, 1);
+        assert_int_equal(back, b);
+    }
+    assert_int_equal(bpe_bytelevel_char(' '), 0x120);  /* the familiar 'Ġ' */
+    assert_int_equal(bpe_bytelevel_char('\n'), 0x10A); /* 'Ċ' */
+    assert_int_equal(bpe_bytelevel_char('a'), 'a');
+    uint8_t out[8];
+    size_t n;
+    assert_false(bpe_bytelevel_decode(" ", 1, out, &n));         /* U+0020 */
+    assert_false(bpe_bytelevel_decode("\xc2\xad", 2, out, &n)); /* U+00AD */
+    assert_false(bpe_bytelevel_decode("\xc5\x84", 2, out, &n)); /* U+0144 */
+    assert_false(bpe_bytelevel_decode("\xff", 1, out, &n));     /* not UTF-8 */
+}
+
+/* More than 64 distinct lengths of added tokens: the finder then tries
+ * every length (longest first) and still finds the longest match. */
+static void test_many_added_lengths(void **state)
+{
+    (void)state;
+    cv_status st;
+    bpe_tokenizer_free(load_small("a b\n", &st));
+    char texts[80][96];
+    const char *added[80];
+    for (int k = 0; k < 80; k++) {
+        snprintf(texts[k], sizeof texts[k], "<%.*s>", k + 1,
+                 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+        added[k] = texts[k];
+    }
+    bpe_tokenizer *t = bpe_tokenizer_load_qwen2(TMP, added, 80, &st);
+    assert_non_null(t);
+    assert_int_equal(bpe_vocab_size(t), 261 + 80);
+    char text[128];
+    snprintf(text, sizeof text, "a%sb%s", texts[79], texts[3]);
+    expect_ids(t, text, (int32_t[]){'a', 261 + 79, 'b', 261 + 3}, 4);
+    bpe_tokenizer_free(t);
+    remove_files(TMP);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -517,6 +569,8 @@ int main(void)
         cmocka_unit_test(test_added_token_ids),
         cmocka_unit_test(test_tokenizer_json),
         cmocka_unit_test(test_shortened_merges),
+        cmocka_unit_test(test_bytelevel),
+        cmocka_unit_test(test_many_added_lengths),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
