@@ -110,7 +110,7 @@ static void run_case(parity_ctx *ctx, const qwen2_lm *m, const char *stem)
         }
     }
     if (!ok) goto done;
-    for (int i = 0; i < 4; i++) ids[i] = parity_ids(&g.a[i]);
+    for (int i = 0; i < 4; i++) ids[i] = parity_tokens(&g.a[i]);
     int cols = qwen2_lm_cfg(m)->layout.n_speech_rows;
     if (g.a[LOGP].ndim != 2 || g.a[LOGP].shape[1] != cols) {
         parity_fail(ctx, name, "log-prob rows do not have the model's n_speech_rows entries");

@@ -24,7 +24,7 @@ static void int8_info(llm_model *m, const llm_input *in, llm_decode_options o,
         return;
     }
     int cols = (int)logp->shape[1], cap = (int)logp->shape[0];
-    int32_t *forced = parity_ids(tokens), *out8 = NULL;
+    int32_t *forced = parity_tokens(tokens), *out8 = NULL;
     parity_rows rows8 = {.cols = cols, .cap = cap};
     rows8.data = malloc((size_t)cap * cols * sizeof(float));
     o.forced = forced;
@@ -82,7 +82,7 @@ static void run_llm(parity_ctx *ctx)
         !parity_load(ctx, "llm_embedding", &emb) || !parity_load(ctx, "llm_tokens", &tokens) ||
         !parity_load(ctx, "llm_logp", &logp))
         goto done;
-    t = parity_ids(&text), pt = parity_ids(&ptext), ps = parity_ids(&pspeech);
+    t = parity_tokens(&text), pt = parity_tokens(&ptext), ps = parity_tokens(&pspeech);
     rows.cols = cfg.speech_token_size + 1;
     rows.cap = logp.ndim == 2 ? (int)logp.shape[0] : 0;
     rows.data = malloc((size_t)(rows.cap ? rows.cap : 1) * rows.cols * sizeof(float));

@@ -44,7 +44,7 @@ static bool load_ids(parity_ctx *ctx, const char *stem, const char *what, bool o
     if (optional && !parity_has(ctx, name)) return true;
     npy_array a = {0};
     if (!parity_load(ctx, name, &a)) return false;
-    *ids = parity_ids(&a);
+    *ids = parity_tokens(&a);
     *n = (int)a.count;
     npy_free(&a);
     return *ids != NULL;

@@ -59,7 +59,7 @@ double parity_max_abs(const float *a, const float *b, size_t n)
     return m;
 }
 
-int32_t *parity_ids(const npy_array *a)
+int32_t *parity_tokens(const npy_array *a)
 {
     int32_t *v = malloc((a->count ? a->count : 1) * sizeof(int32_t));
     if (!v) return NULL;

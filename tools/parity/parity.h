@@ -40,9 +40,9 @@ bool parity_has(const parity_ctx *ctx, const char *name);
  * returns false. */
 bool parity_load(parity_ctx *ctx, const char *name, npy_array *out);
 
-/* The values of an integer (or float) array as int32, malloc'd (NULL if
- * out of memory). */
-int32_t *parity_ids(const npy_array *a);
+/* Tokens of an int (or float) npy array as int32, malloc'ed (never NULL
+ * unless out of memory, also for an empty array). */
+int32_t *parity_tokens(const npy_array *a);
 /* Max |ours - ref| over the entries finite in the reference (log-prob
  * rows); inf when the -inf pattern differs or a NaN shows up. */
 double parity_logp_error(const float *ours, const float *ref, size_t n);
