@@ -36,6 +36,12 @@ run() {
 echo "== non-streaming, 100 speech tokens (2 s)"
 run --tokens 100 --no-stream
 echo
+echo "== non-streaming, 100 speech tokens, int8 LM, fp32 flow and vocoder"
+run --tokens 100 --no-stream --int8
+echo
+echo "== non-streaming, 100 speech tokens, int8 LM, bf16 flow and vocoder (CPUs with bf16)"
+run --tokens 100 --no-stream --int8 --bf16 || echo "(no bf16 on this CPU)"
+echo
 echo "== streaming, 250 speech tokens (reference hops: 100 + 20 overlap first)"
 run --tokens 250
 echo

@@ -29,8 +29,6 @@ The face was that of a man of about forty-five, with a heavy black moustache. \
 Winston made for the stairs; it was no use trying the lift. \
 Even at the best of times it was seldom working, and at present the electric current was cut off."
 
-median() { sort -n | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else printf "%.4f\n", (a[NR/2]+a[NR/2+1])/2}'; }
-field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p"; }
 
 printf "engine=%s speaker=%s runs=%s host=%s cores=%s\n" "$ENGINE" "$SPK" "$RUNS" "$(hostname)" "$(nproc)"
 printf "%-14s %10s %10s %8s %10s %8s\n" text first_chunk total chunks audio_s rtf

@@ -1,7 +1,8 @@
-# Parity of the prompt front end (features, speaker model, speech tokenizer)
-# against the frontend-tiny golden data.
-add_test(NAME parity/frontend
-  COMMAND cosyvoice-parity --golden ${CMAKE_SOURCE_DIR}/tests/data/golden/frontend-tiny
-          --only frontend)
-set_tests_properties(parity/frontend PROPERTIES
-  ENVIRONMENT "CV_SOURCE_DIR=${CMAKE_SOURCE_DIR};CV_BUILD_DIR=${CMAKE_BINARY_DIR}")
+# Parity of the prompt front end (features, speaker model, speech tokenizer,
+# and for CosyVoice2 the trimming rule and whole runs on two recordings)
+# against the frontend-tiny (v1) and frontend2-tiny (v2) golden data.
+foreach(fe frontend frontend2)
+  cv_test(NAME parity/${fe} NEURAL
+    COMMAND cosyvoice-parity --golden ${CMAKE_SOURCE_DIR}/tests/data/golden/${fe}-tiny
+            --only frontend)
+endforeach()

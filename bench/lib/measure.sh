@@ -209,3 +209,9 @@ verdict() {
     ok = (d ~ /^[-+]?[0-9.]+$/) && (d + 0 >= lo + 0) && (d + 0 <= hi + 0)
     print ok ? "PASS" : "FAIL" }'
 }
+
+# Latency benchmarks (stream_latency.sh, http_latency.sh): the median of the
+# numbers on stdin, one a line; and the number after NAME= on each line (the
+# client's summary line).
+median() { sort -n | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else printf "%.4f\n", (a[NR/2]+a[NR/2+1])/2}'; }
+field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p"; }

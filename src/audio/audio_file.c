@@ -64,16 +64,21 @@ static cv_status read_mono_float(SNDFILE *sf, const SF_INFO *info, const char *n
     return cv_ok();
 }
 
+static cv_status check_format(const SF_INFO *info, const char *name)
+{
+    if (info->frames <= 0 || info->channels <= 0 || info->samplerate <= 0)
+        return cv_error(CV_INVALID_ARGUMENT, "%s contains no audio", name);
+    if (info->channels > 256 || info->samplerate < 4000 || info->samplerate > 768000)
+        return cv_error(CV_INVALID_ARGUMENT, "%s has an implausible format (%d channels, %d Hz)",
+                        name, info->channels, info->samplerate);
+    return cv_ok();
+}
+
 /* Everything after opening: checks, reading, mixing, resampling. Closes sf. */
 static cv_status load_open_file(SNDFILE *sf, const SF_INFO *info, const char *name,
                                 int target_rate, audio_pcm *out)
 {
-    cv_status st = cv_ok();
-    if (info->frames <= 0 || info->channels <= 0 || info->samplerate <= 0)
-        st = cv_error(CV_INVALID_ARGUMENT, "%s contains no audio", name);
-    else if (info->channels > 256 || info->samplerate < 4000 || info->samplerate > 768000)
-        st = cv_error(CV_INVALID_ARGUMENT, "%s has an implausible format (%d channels, %d Hz)",
-                      name, info->channels, info->samplerate);
+    cv_status st = check_format(info, name);
     float *mono = NULL;
     size_t n = 0;
     if (cv_is_ok(&st)) {
@@ -109,24 +114,51 @@ static cv_status load_open_file(SNDFILE *sf, const SF_INFO *info, const char *na
     return cv_ok();
 }
 
-cv_status audio_file_load_mono(const char *path, int target_rate, audio_pcm *out)
+static cv_status open_path(const char *path, SNDFILE **sf, SF_INFO *info)
 {
-    memset(out, 0, sizeof *out);
-    if (target_rate <= 0)
-        return cv_error(CV_INVALID_ARGUMENT, "invalid target sample rate %d", target_rate);
     struct stat stbuf;
     if (stat(path, &stbuf) != 0)
         return cv_error(errno == ENOENT ? CV_NOT_FOUND : CV_INVALID_ARGUMENT,
                         "cannot open %s: %s", path, strerror(errno));
     if (S_ISDIR(stbuf.st_mode))
         return cv_error(CV_INVALID_ARGUMENT, "%s is a directory, not an audio file", path);
-
-    SF_INFO info = {0};
-    SNDFILE *sf = sf_open(path, SFM_READ, &info);
-    if (!sf)
+    memset(info, 0, sizeof *info);
+    *sf = sf_open(path, SFM_READ, info);
+    if (!*sf)
         return cv_error(CV_INVALID_ARGUMENT, "cannot read %s as audio: %s", path,
                         sf_strerror(NULL));
+    return cv_ok();
+}
+
+cv_status audio_file_load_mono(const char *path, int target_rate, audio_pcm *out)
+{
+    memset(out, 0, sizeof *out);
+    if (target_rate <= 0)
+        return cv_error(CV_INVALID_ARGUMENT, "invalid target sample rate %d", target_rate);
+    SNDFILE *sf = NULL;
+    SF_INFO info;
+    cv_status st = open_path(path, &sf, &info);
+    if (!cv_is_ok(&st)) return st;
     return load_open_file(sf, &info, path, target_rate, out);
+}
+
+cv_status audio_file_load_float(const char *path, float **x, size_t *n, int *rate)
+{
+    *x = NULL;
+    *n = 0;
+    *rate = 0;
+    SNDFILE *sf = NULL;
+    SF_INFO info;
+    cv_status st = open_path(path, &sf, &info);
+    if (!cv_is_ok(&st)) return st;
+    st = check_format(&info, path);
+    if (cv_is_ok(&st)) {
+        sf_command(sf, SFC_SET_NORM_FLOAT, NULL, SF_TRUE);
+        st = read_mono_float(sf, &info, path, x, n);
+    }
+    sf_close(sf);
+    if (cv_is_ok(&st)) *rate = info.samplerate;
+    return st;
 }
 
 /* libsndfile virtual I/O over a read-only memory block. */

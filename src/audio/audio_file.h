@@ -30,6 +30,12 @@ cv_status audio_file_load_mono(const char *path, int target_rate, audio_pcm *out
 cv_status audio_file_load_mono_memory(const void *data, size_t len, const char *name,
                                       int target_rate, audio_pcm *out);
 
+/* Reads path as mono float samples in [-1, 1] at the file's own rate, with
+ * no conversion but the channel average (what soundfile gives torchaudio.load
+ * in the reference's load_wav): for tools that resample the torchaudio way.
+ * *x malloc'ed (*n samples at *rate Hz). Errors as audio_file_load_mono. */
+cv_status audio_file_load_float(const char *path, float **x, size_t *n, int *rate);
+
 void audio_pcm_free(audio_pcm *p);
 
 #endif

@@ -37,3 +37,20 @@ bool cv_base64_decode(const char *in, size_t n, uint8_t *out, size_t *out_len)
     *out_len = o;
     return true;
 }
+
+void cv_base64_encode(const uint8_t *in, size_t n, char *out)
+{
+    static const char alphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    size_t j = 0;
+    for (size_t i = 0; i < n; i += 3) {
+        uint32_t v = (uint32_t)in[i] << 16;
+        if (i + 1 < n) v |= (uint32_t)in[i + 1] << 8;
+        if (i + 2 < n) v |= in[i + 2];
+        out[j++] = alphabet[v >> 18 & 63];
+        out[j++] = alphabet[v >> 12 & 63];
+        out[j++] = i + 1 < n ? alphabet[v >> 6 & 63] : '=';
+        out[j++] = i + 2 < n ? alphabet[v & 63] : '=';
+    }
+    out[j] = '\0';
+}

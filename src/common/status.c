@@ -29,6 +29,7 @@ const char *cv_code_name(cv_code code)
     case CV_INVALID_ARGUMENT: return "INVALID_ARGUMENT";
     case CV_DEADLINE_EXCEEDED: return "DEADLINE_EXCEEDED";
     case CV_NOT_FOUND: return "NOT_FOUND";
+    case CV_ALREADY_EXISTS: return "ALREADY_EXISTS";
     case CV_RESOURCE_EXHAUSTED: return "RESOURCE_EXHAUSTED";
     case CV_FAILED_PRECONDITION: return "FAILED_PRECONDITION";
     case CV_UNIMPLEMENTED: return "UNIMPLEMENTED";

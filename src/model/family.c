@@ -1,6 +1,9 @@
 #include "model/family.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static const struct {
@@ -29,6 +32,12 @@ const char *cv_family_yaml(cv_family f)
 
 cv_status cv_family_detect(const char *dir, cv_family *family, char *yaml_path, size_t cap)
 {
+    struct stat sb;
+    if (stat(dir, &sb) != 0)
+        return cv_error(errno == ENOENT ? CV_NOT_FOUND : CV_INVALID_ARGUMENT, "model directory %s: %s",
+                        dir, strerror(errno));
+    if (!S_ISDIR(sb.st_mode))
+        return cv_error(CV_INVALID_ARGUMENT, "model directory %s is not a directory", dir);
     int found = -1;
     for (size_t i = 0; i < N_FAMILIES; i++) {
         char path[4096];

@@ -26,8 +26,9 @@ const char *cv_family_name(cv_family f);
 const char *cv_family_yaml(cv_family f);
 
 /* Detects the family of `dir` and writes the path of its yaml file into
- * yaml_path. INVALID_ARGUMENT naming the files looked for when there is
- * none, or naming both when there are several. */
+ * yaml_path. NOT_FOUND when dir does not exist; INVALID_ARGUMENT naming the
+ * files looked for when there is none, or naming both when there are
+ * several. */
 cv_status cv_family_detect(const char *dir, cv_family *family, char *yaml_path, size_t cap);
 
 #endif

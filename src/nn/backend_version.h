@@ -9,7 +9,7 @@
 
 /* One line, no newline, of the libraries as loaded at run time (the shared
  * libraries' own version strings, not the headers compiled against), e.g.
- * "OpenBLAS 0.3.21 DYNAMIC_ARCH ... Haswell MAX_THREADS=64; FFTW fftw-3.3.10-...".
+ * "oneDNN 2.6.3 (ISA avx512_core_bf16, OpenMP); FFTW fftw-3.3.10-...".
  * Truncated to fit cap; returns buf. */
 const char *nn_backend_version(char *buf, size_t cap);
 

@@ -1,8 +1,5 @@
 #include "nn/conv_fft.h"
 
-/* OpenBLAS's cblas.h pulls in <complex.h>; keep fftwf_complex a float[2] */
-#define FFTW_NO_Complex
-#include <cblas.h>
 #include <fftw3.h>
 #include <math.h>
 #include <pthread.h>
@@ -10,13 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nn/backend.h"
 #include "nn/matmul.h"
 #include "nn/parallel.h"
 #include "nn/scratch.h"
 
 /* Input spectra of at most this many floats are held at once (blocks are
  * processed in chunks), enough for each per-bin product to be a GEMM
- * OpenBLAS runs efficiently. */
+ * the library runs efficiently. */
 #define SPECTRA_BUDGET_FLOATS (4u << 20)
 #define MIN_BLOCKS_PER_CHUNK 64
 
@@ -70,7 +68,10 @@ static void destroy_plans(fftwf_plan *fwd, fftwf_plan *inv)
     *fwd = *inv = NULL;
 }
 
-/* Shared state of one call, for the per-channel loops run in parallel. */
+/* Shared state of one call, for the per-channel loops run in parallel.
+ * Spectra are kept in planar form per bin, real parts above imaginary
+ * parts, so the complex channel mixing of a bin is one real GEMM:
+ * [Yr; Yi] = [[Wr, -Wi], [Wi, Wr]] [Xr; Xi]. */
 typedef struct fft_job {
     const nn_conv1d_params *p;
     const float *x, *b;
@@ -78,24 +79,25 @@ typedef struct fft_job {
     int T, Tout, N, B, bins, bstride;
     int b0, nbc; /* current chunk of blocks */
     fftwf_plan fwd, inv;
-    fftwf_complex *Xc, *Yc, *Wc;
+    float *X; /* [bins][2][Cin][nbc] */
+    float *Y; /* [bins][2][Cout][nbc] */
+    float *W; /* [bins][2 Cout][2 Cin] */
     bool failed;
 } fft_job;
 
-/* Bins [f0, f1): Yc[f] = Wc[f] Xc[f] (complex, 3M method). */
+/* Bins [f0, f1): Y[f] = W[f] X[f]. */
 static void mix_bins(void *ctx, int f0, int f1)
 {
     const fft_job *j = ctx;
     const int Cin = j->p->cin, Cout = j->p->cout, nbc = j->nbc;
-    const size_t CC = (size_t)Cout * Cin;
-    const float one[2] = {1.0f, 0.0f}, zero[2] = {0.0f, 0.0f};
     for (int f = f0; f < f1; f++)
-        cblas_cgemm3m(CblasRowMajor, CblasNoTrans, CblasNoTrans, Cout, nbc, Cin, one,
-                      j->Wc + (size_t)f * CC, Cin, j->Xc + (size_t)f * Cin * nbc, nbc, zero,
-                      j->Yc + (size_t)f * Cout * nbc, nbc);
+        nn_backend_sgemm(false, false, 2 * Cout, nbc, 2 * Cin, 1.0f,
+                         j->W + (size_t)f * 4 * Cout * Cin, 2 * Cin,
+                         j->X + (size_t)f * 2 * Cin * nbc, nbc, 0.0f,
+                         j->Y + (size_t)f * 2 * Cout * nbc, nbc);
 }
 
-/* Input channels [c0, c1): transform the chunk's blocks, store Xc[bin][ci][block]. */
+/* Input channels [c0, c1): transform the chunk's blocks, store X[bin][re|im][ci][block]. */
 static void forward_channels(void *ctx, int c0, int c1)
 {
     fft_job *j = ctx;
@@ -116,16 +118,16 @@ static void forward_channels(void *ctx, int c0, int c1)
         if (hi > lo) memcpy(xp + lo, xr + start + lo, sizeof(float) * (hi - lo));
         memset(xp + hi, 0, sizeof(float) * (len - hi));
         fftwf_execute_dft_r2c(j->fwd, xp, spec);
-        /* [block][bin] -> Xc[bin][ci][block], 8 bins (a cache line) at a time */
-        const size_t rs = (size_t)j->p->cin * nbc;
+        /* [block][bin] -> X[bin][re|im][ci][block], 8 bins at a time */
+        const size_t plane = (size_t)j->p->cin * nbc, rs = 2 * plane;
         for (int f0 = 0; f0 < bins; f0 += 8) {
             const int f1 = f0 + 8 < bins ? f0 + 8 : bins;
-            fftwf_complex *dst = j->Xc + (size_t)f0 * rs + (size_t)ci * nbc;
+            float *dst = j->X + (size_t)f0 * rs + (size_t)ci * nbc;
             for (int bb = 0; bb < nbc; bb++) {
                 const fftwf_complex *src = spec + (size_t)bb * bs;
                 for (int f = f0; f < f1; f++) {
-                    dst[(size_t)(f - f0) * rs + bb][0] = src[f][0];
-                    dst[(size_t)(f - f0) * rs + bb][1] = src[f][1];
+                    dst[(size_t)(f - f0) * rs + bb] = src[f][0];
+                    dst[(size_t)(f - f0) * rs + plane + bb] = src[f][1];
                 }
             }
         }
@@ -134,7 +136,7 @@ static void forward_channels(void *ctx, int c0, int c1)
     fftwf_free(spec);
 }
 
-/* Output channels [c0, c1): inverse transforms of Yc, valid samples to y. */
+/* Output channels [c0, c1): inverse transforms of Y, valid samples to y. */
 static void inverse_channels(void *ctx, int c0, int c1)
 {
     fft_job *j = ctx;
@@ -147,16 +149,16 @@ static void inverse_channels(void *ctx, int c0, int c1)
         c1 = c0;
     }
     for (int co = c0; co < c1; co++) {
-        /* Yc[bin][co][block] -> [block][bin], 8 bins at a time */
-        const size_t rs = (size_t)j->p->cout * nbc;
+        /* Y[bin][re|im][co][block] -> [block][bin], 8 bins at a time */
+        const size_t plane = (size_t)j->p->cout * nbc, rs = 2 * plane;
         for (int f0 = 0; f0 < bins; f0 += 8) {
             const int f1 = f0 + 8 < bins ? f0 + 8 : bins;
-            const fftwf_complex *src = j->Yc + (size_t)f0 * rs + (size_t)co * nbc;
+            const float *src = j->Y + (size_t)f0 * rs + (size_t)co * nbc;
             for (int bb = 0; bb < nbc; bb++) {
                 fftwf_complex *dst = spec + (size_t)bb * bs;
                 for (int f = f0; f < f1; f++) {
-                    dst[f][0] = src[(size_t)(f - f0) * rs + bb][0];
-                    dst[f][1] = src[(size_t)(f - f0) * rs + bb][1];
+                    dst[f][0] = src[(size_t)(f - f0) * rs + bb];
+                    dst[f][1] = src[(size_t)(f - f0) * rs + plane + bb];
                 }
             }
         }
@@ -194,8 +196,11 @@ bool nn_conv1d_fft(const nn_conv1d_params *p, const float *x, int T, const float
     if (nbc_max > nb_total) nbc_max = nb_total;
 
     const size_t CC = (size_t)Cout * Cin;
-    float *E = malloc(sizeof(float) * 2 * bins * K);
-    float *Wt = nn_scratch(NN_SCRATCH_FFT_W, 4 * bins * CC);
+    /* filter spectra are made FILTER_BINS bins at a time: E holds the
+     * chunk's cos/sin rows, P its real and imaginary planes */
+    enum { FILTER_BINS = 16 };
+    float *E = malloc(sizeof(float) * 2 * FILTER_BINS * ((size_t)K + CC)), *P = E + 2 * FILTER_BINS * K;
+    float *W = nn_scratch(NN_SCRATCH_FFT_W, 4 * bins * CC);
     float *Xf = nn_scratch(NN_SCRATCH_FFT_X, (size_t)2 * bins * Cin * nbc_max);
     float *Yf = nn_scratch(NN_SCRATCH_FFT_Y, (size_t)2 * bins * Cout * nbc_max);
     /* planning buffers: the threads' own buffers come from fftwf_malloc
@@ -203,28 +208,34 @@ bool nn_conv1d_fft(const nn_conv1d_params *p, const float *x, int T, const float
     float *xp = fftwf_malloc(sizeof(float) * ((size_t)(nbc_max - 1) * B + N));
     float *frames = fftwf_malloc(sizeof(float) * (size_t)N * nbc_max);
     fftwf_complex *spec = fftwf_malloc(sizeof(fftwf_complex) * (size_t)bstride * nbc_max);
-    bool ok = E && Wt && Xf && Yf && xp && frames && spec;
+    bool ok = E && W && Xf && Yf && xp && frames && spec;
     fft_job job = {.p = p, .x = x, .b = b, .y = y, .T = T, .Tout = Tout, .N = N, .B = B,
-                   .bins = bins, .bstride = bstride,
-                   .Xc = (fftwf_complex *)Xf,  /* [bins][Cin][nbc] */
-                   .Yc = (fftwf_complex *)Yf}; /* [bins][Cout][nbc] */
-    fftwf_complex *Wc = (fftwf_complex *)(Wt + 2 * bins * CC); /* [bins][Cout][Cin] */
-    if (ok) {
-        /* Filter spectra W = conj(FFT(h)) (correlation, not convolution), h
-         * the kernel with its taps at multiples of the dilation:
-         * Re W[f] = sum_j w_j cos(2 pi f j d / N), Im W[f] = sum_j w_j sin(..).
-         * One GEMM gives both planes, then they are interleaved. */
-        for (int f = 0; f < bins; f++)
+                   .bins = bins, .bstride = bstride, .X = Xf, .Y = Yf, .W = W};
+    /* Filter spectra W = conj(FFT(h)) (correlation, not convolution), h the
+     * kernel with its taps at multiples of the dilation:
+     * Re W[f] = sum_j w_j cos(2 pi f j d / N), Im W[f] = sum_j w_j sin(..).
+     * One GEMM per chunk of bins gives both planes, which are then laid out
+     * as the real form of each bin's complex matrix. */
+    for (int f0 = 0; ok && f0 < bins; f0 += FILTER_BINS) {
+        const int nf = bins - f0 < FILTER_BINS ? bins - f0 : FILTER_BINS;
+        for (int f = 0; f < nf; f++)
             for (int j = 0; j < K; j++) {
-                double th = 2.0 * M_PI * (double)f * j * p->dilation / N;
+                double th = 2.0 * M_PI * (double)(f0 + f) * j * p->dilation / N;
                 E[f * K + j] = (float)cos(th);
-                E[(bins + f) * K + j] = (float)sin(th);
+                E[(nf + f) * K + j] = (float)sin(th);
             }
-        nn_gemm(false, true, 2 * bins, (int)CC, K, 1.0f, E, K, w, K, 0.0f, Wt, (int)CC);
-        for (int f = 0; f < bins; f++) {
-            const float *re = Wt + (size_t)f * CC, *im = Wt + (size_t)(bins + f) * CC;
-            fftwf_complex *dst = Wc + (size_t)f * CC;
-            for (size_t q = 0; q < CC; q++) dst[q][0] = re[q], dst[q][1] = im[q];
+        nn_gemm_f32(false, true, 2 * nf, (int)CC, K, 1.0f, E, K, w, K, 0.0f, P, (int)CC);
+        for (int f = 0; f < nf; f++) {
+            const float *re = P + (size_t)f * CC, *im = P + (size_t)(nf + f) * CC;
+            float *dst = W + (size_t)(f0 + f) * 4 * CC;
+            for (int co = 0; co < Cout; co++) {
+                float *top = dst + (size_t)co * 2 * Cin, *bot = top + (size_t)Cout * 2 * Cin;
+                const float *r = re + (size_t)co * Cin, *i = im + (size_t)co * Cin;
+                for (int ci = 0; ci < Cin; ci++) {
+                    top[ci] = r[ci], top[Cin + ci] = -i[ci];
+                    bot[ci] = i[ci], bot[Cin + ci] = r[ci];
+                }
+            }
         }
     }
     for (int b0 = 0; ok && b0 < nb_total; b0 += nbc_max) {
@@ -239,11 +250,11 @@ bool nn_conv1d_fft(const nn_conv1d_params *p, const float *x, int T, const float
         }
         job.b0 = b0;
         job.nbc = nbc;
-        nn_parallel_for(Cin, 8, forward_channels, &job);
-        /* channel mixing, one complex GEMM per bin, bins split over threads */
-        job.Wc = Wc;
-        nn_parallel_for(bins, 1, mix_bins, &job);
-        nn_parallel_for(Cout, 8, inverse_channels, &job);
+        /* each channel and each bin is computed alone, so any cut gives the
+         * same numbers; these give every thread several pieces */
+        nn_parallel_for(Cin, nn_parallel_grain(Cin, 4, 16), forward_channels, &job);
+        nn_parallel_for(bins, 1, mix_bins, &job); /* channel mixing */
+        nn_parallel_for(Cout, nn_parallel_grain(Cout, 4, 16), inverse_channels, &job);
         ok = !job.failed;
     }
     destroy_plans(&job.fwd, &job.inv);

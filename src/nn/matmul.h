@@ -1,26 +1,38 @@
-/* Matrix products on OpenBLAS (cblas_sgemm), row-major throughout, plus the
- * thread-count knob. Layouts follow PyTorch so weights from a state dict can
- * be used as they are: a Linear weight is [out][in]. */
+/* Matrix products on the compute library (nn/backend.h), row-major
+ * throughout, plus the thread-count knob. Layouts follow PyTorch so weights
+ * from a state dict can be used as they are: a Linear weight is [out][in]. */
 #ifndef CV_NN_MATMUL_H
 #define CV_NN_MATMUL_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Threads for the nn ops (process-wide; n < 1 means 1). nn splits its
- * work itself on a small persistent pool (src/nn/parallel.h), GEMMs
- * included, and sets OpenBLAS to one thread: code calling cblas_* directly
- * after this gets serial BLAS (use nn_gemm to get the split). Until it is
- * called, nn runs serially and OpenBLAS uses its own default. */
+/* Threads for the nn ops (process-wide; n < 1 means 1; until it is called,
+ * 1). nn splits its work itself on a small persistent pool
+ * (src/nn/parallel.h), GEMMs included; the library always runs serially.
+ * Results are bit-identical whatever the count. */
 void nn_set_threads(int n);
 int nn_get_threads(void);
 
 /* C[M][N] = alpha * op(A) * op(B) + beta * C, row-major with leading
  * dimensions; op(A) is A^T when trans_a (A is then stored [K][M]).
- * Products of 2M multiply-adds or more are split over the nn threads. */
+ * Products of 2M multiply-adds or more are cut into pieces of rows (M > N)
+ * or columns, nn_gemm_piece(M, N, K) long, spread over the nn threads.
+ * Under NN_BF16 a product with a registered weight runs in bf16
+ * (nn/weights.h). */
 void nn_gemm(bool trans_a, bool trans_b, int M, int N, int K, float alpha,
              const float *A, int lda, const float *B, int ldb, float beta, float *C,
              int ldc);
+
+/* nn_gemm always in float32 (products of derived matrices, such as the
+ * FFT convolution's filter spectra, that are not meant to lose precision). */
+void nn_gemm_f32(bool trans_a, bool trans_b, int M, int N, int K, float alpha,
+                 const float *A, int lda, const float *B, int ldb, float beta, float *C,
+                 int ldc);
+
+/* Rows (M > N) or columns per piece of nn_gemm's cut: a function of the
+ * shape alone. */
+int nn_gemm_piece(int M, int N, int K);
 
 /* Batched nn_gemm: for i < batch, matrices start at A + i*stride_a etc.
  * (attention: Q*K^T per head with stride head_dim inside [T][H*D] rows). */

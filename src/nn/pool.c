@@ -152,7 +152,8 @@ void nn_pool_for(nn_pool *p, int n, int grain, void (*fn)(void *arg, int begin, 
     if (grain < 1) grain = 1;
     int n_chunks = (n + grain - 1) / grain;
     if (!p || p->n_threads == 1 || n_chunks == 1) {
-        fn(arg, 0, n);
+        /* the same pieces on the caller: results never depend on the pool */
+        for (int b = 0; b < n; b += grain) fn(arg, b, n - b < grain ? n : b + grain);
         return;
     }
     p->fn = fn;

@@ -1,6 +1,6 @@
 /* A small fixed team of worker threads for splitting one operation (a
  * matrix-vector product, say) into pieces. Made for many short jobs in a
- * row, as in token-by-token decoding where OpenBLAS's per-call threading
+ * row, as in token-by-token decoding where a BLAS's per-call threading
  * costs more than the work.
  *
  * Work is handed out dynamically in chunks: the calling thread takes
@@ -28,7 +28,9 @@ int nn_pool_size(const nn_pool *p);
 /* Calls fn(arg, begin, end) on consecutive ranges that together cover
  * [0, n) exactly once, each `grain` long (the last may be shorter), on
  * whichever threads of the pool get to them first; returns when all are
- * done. p may be NULL (then fn(arg, 0, n) on the caller). */
+ * done. p may be NULL (then the same ranges run one after the other on the
+ * caller): the ranges depend only on n and grain, so a result computed
+ * range by range is the same whatever the pool. */
 void nn_pool_for(nn_pool *p, int n, int grain, void (*fn)(void *arg, int begin, int end),
                  void *arg);
 

@@ -15,6 +15,7 @@ enum nn_scratch_slot {
     NN_SCRATCH_FFT_X,     /* conv1d_fft input spectra */
     NN_SCRATCH_FFT_Y,     /* conv1d_fft output spectra */
     NN_SCRATCH_ATTENTION, /* attention scores */
+    NN_SCRATCH_BF16,      /* nn_gemm's activations rounded to bf16 */
     NN_SCRATCH_SLOTS
 };
 

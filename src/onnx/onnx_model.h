@@ -1,7 +1,7 @@
 /* A small ONNX interpreter for the prompt front end's two networks (the CAM++
  * speaker model and the speech tokenizer): loads a .onnx file (protobuf-c,
  * schema from Debian's libonnx-dev) and runs its graph node by node with
- * float32/int64/int32/bool tensors, matrix work on OpenBLAS.
+ * float32/int64/int32/bool tensors, matrix work on nn_gemm (src/nn/backend.h).
  *
  * Loading rejects, with a message naming the culprit, anything it cannot run:
  * an operator outside the supported set (onnx_ops.c lists it), a non-default

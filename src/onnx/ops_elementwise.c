@@ -165,7 +165,7 @@ static cv_status op_where(const ox_node *n, const ox_tensor *const *in, ox_tenso
 }
 
 typedef enum { U_RELU, U_SIGMOID, U_TANH, U_NEG, U_SQRT, U_ERF, U_EXP, U_LOG, U_ABS,
-               U_RECIP, U_SIN, U_COS, U_FLOOR, U_CEIL, U_LEAKY, U_NOT } unop;
+               U_RECIP, U_SIN, U_COS, U_FLOOR, U_CEIL, U_ROUND, U_LEAKY, U_NOT } unop;
 
 static cv_status unary(const ox_node *n, const ox_tensor *const *in, ox_tensor **out, unop op)
 {
@@ -199,6 +199,10 @@ static cv_status unary(const ox_node *n, const ox_tensor *const *in, ox_tensor *
     case U_COS: for (size_t i = 0; i < c; i++) p[i] = cosf(p[i]); break;
     case U_FLOOR: for (size_t i = 0; i < c; i++) p[i] = floorf(p[i]); break;
     case U_CEIL: for (size_t i = 0; i < c; i++) p[i] = ceilf(p[i]); break;
+    /* ONNX rounds halves to even (as numpy and torch.round): rintf in the
+     * default rounding mode, which nothing here changes; roundf would send
+     * 0.5 to 1 and -2.5 to -3. */
+    case U_ROUND: for (size_t i = 0; i < c; i++) p[i] = rintf(p[i]); break;
     case U_LEAKY: {
         const float a = ox_attr_float(n, "alpha", 0.01f);
         for (size_t i = 0; i < c; i++) p[i] = p[i] >= 0 ? p[i] : a * p[i];
@@ -230,6 +234,7 @@ UNARY(op_sin, U_SIN)
 UNARY(op_cos, U_COS)
 UNARY(op_floor, U_FLOOR)
 UNARY(op_ceil, U_CEIL)
+UNARY(op_round, U_ROUND)
 UNARY(op_leaky_relu, U_LEAKY)
 
 static cv_status op_identity(const ox_node *n, const ox_tensor *const *in, ox_tensor **out)
@@ -310,6 +315,7 @@ const ox_op ox_ops_elementwise[] = {
     {"Cos", op_cos, 1, 1},
     {"Floor", op_floor, 1, 1},
     {"Ceil", op_ceil, 1, 1},
+    {"Round", op_round, 1, 1},
     {"LeakyRelu", op_leaky_relu, 1, 1},
     {"Identity", op_identity, 1, 1},
     {"Cast", op_cast, 1, 1},

@@ -1,5 +1,5 @@
 /* MatMul (numpy semantics, batch dimensions broadcast) and Gemm, on
- * OpenBLAS through nn_gemm. */
+ * the compute library through nn_gemm. */
 #include <string.h>
 
 #include "nn/matmul.h"

@@ -185,11 +185,16 @@ static cv_status op_average_pool(const ox_node *n, const ox_tensor *const *in, o
         if (K[d] < 1 || S[d] < 1 || P0[d] < 0 || P1[d] < 0 || K[d] > INT32_MAX || S[d] > INT32_MAX ||
             P0[d] > INT32_MAX || P1[d] > INT32_MAX)
             return ox_err(n, "bad kernel, strides or pads");
+        /* PyTorch's (and ONNX's) output size, floor division included: with
+         * ceil_mode an input shorter than the kernel still gives one window,
+         * clipped to the input (CAM++'s 100-frame segment pooling on a
+         * prompt under 2 s) */
         const int64_t span = I[d] + P0[d] + P1[d] - K[d];
-        if (span < 0) return ox_err(n, "input smaller than the kernel");
-        O[d] = (ceil_mode ? (span + S[d] - 1) / S[d] : span / S[d]) + 1;
+        const int64_t num = ceil_mode ? span + S[d] - 1 : span;
+        O[d] = (num >= 0 ? num / S[d] : -((-num + S[d] - 1) / S[d])) + 1;
         /* the last window must start inside the input or left padding */
         if (ceil_mode && (O[d] - 1) * S[d] >= I[d] + P0[d]) O[d]--;
+        if (O[d] < 1) return ox_err(n, "input smaller than the kernel");
     }
     int64_t shape[4] = {x->shape[0], x->shape[1], O[0], O[1]};
     ox_tensor *y = ox_tensor_new(OX_FLOAT, x->ndim, shape);

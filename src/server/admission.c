@@ -19,7 +19,7 @@ static void *worker_main(void *arg)
         a->queued--;
         a->running++;
         pthread_mutex_unlock(&a->mu);
-        a->run(it, a->ctx);
+        (it->run ? it->run : a->run)(it, a->ctx);
         pthread_mutex_lock(&a->mu);
         a->running--;
     }

@@ -8,12 +8,16 @@
 #include <pthread.h>
 #include <stdbool.h>
 
-typedef struct admission_item {
+typedef struct admission_item admission_item;
+typedef void (*admission_run_fn)(admission_item *item, void *ctx);
+
+struct admission_item {
     struct admission_item *next;
     bool queued;
-} admission_item;
-
-typedef void (*admission_run_fn)(admission_item *item, void *ctx);
+    /* Runs this item instead of the admission's default `run` (calls from
+     * another door share the slots and the queue); NULL for the default. */
+    admission_run_fn run;
+};
 
 typedef struct admission {
     pthread_mutex_t mu;

@@ -20,12 +20,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "common/log.h"
-#include "common/timeutil.h"
-#include "common/utf8.h"
-#include "server/metrics.h"
+#include "server/call_common.h"
 #include "server/server.h"
 #include "wire/grpc_bytes.h"
 #include "wire/request_codec.h"
@@ -65,10 +62,8 @@ typedef struct infer_call {
     int q_len;
 
     wire_request wr;
-    char request_id[80];
-    double t_start, t_first;
-    size_t samples;
-    unsigned chunks;
+    char request_id[CALL_ID_MAX];
+    call_stats stats;
 } infer_call;
 
 static void call_unref(infer_call *c);
@@ -79,8 +74,7 @@ static void call_ref_locked(infer_call *c) { c->refs++; }
 
 static void call_free(infer_call *c)
 {
-    if (c->t_start > 0)
-        atomic_fetch_sub(&c->srv->live_calls, 1);
+    call_end(c->srv, &c->stats);
     while (c->q_head) {
         chunk *k = c->q_head;
         c->q_head = k->next;
@@ -116,42 +110,13 @@ static void pick_request_id(infer_call *c)
 {
     for (size_t i = 0; i < c->md_in.count; i++) {
         grpc_metadata *m = &c->md_in.metadata[i];
-        if (grpc_slice_str_cmp(m->key, "x-request-id") != 0)
-            continue;
-        size_t n = GRPC_SLICE_LENGTH(m->value);
-        const char *v = (const char *)GRPC_SLICE_START_PTR(m->value);
-        bool ok = n > 0 && n <= 64;
-        for (size_t k = 0; ok && k < n; k++)
-            ok = v[k] > 0x20 && v[k] < 0x7f;
-        if (ok) {
-            memcpy(c->request_id, v, n);
-            c->request_id[n] = '\0';
+        if (grpc_slice_str_cmp(m->key, "x-request-id") == 0) {
+            call_request_id(c->srv, (const char *)GRPC_SLICE_START_PTR(m->value),
+                            GRPC_SLICE_LENGTH(m->value), c->request_id);
             return;
         }
     }
-    snprintf(c->request_id, sizeof c->request_id, "req-%ld-%ld", (long)getpid(),
-             atomic_fetch_add(&c->srv->call_seq, 1) + 1);
-}
-
-static void log_call(infer_call *c)
-{
-    const tts_request *r = &c->wr.req;
-    const char *mode = tts_mode_name(r->mode);
-    size_t chars = r->tts_text ? utf8_length(r->tts_text, strlen(r->tts_text)) : 0;
-    double now = cv_now(), audio = (double)c->samples / c->srv->sample_rate;
-    double total = now - c->t_start;
-    char ttfc[32] = "-", rtf[32] = "-";
-    if (c->chunks)
-        snprintf(ttfc, sizeof ttfc, "%.3fs", c->t_first - c->t_start);
-    if (audio > 0)
-        snprintf(rtf, sizeof rtf, "%.3f", total / audio);
-    cv_log(c->final.code == CV_OK ? CV_LOG_INFO : CV_LOG_WARN,
-           "[%s] call mode=%s text_chars=%zu ttfc=%s chunks=%u audio=%.2fs time=%.3fs rtf=%s "
-           "outcome=%s%s%s",
-           c->request_id, mode ? mode : "-", chars, ttfc, c->chunks, audio, total, rtf,
-           cv_code_name(c->final.code), c->final.code == CV_OK ? "" : ": ", c->final.message);
-    metrics_observe_call(mode, c->final.code, c->chunks ? c->t_first - c->t_start : -1.0, audio,
-                         total);
+    call_request_id(c->srv, NULL, 0, c->request_id);
 }
 
 /* Adds SEND_INITIAL_METADATA (carrying x-request-id) to ops if it has not
@@ -191,7 +156,7 @@ static void send_status_locked(infer_call *c)
         LOG_ERROR("[%s] start_batch(status) failed: %d", c->request_id, e);
         c->refs--; /* never freed here: the caller holds another reference */
     }
-    log_call(c);
+    call_log(c->srv, c->request_id, &c->wr.req, &c->stats, &c->final);
 }
 
 /* Finishes a call that never reached the engine. */
@@ -252,7 +217,8 @@ static bool sink_write(tts_sink *s, const int16_t *pcm, size_t n)
     if (n == 0)
         return !sink_cancelled(s);
     size_t len;
-    uint8_t *msg = wire_response_encode(pcm, n, (uint32_t)c->srv->sample_rate, c->chunks, &len);
+    uint8_t *msg =
+        wire_response_encode(pcm, n, (uint32_t)c->srv->sample_rate, c->stats.chunks, &len);
     chunk *k = calloc(1, sizeof *k);
     if (!msg || !k) {
         free(msg);
@@ -271,10 +237,7 @@ static bool sink_write(tts_sink *s, const int16_t *pcm, size_t n)
         free(k);
         return false;
     }
-    if (c->chunks == 0)
-        c->t_first = cv_now();
-    c->chunks++;
-    c->samples += n;
+    call_stats_chunk(&c->stats, n);
     if (c->q_tail)
         c->q_tail->next = k;
     else
@@ -293,16 +256,10 @@ void infer_run(admission_item *item, void *ctx)
     (void)ctx;
     infer_call *c = container_of(item, infer_call, item);
     server_ctx *s = c->srv;
-    cv_status st;
-    if (sink_cancelled(&c->sink))
-        st = cv_error(CV_CANCELLED, "cancelled before synthesis started");
-    else
-        st = s->eng->ops->synthesize(s->eng, &c->wr.req, &c->sink);
+    cv_status st = call_synthesize(s, &c->wr.req, &c->sink, c->request_id);
     pthread_mutex_lock(&c->mu);
     if (c->cancelled && st.code == CV_OK)
         st = cv_error(CV_CANCELLED, "call cancelled");
-    if (st.code == CV_INTERNAL)
-        LOG_ERROR("[%s] engine failure: %s", c->request_id, st.message);
     c->final = st;
     c->synth_done = true;
     if (!c->sending && (!c->q_head || c->cancelled))
@@ -346,8 +303,7 @@ void infer_request_next(server_ctx *s)
 
 static void on_new(server_ctx *s, infer_call *c)
 {
-    c->t_start = cv_now();
-    atomic_fetch_add(&s->live_calls, 1);
+    call_begin(s, &c->stats);
     pick_request_id(c);
     grpc_slice_unref(c->md_out.value);
     c->md_out.value = grpc_slice_from_copied_string(c->request_id);
@@ -380,12 +336,8 @@ static void on_new(server_ctx *s, infer_call *c)
     free(bytes);
     if (st.code == CV_OK) {
         c->wr.req.request_id = c->request_id;
-        st = tts_request_validate(&c->wr.req, &s->limits);
+        st = call_accept(s, &c->wr.req);
     }
-    if (st.code == CV_OK)
-        st = s->eng->ops->check(s->eng, &c->wr.req);
-    if (st.code == CV_OK && atomic_load(&s->shutting_down))
-        st = cv_error(CV_UNAVAILABLE, "server is shutting down; retry on another replica");
     if (st.code != CV_OK) {
         if (c->wr.req.tts_text == NULL)
             c->wr.req.tts_text = "";
@@ -396,18 +348,12 @@ static void on_new(server_ctx *s, infer_call *c)
     c->refs++; /* the worker's (or the queue's) reference */
     pthread_mutex_unlock(&c->mu);
     LOG_DEBUG("[%s] submitting for admission", c->request_id);
-    if (!admission_submit(&s->adm, &c->item)) {
-        int running, queued;
-        admission_counts(&s->adm, &running, &queued);
+    st = call_admit(s, &c->item);
+    if (st.code != CV_OK) {
         pthread_mutex_lock(&c->mu);
         c->refs--;
         pthread_mutex_unlock(&c->mu);
-        reject(c, atomic_load(&s->shutting_down)
-                      ? cv_error(CV_UNAVAILABLE, "server is shutting down")
-                      : cv_error(CV_RESOURCE_EXHAUSTED,
-                                 "server busy: %d calls synthesizing and %d waiting "
-                                 "(limits --max-conc %d, --max-queue %d); retry later",
-                                 running, queued, s->opt.max_conc, s->opt.max_queue));
+        reject(c, st);
     }
 }
 

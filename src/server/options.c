@@ -25,6 +25,9 @@ void server_options_usage(FILE *out)
 "  --tls-key FILE            PEM private key of --tls-cert\n"
 "  --tls-client-ca FILE      require client certificates signed by this PEM CA\n"
 "                            (mutual TLS)\n"
+"  --http-port N             also serve HTTP on this port (same --host and TLS):\n"
+"                            CosyVoice's /inference_* routes, OpenAI-compatible\n"
+"                            POST /v1/audio/speech, a web page at / (default off)\n"
 "Monitoring:\n"
 "  --metrics-port N          serve Prometheus metrics at http://HOST:N/metrics\n"
 "                            (same --host; default off)\n"
@@ -96,7 +99,7 @@ int server_options_parse(int argc, char **argv, server_options *o)
     };
     enum { O_HOST = 256, O_PORT, O_MAXCONC, O_MAXQ, O_ENGINE, O_MODEL, O_THREADS, O_MAXTEXT,
            O_MAXPROMPT, O_MAXREQ, O_GRACE, O_CHUNKQ, O_LIST, O_TLS_CERT, O_TLS_KEY,
-           O_TLS_CA, O_METRICS, O_ENGINE_OPT };
+           O_TLS_CA, O_METRICS, O_ENGINE_OPT, O_HTTP };
     static const struct option longopts[] = {
         {"host", required_argument, 0, O_HOST},
         {"port", required_argument, 0, O_PORT},
@@ -117,6 +120,7 @@ int server_options_parse(int argc, char **argv, server_options *o)
         {"tls-key", required_argument, 0, O_TLS_KEY},
         {"tls-client-ca", required_argument, 0, O_TLS_CA},
         {"metrics-port", required_argument, 0, O_METRICS},
+        {"http-port", required_argument, 0, O_HTTP},
         {"verbose", no_argument, 0, 'v'},
         {"help", no_argument, 0, 'h'},
         {"version", no_argument, 0, 'V'},
@@ -181,6 +185,10 @@ int server_options_parse(int argc, char **argv, server_options *o)
         case O_METRICS:
             if (parse_long("--metrics-port", optarg, 1, 65535, &l)) return -1;
             o->metrics_port = (int)l;
+            break;
+        case O_HTTP:
+            if (parse_long("--http-port", optarg, 1, 65535, &l)) return -1;
+            o->http_port = (int)l;
             break;
         case 'v': o->verbose = true; break;
         case 'h': server_options_usage(stdout); return 1;

@@ -29,6 +29,7 @@ typedef struct server_options {
     const char *tls_key;       /* PEM private key */
     const char *tls_client_ca; /* PEM CA: clients must present a cert it signed */
     int metrics_port;          /* Prometheus /metrics over HTTP; 0 = off */
+    int http_port;             /* HTTP door (src/http); 0 = off */
 } server_options;
 
 /* Parses argv. Returns 0 to run, 1 if --help/--list-speakers style output

@@ -19,6 +19,7 @@
 
 #include "common/log.h"
 #include "common/timeutil.h"
+#include "http/http_door.h"
 #include "server/metrics.h"
 #include "server/service_notify.h"
 #include "server/tls.h"
@@ -26,7 +27,7 @@
 static atomic_int g_signals;
 
 /* Async-signal-safe: counts signals; the loop polls the count. A handler
- * (not sigwait) because threads made before main (OpenBLAS's pool, for
+ * (not sigwait) because threads made before main (a library's pool, for
  * one) would otherwise receive the signal with its default action. */
 static void on_signal(int sig)
 {
@@ -107,17 +108,26 @@ int server_run(server_ctx *s)
     for (int i = 0; i < 4; i++)
         infer_request_next(s);
     health_request_next(s);
-    atomic_store(&s->serving, 1);
-    LOG_INFO("listening on %s:%d (engine %s, %d Hz, max-conc %d, max-queue %d)", s->opt.host,
-             s->opt.port, s->opt.engine, s->sample_rate, s->opt.max_conc, s->opt.max_queue);
-    /* A line scripts can wait for. */
-    printf("cosyvoice-server ready on port %d\n", s->opt.port);
-    fflush(stdout);
-    service_notify_ready(s->opt.port, s->opt.engine);
-
     cq_tag shutdown_tag = {TAG_SHUTDOWN, NULL};
     double drain_start = 0;
     bool grpc_shutdown_started = false, cancelled_all = false;
+    int code = 0;
+    if (s->opt.http_port && http_door_start(s) != 0) {
+        /* Not serving half of what was asked: stop what was started. */
+        code = 1;
+        atomic_store(&s->shutting_down, 1);
+        grpc_server_shutdown_and_notify(s->server, s->cq, &shutdown_tag);
+        grpc_shutdown_started = true;
+    } else {
+        atomic_store(&s->serving, 1);
+        LOG_INFO("listening on %s:%d (engine %s, %d Hz, max-conc %d, max-queue %d)",
+                 s->opt.host, s->opt.port, s->opt.engine, s->sample_rate, s->opt.max_conc,
+                 s->opt.max_queue);
+        /* A line scripts can wait for. */
+        printf("cosyvoice-server ready on port %d\n", s->opt.port);
+        fflush(stdout);
+        service_notify_ready(s->opt.port, s->opt.engine);
+    }
     for (;;) {
         grpc_event ev = grpc_completion_queue_next(
             s->cq, gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC), gpr_time_from_millis(100, GPR_TIMESPAN)),
@@ -155,11 +165,15 @@ int server_run(server_ctx *s)
                     LOG_WARN("grace period over: cancelling %d calls",
                              atomic_load(&s->live_calls));
                 grpc_server_cancel_all_calls(s->server);
+                http_door_cancel_all();
                 cancelled_all = true;
             }
         }
     }
-    /* Workers finish (their calls are done or cancelled), then the queue drains. */
+    /* The HTTP port closes first (no request can reach admission after
+     * this), workers finish (their calls are done or cancelled), then the
+     * queue drains. */
+    http_door_stop();
     metrics_watch(NULL, NULL);
     admission_shutdown(&s->adm);
     grpc_server_destroy(s->server);
@@ -178,5 +192,5 @@ int server_run(server_ctx *s)
     }
     grpc_completion_queue_destroy(s->cq);
     LOG_INFO("stopped");
-    return 0;
+    return code;
 }

@@ -57,6 +57,13 @@ grpc_server_credentials *server_tls_credentials(void)
         NULL);
 }
 
+void server_tls_pem(const char **cert, const char **key, const char **client_ca)
+{
+    *cert = g_tls.cert;
+    *key = g_tls.key;
+    *client_ca = g_tls.client_ca;
+}
+
 void server_tls_free(void)
 {
     free(g_tls.cert);

@@ -20,6 +20,9 @@ bool server_tls_enabled(void);
  * caller releases them. */
 grpc_server_credentials *server_tls_credentials(void);
 
+/* The PEM texts loaded (NULL when not configured), for the HTTP door. */
+void server_tls_pem(const char **cert, const char **key, const char **client_ca);
+
 void server_tls_free(void);
 
 #endif

@@ -46,8 +46,9 @@ def test_name_and_version(deb):
 
 
 def depends_of(pkg):
-    """Packages an installed package depends on (libopenblas0 is how the
-    shlibs name the BLAS of one's choice: -pthread, -openmp or -serial)."""
+    """Packages an installed package depends on (shlibs may name a library
+    through a package that offers a choice of builds, as libopenblas0 does
+    for -pthread, -openmp or -serial)."""
     deps = run("dpkg-query", "-W", "-f=${Depends}", pkg).stdout
     return {alt.split()[0] for d in deps.split(",") for alt in d.split("|") if alt.strip()}
 

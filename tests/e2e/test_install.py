@@ -18,7 +18,8 @@ from conftest import BUILD, CLIENT, ROOT, SERVER, Server
 PREFIX = "/usr/local"                      # make install's default
 MODEL = os.path.join(ROOT, "tests", "data", "golden", "cosyvoice-v1-tiny")
 PROGRAMS = ["cosyvoice-server", "cosyvoice-client", "cosyvoice-synth", "cosyvoice-textfe",
-            "cosyvoice-parity", "cosyvoice-make-random-model", "cosyvoice-onnx-info"]
+            "cosyvoice-parity", "cosyvoice-make-random-model", "cosyvoice-onnx-info",
+            "cosyvoice-speaker"]
 # What a program run by an operator sees: no CV_* variables, no source paths.
 CLEAN_ENV = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
 
@@ -150,7 +151,10 @@ def test_version_names_the_libraries(program):
     assert lines[0] == f"{os.path.basename(program)} {project_version()}"
     text = r.stdout
     assert f"gRPC core {modversion('grpc')}\n" in text
-    assert re.search(rf"compute backend: OpenBLAS {re.escape(modversion('openblas'))}\b", text)
+    dnnl = ".".join(re.search(rf"#define DNNL_VERSION_{part} (\d+)",
+                              open("/usr/include/oneapi/dnnl/dnnl_version.h").read()).group(1)
+                    for part in ("MAJOR", "MINOR", "PATCH"))
+    assert re.search(rf"compute backend: oneDNN {re.escape(dnnl)} \(ISA \w+", text)
     assert f"fftw-{modversion('fftw3f')}" in text
     assert f"espeak-ng {modversion('espeak-ng')}," in text
     flite = re.search(r'FLITE_PROJECT_VERSION "([^"]+)"',

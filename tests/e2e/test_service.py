@@ -54,9 +54,9 @@ def test_exposure_score_is_the_documented_one(prefix):
         f"docs/operations.md should quote the exposure level {score}"
 
 
-def test_sandbox_is_enforced(prefix):
-    """The reproduction is not a no-op: W+X memory, a packet socket and
-    setuid are refused inside it."""
+def test_sandbox_is_enforced(prefix, tmp_path):
+    """The reproduction is not a no-op: a packet socket and setuid are
+    refused inside it, and W+X memory too where the unit says so."""
     probe = ("import mmap, os, socket\n"
              "def refused(f):\n"
              "    try: f()\n"
@@ -67,7 +67,33 @@ def test_sandbox_is_enforced(prefix):
              "      refused(lambda: os.setuid(0)), refused(lambda: socket.socket().close()))\n")
     r = subprocess.run(sandboxed(unit_path(prefix), ["/usr/bin/python3", "-c", probe]),
                        capture_output=True, text=True, timeout=60)
+    # W+X memory is allowed: the unit turns MemoryDenyWriteExecute off for
+    # oneDNN's JIT (below)
+    assert r.stdout.split() == ["False", "True", "True", "False"], r.stdout + r.stderr
+    r = subprocess.run(sandboxed(wx_denied_unit(prefix, tmp_path), ["/usr/bin/python3", "-c", probe]),
+                       capture_output=True, text=True, timeout=60)
     assert r.stdout.split() == ["True", "True", "True", "False"], r.stdout + r.stderr
+
+
+def wx_denied_unit(prefix, tmp_path):
+    """The installed unit with MemoryDenyWriteExecute=yes, as a drop-in
+    would set it for a server with the default engine only."""
+    text = open(unit_path(prefix)).read()
+    assert "MemoryDenyWriteExecute=no" in text
+    p = tmp_path / UNIT_NAME
+    p.write_text(text.replace("MemoryDenyWriteExecute=no", "MemoryDenyWriteExecute=yes"))
+    return str(p)
+
+
+def test_neural_engine_refuses_to_start_without_executable_memory(prefix, tmp_path):
+    """oneDNN generates its kernels at run time: denied that, the neural
+    engine says so and the server exits, instead of failing mid-call."""
+    r = subprocess.run(sandboxed(wx_denied_unit(prefix, tmp_path),
+                                 [SERVER, "--engine", "cosyvoice", "--model-dir", MODEL,
+                                  "--host", "127.0.0.1", "--port", "0"]),
+                       capture_output=True, text=True, timeout=60, env=SANDBOX_ENV)
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "oneDNN cannot make its kernels" in r.stderr and "MemoryDenyWriteExecute" in r.stderr
 
 
 def prompt_pcm16k():
@@ -91,8 +117,8 @@ def test_default_engine_inside_the_sandbox(make_server, prefix):
 
 
 def test_neural_engine_inside_the_sandbox(make_server, prefix, tmp_path):
-    """OpenBLAS, FFTW, the worker pool and the ONNX interpreter (prompt
-    front end) under MemoryDenyWriteExecute and the syscall filter."""
+    """oneDNN, FFTW, the worker pool and the ONNX interpreter (prompt
+    front end) under the syscall filter."""
     model = tmp_path / "model"
     model.mkdir()
     for f in ("cosyvoice.yaml", "llm.pt", "flow.pt", "hift.pt", "spk2info.pt",

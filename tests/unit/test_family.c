@@ -66,6 +66,9 @@ static void test_none_or_two_are_refused(void **state)
     rm(dir, "cosyvoice.yaml");
     rm(dir, "cosyvoice3.yaml");
     rmdir(dir);
+    /* a directory that is not there is NOT_FOUND, not "no yaml in it" */
+    st = cv_family_detect(dir, &f, path, sizeof path);
+    assert_int_equal(st.code, CV_NOT_FOUND);
 }
 
 static void test_names(void **state)

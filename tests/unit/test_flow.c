@@ -186,7 +186,8 @@ static void test_estimator_batch_items_independent(void **st) {
     pt_free(&sd);
 }
 
-/* The pool (attention pieces, activations) gives the same numbers as one thread. */
+/* Two threads give exactly the numbers of one; other attention piece sizes
+ * (other GEMM shapes) agree to rounding. */
 static void test_estimator_threads_agree(void **st) {
     (void)st;
     flow_config cfg = small_config();
@@ -210,7 +211,7 @@ static void test_estimator_threads_agree(void **st) {
     assert_int_equal(
         flow_estimator_forward(flow_model_estimator(m2), B, T, x, mu, t, spks, cond, NULL, o2).code,
         CV_OK);
-    assert_true(max_diff(o1, o2, n) < 1e-5);
+    assert_true(max_diff(o1, o2, n) == 0.0);
     /* attention in one piece per head (rows = T) agrees with many pieces */
     flow_estimator_set_attention_rows(flow_model_estimator(m1), T);
     assert_int_equal(

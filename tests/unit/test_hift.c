@@ -193,30 +193,39 @@ static void test_concurrent_calls(void **st)
     (void)st;
     hift_config c;
     tiny_config(&c);
+    c.base_channels = 128; /* products big enough to be split, FFT convolutions */
     cv_status s;
     hift_model *m = hift_new_random(&c, 9, &s);
     assert_non_null(m);
-    const int T = 16, L = T * hift_samples_per_frame(m);
+    const int T = 40, L = T * hift_samples_per_frame(m);
     float *mel = malloc(sizeof(float) * c.in_channels * T);
     random_mel(mel, (size_t)c.in_channels * T, 13);
     float *ref = malloc(sizeof(float) * L);
     job j0 = {m, mel, T, ref, cv_ok()};
     run_job(&j0);
     assert_int_equal(j0.st.code, CV_OK);
-    /* with the pool on, concurrent callers share it (or run inline) */
-    nn_set_threads(2);
-    enum { N = 3 };
-    job jobs[N];
-    pthread_t th[N];
-    for (int i = 0; i < N; i++) {
-        jobs[i] = (job){m, mel, T, malloc(sizeof(float) * L), cv_ok()};
-        assert_int_equal(pthread_create(&th[i], NULL, run_job, &jobs[i]), 0);
-    }
-    for (int i = 0; i < N; i++) {
-        pthread_join(th[i], NULL);
-        assert_int_equal(jobs[i].st.code, CV_OK);
-        assert_memory_equal(jobs[i].out, ref, sizeof(float) * L);
-        free(jobs[i].out);
+    /* the same bytes alone and with concurrent callers, who share the pool
+     * or run the same pieces inline, at every pool size */
+    for (int threads = 1; threads <= 3; threads++) {
+        nn_set_threads(threads);
+        job alone = {m, mel, T, malloc(sizeof(float) * L), cv_ok()};
+        run_job(&alone);
+        assert_int_equal(alone.st.code, CV_OK);
+        assert_memory_equal(alone.out, ref, sizeof(float) * L);
+        free(alone.out);
+        enum { N = 3 };
+        job jobs[N];
+        pthread_t th[N];
+        for (int i = 0; i < N; i++) {
+            jobs[i] = (job){m, mel, T, malloc(sizeof(float) * L), cv_ok()};
+            assert_int_equal(pthread_create(&th[i], NULL, run_job, &jobs[i]), 0);
+        }
+        for (int i = 0; i < N; i++) {
+            pthread_join(th[i], NULL);
+            assert_int_equal(jobs[i].st.code, CV_OK);
+            assert_memory_equal(jobs[i].out, ref, sizeof(float) * L);
+            free(jobs[i].out);
+        }
     }
     nn_set_threads(1);
     free(mel), free(ref);

@@ -395,15 +395,21 @@ static void test_parallel_for(void **st)
     (void)st;
     int hits[1000] = {0};
     cover_ctx c = {hits, PTHREAD_MUTEX_INITIALIZER, 0};
-    nn_set_threads(2);
-    nn_parallel_for(1000, 1, mark_range, &c);
-    for (int i = 0; i < 1000; i++) assert_int_equal(hits[i], 1); /* each index once */
-    assert_int_equal(c.calls, 2);
-    c.calls = 0;
-    nn_parallel_for(10, 8, mark_range, &c); /* too small to split */
-    assert_int_equal(c.calls, 1);
-    nn_parallel_for(0, 1, mark_range, &c);
-    assert_int_equal(c.calls, 1);
+    for (int t = 1; t <= 3; t++) {
+        nn_set_threads(t);
+        memset(hits, 0, sizeof hits);
+        c.calls = 0;
+        nn_parallel_for(1000, 7, mark_range, &c);
+        for (int i = 0; i < 1000; i++) assert_int_equal(hits[i], 1); /* each index once */
+        assert_int_equal(c.calls, (1000 + 6) / 7); /* the pieces, whatever the threads */
+        c.calls = 0;
+        nn_parallel_for(10, 10, mark_range, &c); /* one piece */
+        assert_int_equal(c.calls, 1);
+        nn_parallel_for(0, 1, mark_range, &c);
+        assert_int_equal(c.calls, 1);
+    }
+    assert_int_equal(nn_parallel_grain(1000, 4, 16), 63);
+    assert_int_equal(nn_parallel_grain(20, 4, 16), 4);
     nn_set_threads(1);
 }
 

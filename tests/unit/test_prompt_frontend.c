@@ -12,26 +12,12 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "model/io/npy.h"
+#include "golden_test_util.h"
 #include "model/frontend/prompt_frontend.h"
 
-static const char *golden_dir(void)
-{
-    static char dir[1024];
-    const char *root = getenv("CV_SOURCE_DIR");
-    snprintf(dir, sizeof dir, "%s/tests/data/golden/frontend-tiny", root ? root : ".");
-    return dir;
-}
+static const char *golden_dir(void) { return golden_path("frontend-tiny", NULL); }
 
-static npy_array load_npy(const char *name)
-{
-    char path[1200];
-    snprintf(path, sizeof path, "%s/%s.npy", golden_dir(), name);
-    npy_array a;
-    cv_status st = npy_load(path, &a);
-    if (!cv_is_ok(&st)) fail_msg("%s", st.message);
-    return a;
-}
+static npy_array load_npy(const char *name) { return golden_npy("frontend-tiny", name); }
 
 static prompt_frontend *load_pf(void)
 {
@@ -39,16 +25,6 @@ static prompt_frontend *load_pf(void)
     prompt_frontend *pf = prompt_frontend_load(golden_dir(), &st);
     if (!pf) fail_msg("%s", st.message);
     return pf;
-}
-
-static double max_abs(const float *a, const float *b, size_t n)
-{
-    double m = 0;
-    for (size_t i = 0; i < n; i++) {
-        double d = fabs((double)a[i] - b[i]);
-        if (!(d <= m)) m = d;
-    }
-    return m;
 }
 
 static void test_end_to_end(void **state)
@@ -60,13 +36,13 @@ static void test_end_to_end(void **state)
     prompt_features f;
     cv_status st = prompt_frontend_run_float(pf, x.data, x.count, &f);
     if (!cv_is_ok(&st)) fail_msg("%s", st.message);
-    assert_true(max_abs(f.embedding, emb.data, PROMPT_SPK_DIM) < 1e-3);
+    assert_true(golden_max_abs(f.embedding, emb.data, PROMPT_SPK_DIM) < 1e-3);
     assert_int_equal(f.n_mels, 80);
     assert_int_equal((size_t)f.mel_frames * 80, mel.count);
     /* the stage-wise parity bound is 1e-3; end to end, the resampler's float
      * rounding (2e-6, as the reference's own) is amplified by the log in
      * near-silent bins */
-    assert_true(max_abs(f.prompt_mel, mel.data, mel.count) < 5e-3);
+    assert_true(golden_max_abs(f.prompt_mel, mel.data, mel.count) < 5e-3);
     assert_int_equal((size_t)f.n_tokens, tok.count);
     int same = 0;
     for (int i = 0; i < f.n_tokens; i++) same += f.speech_tokens[i] == tok.idata[i];
@@ -95,9 +71,9 @@ static void test_from_24k(void **state)
     prompt_features f, g;
     cv_status st = prompt_frontend_run_float_rate(pf, wav.data, wav.count, 24000, &f);
     if (!cv_is_ok(&st)) fail_msg("%s", st.message);
-    assert_true(max_abs(f.embedding, emb.data, PROMPT_SPK_DIM) < 1e-3);
+    assert_true(golden_max_abs(f.embedding, emb.data, PROMPT_SPK_DIM) < 1e-3);
     assert_int_equal((size_t)f.mel_frames * 80, mel.count);
-    assert_true(max_abs(f.prompt_mel, mel.data, mel.count) < 5e-3);
+    assert_true(golden_max_abs(f.prompt_mel, mel.data, mel.count) < 5e-3);
     int same = 0;
     for (int i = 0; i < f.n_tokens && (size_t)i < tok.count; i++) same += f.speech_tokens[i] == tok.idata[i];
     assert_true(same >= (int)tok.count * 95 / 100);
@@ -212,7 +188,7 @@ static void test_concurrent(void **state)
         assert_memory_equal(x->embedding, y->embedding, sizeof x->embedding);
     }
     /* different recordings give different embeddings */
-    assert_true(max_abs(jobs[0].f.embedding, jobs[1].f.embedding, PROMPT_SPK_DIM) > 1e-6);
+    assert_true(golden_max_abs(jobs[0].f.embedding, jobs[1].f.embedding, PROMPT_SPK_DIM) > 1e-6);
     for (int i = 0; i < 4; i++) prompt_features_free(&jobs[i].f);
     free(a);
     free(b);

@@ -547,7 +547,7 @@ static void test_many_added_lengths(void **state)
     bpe_tokenizer *t = bpe_tokenizer_load_qwen2(TMP, added, 80, &st);
     assert_non_null(t);
     assert_int_equal(bpe_vocab_size(t), 261 + 80);
-    char text[128];
+    char text[256];
     snprintf(text, sizeof text, "a%sb%s", texts[79], texts[3]);
     expect_ids(t, text, (int32_t[]){'a', 261 + 79, 'b', 261 + 3}, 4);
     bpe_tokenizer_free(t);

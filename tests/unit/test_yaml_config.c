@@ -113,6 +113,18 @@ static void test_numbers(void **state)
     assert_false(yaml_config_bool(c, "u", true));
     assert_true(yaml_config_bool(c, "i", true)); /* not a bool: default */
     yaml_config_free(c);
+
+    /* nulls, as Python reads them (CosyVoice3's `fmax: null`), but not the
+     * quoted string "null", a missing key or a number */
+    c = load_text("a: null\nb: ~\nc:\nd: 'null'\ne: 8000\nf: Null\n");
+    assert_true(yaml_config_is_null(c, "a"));
+    assert_true(yaml_config_is_null(c, "b"));
+    assert_true(yaml_config_is_null(c, "c"));
+    assert_true(yaml_config_is_null(c, "f"));
+    assert_false(yaml_config_is_null(c, "d"));
+    assert_false(yaml_config_is_null(c, "e"));
+    assert_false(yaml_config_is_null(c, "missing"));
+    yaml_config_free(c);
 }
 
 static void test_errors(void **state)

@@ -2,9 +2,8 @@
  * CosyVoice-300M size with random weights.
  *
  * Reports the real-time factor (compute time / audio duration), the
- * estimator's achieved GFLOP/s, and for comparison the OpenBLAS sgemm peak
- * measured here on large square matrices with the same thread count. */
-#include <cblas.h>
+ * estimator's achieved GFLOP/s, and for comparison nn_gemm's peak measured
+ * here on large square matrices with the same thread count. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +13,8 @@
 #include "model/v1/flow.h"
 #include "random/flow_random.h"
 #include "nn/nn.h"
+#include "nn/backend.h"
+#include "nn/weights.h"
 
 /* CPU seconds (all threads, user + system) used by the process so far:
  * with other jobs on the machine this moves less than wall time. */
@@ -24,7 +25,7 @@ static double cpu_s(void) {
            ru.ru_stime.tv_usec * 1e-6;
 }
 
-/* Best of a few 1024^3 products: what OpenBLAS can sustain here. */
+/* Best of a few 1024^3 products: what nn_gemm can sustain here. */
 static double sgemm_peak(void) {
     int n = 1024;
     float *a = malloc(sizeof(float) * n * n), *b = malloc(sizeof(float) * n * n),
@@ -33,8 +34,7 @@ static double sgemm_peak(void) {
     double best = 1e9;
     for (int r = 0; r < 6; r++) {
         double t0 = cv_now();
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f, a, n, b, n, 0.0f, c,
-                    n);
+        nn_gemm(false, false, n, n, n, 1.0f, a, n, b, n, 0.0f, c, n);
         double t = cv_now() - t0;
         if (t < best) best = t;
     }
@@ -68,13 +68,22 @@ int main(int argc, char **argv) {
         if (!strcmp(argv[i], "--threads")) threads = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--tokens")) tokens = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--reps")) reps = atoi(argv[i + 1]);
-        else {
-            fprintf(stderr, "usage: %s [--threads N] [--tokens N] [--reps N]\n", argv[0]);
+        else if (!strcmp(argv[i], "--precision") &&
+                 (!strcmp(argv[i + 1], "fp32") || !strcmp(argv[i + 1], "bf16"))) {
+            if (!nn_set_precision(strcmp(argv[i + 1], "bf16") ? NN_FP32 : NN_BF16)) {
+                fprintf(stderr, "bench-flow: this CPU has no bf16 dot products\n");
+                return 1;
+            }
+        } else {
+            fprintf(stderr, "usage: %s [--threads N] [--tokens N] [--reps N] [--precision fp32|bf16]\n",
+                    argv[0]);
             return 2;
         }
     }
     if (threads < 1 || tokens < 1 || reps < 1) return 2;
     nn_set_threads(threads);
+    nn_backend_print(stdout, threads);
+    printf("precision: %s\n", nn_precision_name(nn_get_precision()));
     double peak = sgemm_peak();
 
     flow_config cfg = full_config();

@@ -19,6 +19,7 @@
 #include "model/frontend/prompt_frontend.h"
 #include "nn/matmul.h"
 #include "tokenizer_graph.h"
+#include "nn/backend.h"
 
 static double now(void)
 {
@@ -77,6 +78,7 @@ int main(int argc, char **argv)
         return 2;
     }
     nn_set_threads(threads);
+    nn_backend_print(stdout, threads);
 
     char tok_path[4096];
     if (!tokenizer) {
@@ -95,7 +97,7 @@ int main(int argc, char **argv)
 
     double t0 = now();
     cv_status st;
-    prompt_frontend *pf = prompt_frontend_load_files(campplus, tokenizer, NULL, &st);
+    prompt_frontend *pf = prompt_frontend_load_files(campplus, tokenizer, NULL, CV_FAMILY_V1, &st);
     if (!pf) die("load", &st);
     const double load_s = now() - t0;
 

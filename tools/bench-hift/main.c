@@ -12,6 +12,8 @@
 #include "model/io/yaml_config.h"
 #include "nn/conv_fft.h"
 #include "nn/nn.h"
+#include "nn/backend.h"
+#include "nn/weights.h"
 
 static double clock_s(clockid_t id)
 {
@@ -39,6 +41,13 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--seconds")) seconds = atof(v);
         else if (!strcmp(a, "--repeat")) repeat = atoi(v);
         else if (!strcmp(a, "--fft")) nn_conv1d_set_fft(atoi(v) != 0);
+        else if (!strcmp(a, "--precision")) {
+            if (strcmp(v, "fp32") && strcmp(v, "bf16")) goto usage;
+            if (!nn_set_precision(strcmp(v, "bf16") ? NN_FP32 : NN_BF16)) {
+                fprintf(stderr, "bench-hift: this CPU has no bf16 dot products\n");
+                return 1;
+            }
+        }
         else goto usage;
         i++;
     }
@@ -59,6 +68,8 @@ int main(int argc, char **argv)
         return 1;
     }
     nn_set_threads(threads);
+    nn_backend_print(stdout, threads);
+    printf("precision: %s\n", nn_precision_name(nn_get_precision()));
     const int spf = hift_samples_per_frame(m);
     const int T = (int)(seconds * cfg.sampling_rate / spf + 0.5), L = T * spf;
     const double audio_s = (double)L / cfg.sampling_rate;
@@ -95,6 +106,6 @@ int main(int argc, char **argv)
 usage:
     fprintf(stderr, "usage: cosyvoice-bench-hift [--yaml cosyvoice.yaml] [--base-channels N]\n"
                     "  [--cond-channels N] [--threads N] [--seconds S] [--repeat N]\n"
-                    "  [--fft 0|1]  (frequency-domain convolutions, default 1)\n");
+                    "  [--fft 0|1]  (frequency-domain convolutions, default 1) [--precision fp32|bf16]\n");
     return 2;
 }

@@ -16,6 +16,8 @@
 #include "model/blocks/qwen2_lm.h"
 #include "model/v1/llm.h"
 #include "nn/matmul.h"
+#include "nn/backend.h"
+#include "nn/weights.h"
 #include "random/llm_random.h"
 #include "random/qwen2_random.h"
 
@@ -178,9 +180,11 @@ static int int8_error(bench_lm *b, const int32_t *text, int n_text, llm_decode_o
 static void usage(void)
 {
     fprintf(stderr, "usage: cosyvoice-bench-llm [--family v1|v2|v3] [--threads N] [--text-len N]"
-                    " [--tokens N] [--repeat N] [--int8] [--int8-error] [--small]\n"
+                    " [--tokens N] [--repeat N] [--int8] [--int8-error] [--small]"
+                    " [--precision fp32|bf16]\n"
                     "  --int8-error: instead of timing, compare int8 with float32 log-probs\n"
-                    "  --small: a model a fraction of the size (a smoke run of the tool itself)\n");
+                    "  --small: a model a fraction of the size (a smoke run of the tool itself)\n"
+                    "  --precision bf16: the prompt pass's GEMMs on bf16 weights\n");
 }
 
 int main(int argc, char **argv)
@@ -195,6 +199,16 @@ int main(int argc, char **argv)
         else if (i + 1 < argc && !strcmp(a, "--family")) {
             const char *f = argv[++i];
             family = !strcmp(f, "v1") ? 1 : !strcmp(f, "v2") ? 2 : !strcmp(f, "v3") ? 3 : 0;
+        } else if (i + 1 < argc && !strcmp(a, "--precision")) {
+            const char *v = argv[++i];
+            if (strcmp(v, "fp32") && strcmp(v, "bf16")) {
+                usage();
+                return 2;
+            }
+            if (!nn_set_precision(strcmp(v, "bf16") ? NN_FP32 : NN_BF16)) {
+                fprintf(stderr, "bench-llm: this CPU has no bf16 dot products\n");
+                return 2;
+            }
         } else if (i + 1 < argc && !strcmp(a, "--threads")) threads = atoi(argv[++i]);
         else if (i + 1 < argc && !strcmp(a, "--text-len")) text_len = atoi(argv[++i]);
         else if (i + 1 < argc && !strcmp(a, "--tokens")) tokens = atoi(argv[++i]);
@@ -209,6 +223,7 @@ int main(int argc, char **argv)
         return 2;
     }
     nn_set_threads(threads);
+    nn_backend_print(stdout, threads);
     double t0 = cv_now();
     bench_lm b = {0};
     cv_status s = lm_build(&b, family, small);
@@ -229,8 +244,9 @@ int main(int argc, char **argv)
                family == 2 ? "CosyVoice2-0.5B" : "Fun-CosyVoice3-0.5B", c->layers, c->hidden,
                c->heads, c->kv_heads, c->intermediate, c->vocab);
     }
-    printf(", %s weights (built in %.1f s), %d threads\n", int8 ? "int8" : "float32",
-           cv_now() - t0, threads);
+    printf(", %s weights (built in %.1f s), %d threads, precision %s\n",
+           int8 ? "int8" : "float32", cv_now() - t0, threads,
+           nn_precision_name(nn_get_precision()));
 
     int32_t *text = malloc(sizeof(int32_t) * text_len);
     for (int i = 0; i < text_len; i++) text[i] = (int32_t)((i * 7919 + 13) % lm_text_vocab(&b));

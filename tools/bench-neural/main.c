@@ -19,6 +19,8 @@
 #include "engine/cosyvoice/cv_call.h"
 #include "engine/cosyvoice/cv_model.h"
 #include "nn/matmul.h"
+#include "nn/backend.h"
+#include "nn/weights.h"
 
 static long status_kb(const char *key)
 {
@@ -86,7 +88,7 @@ int main(int argc, char **argv)
     const char *dir = NULL;
     const char *text = "The quick brown fox jumps over the lazy dog near the quiet river bank, "
                        "while two small children watch from the old stone bridge and laugh.";
-    int threads = 2, tokens = 100, first_hop = 0, int8 = 0, calls = 1;
+    int threads = 2, tokens = 100, first_hop = 0, int8 = 0, bf16 = 0, calls = 1;
     double cancel_after = 0;
     bool stream = true;
     for (int i = 1; i < argc; i++) {
@@ -97,11 +99,12 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--first-hop") && i + 1 < argc) first_hop = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--no-stream")) stream = false;
         else if (!strcmp(argv[i], "--int8")) int8 = 1;
+        else if (!strcmp(argv[i], "--bf16")) bf16 = 1;
         else if (!strcmp(argv[i], "--calls") && i + 1 < argc) calls = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--cancel-after") && i + 1 < argc) cancel_after = atof(argv[++i]);
         else {
             fprintf(stderr, "usage: cosyvoice-bench-neural --model-dir DIR [--threads N] "
-                            "[--tokens N] [--text TEXT] [--no-stream] [--first-hop N] [--int8] [--calls N] "
+                            "[--tokens N] [--text TEXT] [--no-stream] [--first-hop N] [--int8] [--bf16] [--calls N] "
                             "[--cancel-after SECONDS]\n");
             return 2;
         }
@@ -111,7 +114,7 @@ int main(int argc, char **argv)
         return 2;
     }
     char opt_tokens[32], opt_hop[32];
-    const char *params[4];
+    const char *params[5];
     size_t np = 0;
     snprintf(opt_tokens, sizeof opt_tokens, "fixed_tokens=%d", tokens);
     params[np++] = opt_tokens;
@@ -121,6 +124,7 @@ int main(int argc, char **argv)
         params[np++] = opt_hop;
     }
     if (int8) params[np++] = "lm_int8=1";
+    if (bf16) params[np++] = "precision=bf16";
     cv_settings set;
     cv_status st = cv_settings_parse(params, np, threads, &set);
     if (!cv_is_ok(&st)) {
@@ -135,6 +139,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "cosyvoice-bench-neural: %s\n", st.message);
         return 1;
     }
+    nn_backend_print(stdout, threads);
+    printf("precision: %s weights for flow, vocoder and LM products%s\n",
+           nn_precision_name(nn_get_precision()), int8 ? "; LM decoding int8" : "");
     double load = cv_now() - t0;
     long rss_loaded = status_kb("VmRSS:");
     if (m->n_speakers < 1) {

@@ -21,7 +21,8 @@
 #include "random/llm_random.h"
 #include "model/v1/llm_yaml.h"
 #include "model/io/yaml_config.h"
-#include "pt_writer.h"
+#include "model/io/pt_write.h"
+#include "model/io/spk2info.h"
 #include "yaml_300m.h"
 
 static int fail(const char *what, cv_status st)
@@ -112,25 +113,23 @@ int main(int argc, char **argv)
     if (!cv_is_ok(&st)) return fail("hift weights", st);
     if (write_dict(dir, "hift.pt", &d)) return 1;
 
-    /* speakers: random unit-scale x-vectors */
-    int E = fc.spk_embed_dim;
-    float *emb = malloc(sizeof(float) * (size_t)E * (size_t)n_speakers);
-    char **names = calloc((size_t)n_speakers, sizeof *names);
-    const float **rows = calloc((size_t)n_speakers, sizeof *rows);
-    if (!emb || !names || !rows) return fail("speakers", cv_error(CV_RESOURCE_EXHAUSTED, "out of memory"));
-    for (int s = 0; s < n_speakers; s++) {
+    /* speakers: random unit-scale x-vectors, in the SFT layout */
+    const int E = fc.spk_embed_dim;
+    spk_table speakers = {0};
+    st = cv_ok();
+    for (int s = 0; s < n_speakers && cv_is_ok(&st); s++) {
         char nm[32];
         snprintf(nm, sizeof nm, "speaker%d", s + 1);
-        names[s] = strdup(nm);
-        for (int k = 0; k < E; k++) emb[(size_t)s * E + k] = (float)(erand48(rng.x) * 2.0 - 1.0);
-        rows[s] = emb + (size_t)s * E;
+        spk_voice v = {.name = strdup(nm), .embedding = malloc(sizeof(float) * (size_t)E),
+                       .embedding_dim = E};
+        if (!v.name || !v.embedding) st = cv_error(CV_RESOURCE_EXHAUSTED, "out of memory");
+        for (int k = 0; cv_is_ok(&st) && k < E; k++) v.embedding[k] = (float)(erand48(rng.x) * 2.0 - 1.0);
+        if (cv_is_ok(&st)) st = spk_table_put(&speakers, &v, false);
+        spk_voice_free(&v);
     }
-    snprintf(path, sizeof path, "%s/spk2info.pt", dir);
-    st = pt_write_spk2info(path, (const char *const *)names, rows, n_speakers, E);
-    for (int s = 0; s < n_speakers; s++) free(names[s]);
-    free(names);
-    free(rows);
-    free(emb);
+    snprintf(path, sizeof path, "%s/" SPK2INFO_FILENAME, dir);
+    if (cv_is_ok(&st)) st = spk_table_save(&speakers, path);
+    spk_table_free(&speakers);
     if (!cv_is_ok(&st)) return fail(path, st);
     printf("%-12s %d speakers\n", "spk2info.pt", n_speakers);
     return 0;

@@ -22,6 +22,10 @@ typedef struct parity_ctx {
     cv_family family;       /* told by its yaml file's name */
     const yaml_config *yaml; /* its cosyvoice*.yaml */
     int checks, failures, skipped;
+    /* --precision bf16: the products with weights run in bf16, so results
+     * move away from the (float32) golden data by design; the errors are
+     * printed for information and only checks that could not run fail */
+    bool info_only;
 } parity_ctx;
 
 typedef struct parity_group {

@@ -23,7 +23,9 @@
 #include "engine/cosyvoice/cv_model.h"
 #include "engine/cosyvoice/cv_text.h"
 #include "engine/engine.h"
+#include "nn/backend.h"
 #include "nn/matmul.h"
+#include "nn/weights.h"
 
 typedef struct cosyvoice_engine {
     engine base;
@@ -40,7 +42,7 @@ static cv_status cve_open(const engine_options *opt, engine **out)
     if (!e) return cv_error(CV_RESOURCE_EXHAUSTED, "out of memory");
     e->base.ops = &cosyvoice_engine_ops;
     cv_status st = cv_settings_parse(opt->params, opt->n_params, opt->n_threads, &e->set);
-    /* OpenBLAS threads (flow, vocoder, text encoder) are process-wide; the
+    /* nn's shared pool (flow, vocoder, text encoder) is process-wide; the
      * LM's per-token products use a pool of the same size per call. */
     if (cv_is_ok(&st)) nn_set_threads(e->set.n_threads);
     if (cv_is_ok(&st)) st = cv_model_load(opt->model_dir, &e->set, &e->m);
@@ -48,6 +50,13 @@ static cv_status cve_open(const engine_options *opt, engine **out)
         free(e);
         return st;
     }
+    /* name the kernels in use, and say so loudly when they are narrower than
+     * the CPU allows (a limit set by ONEDNN_MAX_CPU_ISA) */
+    char compute[512];
+    nn_backend_describe(compute, sizeof compute);
+    const char *prec = nn_precision_name(nn_get_precision());
+    if (nn_backend_isa_limited()) LOG_WARN("compute: %s; precision %s", compute, prec);
+    else LOG_INFO("compute: %s; precision %s", compute, prec);
     LOG_INFO("cosyvoice engine: %s loaded in %.2f s (%d speakers, %d threads per call, "
              "first hop %d tokens, stream scale %g)",
              opt->model_dir, e->m->load_seconds, e->m->n_speakers, e->set.n_threads,

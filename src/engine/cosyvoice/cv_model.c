@@ -5,11 +5,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/log.h"
 #include "common/timeutil.h"
 #include "model/family.h"
 #include "model/v1/llm_yaml.h"
+#include "nn/backend.h"
+#include "nn/weights.h"
 
 static bool parse_num(const char *v, double lo, double hi, double *out)
 {
@@ -52,45 +55,45 @@ cv_status cv_settings_parse(const char *const *params, size_t n, int n_threads,
             if (!parse_num(v, 0, 1, &d))
                 return cv_error(CV_INVALID_ARGUMENT, "lm_int8 must be 0 or 1");
             out->lm_int8 = d != 0;
+        } else if (kl == 9 && !strncmp(kv, "precision", kl)) {
+            if (strcmp(v, "bf16") && strcmp(v, "fp32"))
+                return cv_error(CV_INVALID_ARGUMENT, "precision must be bf16 or fp32");
+            out->bf16 = !strcmp(v, "bf16");
         } else {
             return cv_error(CV_INVALID_ARGUMENT,
                             "unknown cosyvoice engine option '%.*s' (known: first_hop, "
-                            "stream_scale, seed, fixed_tokens, lm_int8)",
+                            "stream_scale, seed, fixed_tokens, lm_int8, precision)",
                             (int)kl, kv);
         }
     }
     return cv_ok();
 }
 
+/* SFT speakers of spk2info.pt (either layout of model/io/spk2info.h; saved
+ * voices without an 'embedding' are kept in m->speakers for the modes that
+ * use them). */
 static cv_status load_speakers(cv_model *m, const char *dir)
 {
     char path[4096];
-    snprintf(path, sizeof path, "%s/spk2info.pt", dir);
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        LOG_WARN("%s: not found; no sft/instruct speakers", path);
-        return cv_ok();
-    }
-    fclose(f);
-    cv_status st = pt_load(path, &m->spk_sd);
+    snprintf(path, sizeof path, "%s/" SPK2INFO_FILENAME, dir);
+    const char *paths[1] = {path};
+    const bool optional[1] = {true};
+    cv_status st = spk_table_load_files(&m->speakers, paths, optional, 1);
     if (!cv_is_ok(&st)) return st;
-    int E = m->flow_cfg.spk_embed_dim;
-    m->speaker_names = calloc(m->spk_sd.count + 1, sizeof(char *));
-    m->speaker_embeddings = calloc(m->spk_sd.count + 1, sizeof(float *));
+    if (access(path, F_OK) != 0) LOG_WARN("%s: not found; no sft/instruct speakers", path);
+    const int E = m->flow_cfg.spk_embed_dim;
+    m->speaker_names = calloc(m->speakers.count + 1, sizeof(char *));
+    m->speaker_embeddings = calloc(m->speakers.count + 1, sizeof(float *));
     if (!m->speaker_names || !m->speaker_embeddings)
         return cv_error(CV_RESOURCE_EXHAUSTED, "out of memory");
-    static const char suffix[] = ".embedding";
-    for (size_t i = 0; i < m->spk_sd.count; i++) {
-        const pt_tensor *t = &m->spk_sd.items[i];
-        size_t l = strlen(t->name), sl = sizeof suffix - 1;
-        if (l <= sl || strcmp(t->name + l - sl, suffix) != 0) continue;
-        if (pt_numel(t) != E)
-            return cv_error(CV_INVALID_ARGUMENT, "%s: %s has %lld values, expected %d", path,
-                            t->name, (long long)pt_numel(t), E);
-        char *name = strndup(t->name, l - sl);
-        if (!name) return cv_error(CV_RESOURCE_EXHAUSTED, "out of memory");
-        m->speaker_names[m->n_speakers] = name;
-        m->speaker_embeddings[m->n_speakers] = t->data;
+    for (size_t i = 0; i < m->speakers.count; i++) {
+        const spk_voice *v = &m->speakers.items[i];
+        if (!v->embedding) continue;
+        if (v->embedding_dim != E)
+            return cv_error(CV_INVALID_ARGUMENT, "%s: %s.embedding has %d values, expected %d", path,
+                            v->name, v->embedding_dim, E);
+        m->speaker_names[m->n_speakers] = v->name;
+        m->speaker_embeddings[m->n_speakers] = v->embedding;
         m->n_speakers++;
     }
     return cv_ok();
@@ -101,6 +104,16 @@ cv_status cv_model_load(const char *dir, const cv_settings *set, cv_model **out)
     *out = NULL;
     if (!dir || !*dir)
         return cv_error(CV_INVALID_ARGUMENT, "the cosyvoice engine needs --model-dir");
+    char why[512];
+    if (!nn_backend_check(why, sizeof why))
+        return cv_error(CV_FAILED_PRECONDITION, "neural engine: %s", why);
+    /* before any weights load: they register for bf16 as they do */
+    if (!nn_set_precision(set->bf16 ? NN_BF16 : NN_FP32)) {
+        char compute[512];
+        nn_backend_describe(compute, sizeof compute);
+        return cv_error(CV_FAILED_PRECONDITION,
+                        "precision=bf16 needs a CPU with AVX512_BF16 or AMX; here: %s", compute);
+    }
     double t0 = cv_now();
     cv_model *m = calloc(1, sizeof *m);
     if (!m) return cv_error(CV_RESOURCE_EXHAUSTED, "out of memory");
@@ -163,7 +176,6 @@ cv_status cv_model_load(const char *dir, const cv_settings *set, cv_model **out)
 void cv_model_free(cv_model *m)
 {
     if (!m) return;
-    for (int i = 0; i < m->n_speakers; i++) free(m->speaker_names[i]);
     free(m->speaker_names);
     free(m->speaker_embeddings);
     prompt_frontend_free(m->prompt_fe);
@@ -171,7 +183,7 @@ void cv_model_free(cv_model *m)
     hift_free(m->hift);
     flow_pool_free(m->flow);
     llm_free(m->llm);
-    pt_free(&m->spk_sd);
+    spk_table_free(&m->speakers);
     pt_free(&m->flow_sd);
     pt_free(&m->llm_sd);
     yaml_config_free(m->yaml);

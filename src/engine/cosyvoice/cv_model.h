@@ -14,6 +14,7 @@
 #include "model/v1/llm.h"
 #include "model/frontend/prompt_frontend.h"
 #include "model/io/pt_load.h"
+#include "model/io/spk2info.h"
 #include "model/v1/token2wav.h"
 #include "model/io/yaml_config.h"
 #include "text/bpe_tokenizer.h"
@@ -28,6 +29,8 @@ typedef struct cv_settings {
     int fixed_tokens;   /* fixed_tokens=N: exactly N speech tokens per segment, eos
                            ignored (benchmarks with random weights) */
     bool lm_int8;       /* lm_int8=1: 8-bit LM weights for token decoding (llm_quantize) */
+    bool bf16;          /* precision=bf16: flow, vocoder and LM products with weights in
+                           bfloat16 (CPUs with AVX512_BF16 or AMX); fp32 (default) otherwise */
 } cv_settings;
 
 /* Parses "key=value" settings; unknown keys are CV_INVALID_ARGUMENT. */
@@ -36,7 +39,8 @@ cv_status cv_settings_parse(const char *const *params, size_t n, int n_threads,
 
 typedef struct cv_model {
     yaml_config *yaml;
-    pt_dict llm_sd, flow_sd, spk_sd;
+    pt_dict llm_sd, flow_sd;
+    spk_table speakers; /* spk2info.pt: SFT speakers and saved voices */
     llm_config llm_cfg;
     llm_model *llm;
     flow_config flow_cfg;
@@ -44,10 +48,10 @@ typedef struct cv_model {
     hift_model *hift;
     int sample_rate;
     bpe_tokenizer *tok;
-    /* sft / instruct speakers: spk2info keys, in file order */
+    /* sft / instruct speakers: the voices with an 'embedding', in file order */
     int n_speakers;
-    char **speaker_names;
-    const float **speaker_embeddings; /* [spk_embed_dim] each, into spk_sd */
+    const char **speaker_names;       /* into speakers */
+    const float **speaker_embeddings; /* [spk_embed_dim] each, into speakers */
     t2w_params t2w;
     /* zero_shot / cross_lingual: NULL when the directory lacks campplus.onnx
      * or speech_tokenizer_v1.onnx (prompt_frontend_why says why) */

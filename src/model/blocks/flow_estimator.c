@@ -1,17 +1,18 @@
 /* ConditionalDecoder (CosyVoice flow estimator) on the [C][B*T] layout. */
 #include "model/blocks/flow_estimator.h"
 
-#include <cblas.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/log.h"
+#include "nn/backend.h"
 #include "nn/ops.h"
 #include "nn/matmul.h"
 #include "nn/pool.h"
 #include "nn/vexp.h"
+#include "nn/weights.h"
 #include "model/blocks/seg_ops.h"
 
 typedef struct { const float *w, *b; } lin_w;
@@ -119,6 +120,7 @@ static int bind_stage(flow_estimator *e, stage_w *s, const pt_dict *src, const c
         memcpy(x->qkv, x->q, wn * sizeof(float));
         memcpy(x->qkv + wn, x->k, wn * sizeof(float));
         memcpy(x->qkv + 2 * wn, x->v, wn * sizeof(float));
+        if (!nn_weights_add(x->qkv, 3 * wn)) return 0;
     }
     s->tail = tail;
     int k = tail == TAIL_UP ? 4 : 3;
@@ -196,7 +198,10 @@ cv_status flow_estimator_create(const flow_est_config *cfg, const pt_dict *src,
 
 static void free_stage(stage_w *s, int n_blocks) {
     if (s->xf)
-        for (int j = 0; j < n_blocks; j++) free(s->xf[j].qkv);
+        for (int j = 0; j < n_blocks; j++) {
+            if (s->xf[j].qkv) nn_weights_remove(s->xf[j].qkv);
+            free(s->xf[j].qkv);
+        }
     free(s->xf);
 }
 
@@ -302,8 +307,8 @@ static void resnet_forward(flow_estimator *e, const resnet_w *r, float *x, int B
     for (int b = 0; b < B; b++) {
         float *sh = e->shift + (size_t)b * r->dout;
         memcpy(sh, r->mlp.b, (size_t)r->dout * sizeof(float));
-        cblas_sgemv(CblasRowMajor, CblasNoTrans, r->dout, e->ted, 1.0f, r->mlp.w, e->ted,
-                    e->temb_act + (size_t)b * e->ted, 1, 1.0f, sh, 1);
+        nn_gemm(false, false, r->dout, 1, e->ted, 1.0f, r->mlp.w, e->ted,
+                e->temb_act + (size_t)b * e->ted, 1, 1.0f, sh, 1);
         for (int c = 0; c < r->dout; c++) {
             float *hs = h + (size_t)c * N + (size_t)b * T;
             for (int t = 0; t < T; t++) hs[t] += sh[c];
@@ -314,10 +319,11 @@ static void resnet_forward(flow_estimator *e, const resnet_w *r, float *x, int B
     seg_conv1d(x, r->din, B, T, r->res.w, r->res.b, r->dout, 1, 1, 0, y, NULL, 1);
 }
 
-/* Attention pieces: (item, head, block of query rows). Row blocks keep each
- * product under OpenBLAS's multi-threading threshold (M*N*K <= 2^18), so
- * the pieces run single-threaded side by side on the pool instead of as
- * many tiny multi-threaded calls that mostly synchronise. */
+/* Attention pieces: (item, head, block of query rows), each product small
+ * (M*N*K <= 2^18) and run serially, the pieces side by side on the pool
+ * rather than as many tiny split products that mostly synchronise. The
+ * pieces depend on T and the head size only, so results do not depend on
+ * the threads. */
 typedef struct {
     const float *q, *k, *v, *mask;
     float *out;
@@ -336,16 +342,16 @@ static void att_range(void *ctx, int begin, int end) {
         int i0 = blk * j->rows, r = T - i0 < j->rows ? T - i0 : j->rows;
         size_t off = (size_t)h * j->dh * j->N + (size_t)b * T;
         /* S[i][j] = scale * sum_d q[d][i0+i] k[d][j] */
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, r, T, j->dh, j->scale,
-                    j->q + off + i0, (int)j->N, j->k + off, (int)j->N, 0.0f, S, T);
+        nn_backend_sgemm(true, false, r, T, j->dh, j->scale, j->q + off + i0, (int)j->N,
+                         j->k + off, (int)j->N, 0.0f, S, T);
         if (j->mask)
             for (int i = 0; i < r; i++)
                 for (int t = 0; t < T; t++)
                     if (j->mask[(size_t)b * T + t] == 0.0f) S[(size_t)i * T + t] += -1.0e10f;
         nn_softmax_rows(S, r, T);
         /* out[d][i0+i] = sum_j v[d][j] S[i][j] */
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, j->dh, r, T, 1.0f, j->v + off,
-                    (int)j->N, S, T, 0.0f, j->out + off + i0, (int)j->N);
+        nn_backend_sgemm(false, true, j->dh, r, T, 1.0f, j->v + off, (int)j->N, S, T, 0.0f,
+                         j->out + off + i0, (int)j->N);
     }
     free(S);
 }
@@ -375,8 +381,7 @@ static void xformer_forward(flow_estimator *e, const xformer_w *w, float *x, int
         float *xr = x + (size_t)c * N;
         for (int n = 0; n < N; n++) xr[n] += w->out.b[c];
     }
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, dim, N, inner, 1.0f, w->out.w, inner,
-                e->att, N, 1.0f, x, N);
+    nn_gemm(false, false, dim, N, inner, 1.0f, w->out.w, inner, e->att, N, 1.0f, x, N);
     seg_layer_norm(x, dim, N, w->norm3.w, w->norm3.b, ln);
     int ff = dim * e->cfg.ff_mult;
     seg_linear(ln, dim, N, w->ff1.w, w->ff1.b, ff, e->ffb);
@@ -385,8 +390,7 @@ static void xformer_forward(flow_estimator *e, const xformer_w *w, float *x, int
         float *xr = x + (size_t)c * N;
         for (int n = 0; n < N; n++) xr[n] += w->ff2.b[c];
     }
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, dim, N, ff, 1.0f, w->ff2.w, ff, e->ffb,
-                N, 1.0f, x, N);
+    nn_gemm(false, false, dim, N, ff, 1.0f, w->ff2.w, ff, e->ffb, N, 1.0f, x, N);
 }
 
 /* resnet + transformers of one stage: input *px (din rows), result in *px
@@ -418,13 +422,12 @@ static void time_embedding(flow_estimator *e, int B, const float *t) {
     for (int b = 0; b < B; b++) {
         float *o1 = h1 + (size_t)b * e->ted;
         memcpy(o1, e->t1.b, (size_t)e->ted * sizeof(float));
-        cblas_sgemv(CblasRowMajor, CblasNoTrans, e->ted, D, 1.0f, e->t1.w, D,
-                    sin_emb + (size_t)b * D, 1, 1.0f, o1, 1);
+        nn_gemm(false, false, e->ted, 1, D, 1.0f, e->t1.w, D, sin_emb + (size_t)b * D, 1, 1.0f,
+                o1, 1);
         nn_silu(o1, o1, (size_t)e->ted);
         float *o2 = e->temb_act + (size_t)b * e->ted;
         memcpy(o2, e->t2.b, (size_t)e->ted * sizeof(float));
-        cblas_sgemv(CblasRowMajor, CblasNoTrans, e->ted, e->ted, 1.0f, e->t2.w, e->ted, o1, 1,
-                    1.0f, o2, 1);
+        nn_gemm(false, false, e->ted, 1, e->ted, 1.0f, e->t2.w, e->ted, o1, 1, 1.0f, o2, 1);
         nn_mish(o2, o2, (size_t)e->ted);
     }
 }

@@ -45,7 +45,7 @@ cv_status flow_estimator_forward(flow_estimator *e, int B, int T, const float *x
                                  const float *cond, const float *mask, float *out);
 
 /* Query rows per attention piece (pieces run in parallel); 0 (default)
- * picks the largest that keeps each product single-threaded in OpenBLAS.
+ * picks the largest that keeps each product at most 2^18 multiply-adds.
  * Results do not depend on it; tests use it to compare piece sizes. */
 void flow_estimator_set_attention_rows(flow_estimator *e, int rows);
 

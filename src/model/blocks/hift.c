@@ -43,6 +43,7 @@ struct hift_model {
     resblock rb[HIFT_MAX_STAGES * HIFT_MAX_KERNELS];
     nn_stft *stft;
     pt_dict *owned; /* weights handed over by hift_load_owned */
+    const pt_dict *registered; /* weights registered for bf16 (pt_weights_register) */
 };
 
 
@@ -229,7 +230,14 @@ hift_model *hift_load(const hift_config *cfg, pt_dict *weights, cv_status *st)
     *st = pt_fold_weight_norm(weights);
     if (!cv_is_ok(st)) return NULL;
     weight_src ws = {.dict = weights};
-    return build(cfg, &ws, st);
+    hift_model *m = build(cfg, &ws, st);
+    if (m && !pt_weights_register(weights)) {
+        *st = cv_error(CV_RESOURCE_EXHAUSTED, "hift: out of memory for bf16 weights");
+        hift_free(m);
+        return NULL;
+    }
+    if (m) m->registered = weights;
+    return m;
 }
 
 hift_model *hift_load_owned(const hift_config *cfg, pt_dict *weights, cv_status *st)
@@ -272,6 +280,7 @@ hift_model *hift_open(const char *model_dir, cv_status *st)
 void hift_free(hift_model *m)
 {
     if (!m) return;
+    if (m->registered) pt_weights_unregister(m->registered);
     nn_stft_free(m->stft);
     if (m->owned) {
         pt_free(m->owned);

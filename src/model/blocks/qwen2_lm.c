@@ -18,6 +18,7 @@ struct qwen2_lm {
     const float *dec_w, *dec_b;    /* [n_speech_rows][hidden], dec_b NULL without bias */
     nn_q8 dec_q8;                  /* after qwen2_lm_quantize */
     pt_dict owned;                 /* qwen2_lm_own_weights */
+    const pt_dict *registered;     /* weights registered for bf16 (pt_weights_register) */
 };
 
 static cv_status check_layout(const qwen2_lm_layout *l)
@@ -52,6 +53,12 @@ cv_status qwen2_lm_load(const pt_dict *sd, const qwen2_lm_config *cfg, qwen2_lm 
     if (cv_is_ok(&s) && !l->decoder_bias && pt_find(sd, "llm_decoder.bias"))
         s = cv_error(CV_INVALID_ARGUMENT, "llm: llm_decoder has a bias this model family "
                      "does not use; is the directory's yaml the right family?");
+    /* under --engine-opt precision=bf16 the prompt pass's GEMMs use bf16
+     * copies (token-by-token decoding stays float32 or int8) */
+    if (cv_is_ok(&s)) {
+        if (pt_weights_register(sd)) m->registered = sd;
+        else s = cv_error(CV_RESOURCE_EXHAUSTED, "llm: out of memory for bf16 weights");
+    }
     if (!cv_is_ok(&s)) {
         qwen2_lm_free(m);
         return s;
@@ -73,6 +80,7 @@ cv_status qwen2_lm_quantize(qwen2_lm *m)
 void qwen2_lm_free(qwen2_lm *m)
 {
     if (!m) return;
+    if (m->registered) pt_weights_unregister(m->registered);
     nn_q8_free(&m->dec_q8);
     qwen2_free(m->qwen);
     pt_free(&m->owned);
@@ -84,6 +92,7 @@ void qwen2_lm_own_weights(qwen2_lm *m, pt_dict *sd)
     pt_free(&m->owned);
     m->owned = *sd;
     memset(sd, 0, sizeof *sd);
+    if (m->registered == sd) m->registered = &m->owned; /* the same tensors, moved */
 }
 
 const qwen2_lm_config *qwen2_lm_cfg(const qwen2_lm *m) { return &m->cfg; }

@@ -1,10 +1,11 @@
 /* Batched channel-major kernels of the flow decoder; see seg_ops.h. */
 #include "model/blocks/seg_ops.h"
 
-#include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "nn/matmul.h"
 
 size_t seg_conv1d_work(int cin, int B, int T, int k, int stride, int pad) {
     int tout = (T + 2 * pad - k) / stride + 1;
@@ -61,8 +62,7 @@ void seg_conv1d(const float *X, int cin, int B, int T, const float *W, const flo
             for (int n = 0; n < N; n++) y[n] += bias[c];
         }
     }
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, cout, N, cin * k, 1.0f, W,
-                cin * k, cols, N, beta, Y, N);
+    nn_gemm(false, false, cout, N, cin * k, 1.0f, W, cin * k, cols, N, beta, Y, N);
 }
 
 void seg_conv_transpose1d(const float *X, int cin, int B, int T, const float *W,
@@ -71,8 +71,7 @@ void seg_conv_transpose1d(const float *X, int cin, int B, int T, const float *W,
     int N = B * T;
     int tout = (T - 1) * stride - 2 * pad + k;
     /* work[(co*k + j)][n] = sum_ci W[ci][co][j] X[ci][n] */
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, cout * k, N, cin, 1.0f, W,
-                cout * k, X, N, 0.0f, work, N);
+    nn_gemm(true, false, cout * k, N, cin, 1.0f, W, cout * k, X, N, 0.0f, work, N);
     fill_bias(Y, cout, B * tout, bias);
     for (int co = 0; co < cout; co++) {
         float *y = Y + (size_t)co * B * tout;
@@ -93,8 +92,7 @@ void seg_conv_transpose1d(const float *X, int cin, int B, int T, const float *W,
 void seg_linear(const float *X, int cin, int N, const float *W, const float *bias,
                 int cout, float *Y) {
     if (bias) fill_bias(Y, cout, N, bias);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, cout, N, cin, 1.0f, W, cin, X, N,
-                bias ? 1.0f : 0.0f, Y, N);
+    nn_gemm(false, false, cout, N, cin, 1.0f, W, cin, X, N, bias ? 1.0f : 0.0f, Y, N);
 }
 
 void seg_group_norm(float *X, int C, int B, int T, int groups, const float *gamma,

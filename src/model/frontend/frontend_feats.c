@@ -40,14 +40,27 @@ cv_status fe_prompt_mel_config_from_yaml(const yaml_config *y, fe_prompt_mel_con
     GET_INT(sample_rate, "sampling_rate", yaml_config_int(y, "sample_rate", 22050));
 #undef GET_INT
     c->fmin = yaml_config_float(y, "feat_extractor.fmin", 0.0);
-    c->fmax = yaml_config_float(y, "feat_extractor.fmax", 8000.0);
+    /* fmax: null (CosyVoice3) is None to matcha's mel_spectrogram, which
+     * librosa takes as sr / 2; fe_mel_slaney reads 0 the same way. */
+    if (yaml_config_is_null(y, "feat_extractor.fmax")) {
+        c->fmax = 0.0;
+    } else {
+        c->fmax = yaml_config_float(y, "feat_extractor.fmax", NAN);
+        if (isnan(c->fmax)) {
+            if (yaml_config_has(y, "feat_extractor.fmax"))
+                return cv_error(CV_INVALID_ARGUMENT, "feat_extractor.fmax is not a number or null");
+            c->fmax = 8000.0;
+        }
+    }
     if (yaml_config_bool(y, "feat_extractor.center", false))
         return cv_error(CV_UNIMPLEMENTED, "feat_extractor.center: True is not supported");
     if (c->n_fft < 2 || c->hop < 1 || c->n_mels < 1 || c->sample_rate < 1 ||
-        c->win != c->n_fft || c->hop > c->n_fft)
+        c->win != c->n_fft || c->hop > c->n_fft || c->n_fft > (1 << 16) ||
+        !(c->fmin >= 0.0) || c->fmax < 0.0 || (c->fmax > 0.0 && c->fmax <= c->fmin))
         return cv_error(CV_INVALID_ARGUMENT,
-                        "feat_extractor: unsupported sizes (n_fft %d, hop %d, win %d, mels %d)",
-                        c->n_fft, c->hop, c->win, c->n_mels);
+                        "feat_extractor: unsupported sizes (n_fft %d, hop %d, win %d, mels %d, "
+                        "fmin %g, fmax %g)",
+                        c->n_fft, c->hop, c->win, c->n_mels, c->fmin, c->fmax);
     return cv_ok();
 }
 

@@ -25,17 +25,17 @@
 #include "model/io/yaml_config.h"
 
 typedef struct fe_prompt_mel_config {
-    int sample_rate; /* 22050 for CosyVoice-300M */
+    int sample_rate; /* 22050 for CosyVoice-300M, 24000 for CosyVoice2/3 */
     int n_fft, hop, win, n_mels;
-    double fmin, fmax;
+    double fmin, fmax; /* fmax 0: sample_rate / 2 (CosyVoice3's fmax: null) */
 } fe_prompt_mel_config;
 
 #define FE_WHISPER_MELS 128
 #define FE_FBANK_MELS 80
 
-/* Reads feat_extractor.* (and sample_rate) from cosyvoice.yaml; the
- * CosyVoice-300M values where keys are missing. Rejects center: True and
- * non-positive sizes. */
+/* Reads feat_extractor.* (and sample_rate) from cosyvoice*.yaml; the
+ * CosyVoice-300M values where keys are missing. Rejects center: True,
+ * non-positive sizes and an fmax that is neither a number nor null. */
 cv_status fe_prompt_mel_config_from_yaml(const yaml_config *y, fe_prompt_mel_config *out);
 
 typedef struct fe_feats fe_feats;

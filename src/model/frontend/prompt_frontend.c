@@ -18,8 +18,10 @@ typedef struct cache_entry {
 } cache_entry;
 
 struct prompt_frontend {
+    cv_family family;
+    const prompt_frontend_family *cfg;
     ox_model *campplus, *tokenizer;
-    int tok_feats, tok_len, tok_indices; /* input/output indices of the tokenizer */
+    int tok_feats, tok_len; /* input indices of the tokenizer */
     fe_feats *feats;
     sinc_resampler *to_mel_rate; /* 16 kHz -> feat_extractor rate */
     pthread_mutex_t lock;
@@ -33,6 +35,41 @@ void prompt_features_free(prompt_features *f)
     free(f->speech_tokens);
     free(f->prompt_mel);
     memset(f, 0, sizeof *f);
+}
+
+static const prompt_frontend_family FAMILIES[] = {
+    {"speech_tokenizer_v1.onnx", true, 0},  /* v1 */
+    {"speech_tokenizer_v2.onnx", false, 2}, /* v2 */
+    {"speech_tokenizer_v3.onnx", false, 2}, /* v3 */
+};
+
+const prompt_frontend_family *prompt_frontend_family_config(cv_family f)
+{
+    switch (f) {
+    case CV_FAMILY_V1: return &FAMILIES[0];
+    case CV_FAMILY_V2: return &FAMILIES[1];
+    case CV_FAMILY_V3: return &FAMILIES[2];
+    }
+    return &FAMILIES[0];
+}
+
+void prompt_frontend_trim(int mel_frames, int n_tokens, int mel_per_token, int *keep_frames,
+                          int *keep_tokens)
+{
+    if (mel_per_token <= 0 || mel_frames < 0 || n_tokens < 0) {
+        *keep_frames = mel_frames;
+        *keep_tokens = n_tokens;
+        return;
+    }
+    const int l = mel_frames / mel_per_token < n_tokens ? mel_frames / mel_per_token : n_tokens;
+    *keep_frames = l * mel_per_token;
+    *keep_tokens = l;
+}
+
+cv_family prompt_frontend_family_of(const prompt_frontend *pf) { return pf->family; }
+int prompt_frontend_mel_rate(const prompt_frontend *pf)
+{
+    return fe_feats_prompt_config(pf->feats)->sample_rate;
 }
 
 void prompt_frontend_free(prompt_frontend *pf)
@@ -51,7 +88,8 @@ void prompt_frontend_free(prompt_frontend *pf)
 }
 
 prompt_frontend *prompt_frontend_load_files(const char *campplus_onnx, const char *tokenizer_onnx,
-                                            const char *yaml_path, cv_status *st)
+                                            const char *yaml_path, cv_family family,
+                                            cv_status *st)
 {
     prompt_frontend *pf = calloc(1, sizeof *pf);
     if (!pf) {
@@ -59,6 +97,8 @@ prompt_frontend *prompt_frontend_load_files(const char *campplus_onnx, const cha
         return NULL;
     }
     pthread_mutex_init(&pf->lock, NULL);
+    pf->family = family;
+    pf->cfg = prompt_frontend_family_config(family);
     fe_prompt_mel_config cfg = {22050, 1024, 256, 1024, 80, 0.0, 8000.0};
     *st = cv_ok();
     if (yaml_path) {
@@ -73,15 +113,14 @@ prompt_frontend *prompt_frontend_load_files(const char *campplus_onnx, const cha
         if (ox_model_n_inputs(pf->campplus) != 1 || ox_model_n_outputs(pf->campplus) < 1)
             *st = cv_error(CV_INVALID_ARGUMENT, "%s: expected one input and an output", campplus_onnx);
         /* by name when the export kept CosyVoice's names, else by position
-         * (frontend.py also binds them positionally: features, then length) */
+         * (frontend.py also binds them positionally: features, then length);
+         * the tokens are output 0, whatever its name, as frontend.py reads */
         pf->tok_feats = ox_model_input_index(pf->tokenizer, "feats");
         pf->tok_len = ox_model_input_index(pf->tokenizer, "feats_length");
-        pf->tok_indices = ox_model_output_index(pf->tokenizer, "indices");
         if (pf->tok_feats < 0 || pf->tok_len < 0) {
             pf->tok_feats = 0;
             pf->tok_len = 1;
         }
-        if (pf->tok_indices < 0) pf->tok_indices = 0;
         if (cv_is_ok(st) && (ox_model_n_inputs(pf->tokenizer) != 2 ||
                              ox_model_n_outputs(pf->tokenizer) < 1))
             *st = cv_error(CV_INVALID_ARGUMENT,
@@ -103,10 +142,44 @@ prompt_frontend *prompt_frontend_load_files(const char *campplus_onnx, const cha
 prompt_frontend *prompt_frontend_load(const char *model_dir, cv_status *st)
 {
     char camp[4096], tok[4096], yaml[4096];
+    cv_family family;
+    *st = cv_family_detect(model_dir, &family, yaml, sizeof yaml);
+    if (!cv_is_ok(st)) return NULL;
     snprintf(camp, sizeof camp, "%s/campplus.onnx", model_dir);
-    snprintf(tok, sizeof tok, "%s/speech_tokenizer_v1.onnx", model_dir);
-    snprintf(yaml, sizeof yaml, "%s/cosyvoice.yaml", model_dir);
-    return prompt_frontend_load_files(camp, tok, yaml, st);
+    snprintf(tok, sizeof tok, "%s/%s", model_dir, prompt_frontend_family_config(family)->tokenizer_file);
+    return prompt_frontend_load_files(camp, tok, yaml, family, st);
+}
+
+/* frontend.py flattens output 0 (.flatten().tolist()): v1 files give
+ * [1,N] int32, the official v2/v3 files [1,1,N]; int64 is read the same.
+ * Anything but a batch of one is refused, and so are negative ids. */
+static cv_status flatten_tokens(const ox_tensor *ix, int32_t **tokens, int *n_tokens)
+{
+    if (ix->dtype != OX_INT32 && ix->dtype != OX_INT64)
+        return cv_error(CV_INVALID_ARGUMENT, "speech tokenizer: output 0 holds %s, not integer ids",
+                        ox_dtype_name(ix->dtype));
+    for (int d = 0; d + 1 < ix->ndim; d++)
+        if (ix->shape[d] != 1)
+            return cv_error(CV_INVALID_ARGUMENT,
+                            "speech tokenizer: output 0 has dimension %d of size %lld (expected "
+                            "[1,N] or [1,1,N])",
+                            d, (long long)ix->shape[d]);
+    if (ix->count > INT32_MAX / 2)
+        return cv_error(CV_INVALID_ARGUMENT, "speech tokenizer: too many tokens");
+    *tokens = malloc(sizeof(int32_t) * (ix->count ? ix->count : 1));
+    if (!*tokens) return cv_error(CV_RESOURCE_EXHAUSTED, "speech tokenizer: out of memory");
+    for (size_t i = 0; i < ix->count; i++) {
+        const int64_t v = ox_get_i64(ix, i);
+        if (v < 0 || v > INT32_MAX) {
+            free(*tokens);
+            *tokens = NULL;
+            return cv_error(CV_INVALID_ARGUMENT, "speech tokenizer: token %zu is %lld", i,
+                            (long long)v);
+        }
+        (*tokens)[i] = (int32_t)v;
+    }
+    *n_tokens = (int)ix->count;
+    return cv_ok();
 }
 
 cv_status prompt_frontend_tokens(const prompt_frontend *pf, const float *mel128, int T,
@@ -159,19 +232,7 @@ cv_status prompt_frontend_tokens_scored(const prompt_frontend *pf, const float *
         }
         ox_tensor_free(score);
     }
-    if (cv_is_ok(&st)) {
-        const ox_tensor *ix = outs[pf->tok_indices];
-        if (ix->dtype == OX_FLOAT || ix->dtype == OX_BOOL) {
-            st = cv_error(CV_INTERNAL, "speech tokenizer: indices are not integers");
-        } else {
-            *tokens = malloc(sizeof(int32_t) * (ix->count ? ix->count : 1));
-            if (!*tokens) st = cv_error(CV_RESOURCE_EXHAUSTED, "speech tokenizer: out of memory");
-            else {
-                for (size_t i = 0; i < ix->count; i++) (*tokens)[i] = (int32_t)ox_get_i64(ix, i);
-                *n_tokens = (int)ix->count;
-            }
-        }
-    }
+    if (cv_is_ok(&st)) st = flatten_tokens(outs[0], tokens, n_tokens);
     if (!cv_is_ok(&st) && scores) {
         free(*scores);
         *scores = NULL;
@@ -214,34 +275,62 @@ cv_status prompt_frontend_embedding(const prompt_frontend *pf, const float *fban
     return st;
 }
 
-cv_status prompt_frontend_run_float(const prompt_frontend *pf, const float *x, size_t n,
-                                    prompt_features *out)
+/* The prompt mel of `x` (n samples at `rate`) at the feat_extractor's rate. */
+static cv_status prompt_mel_of(const prompt_frontend *pf, const float *x, size_t n, int rate,
+                               prompt_features *out)
+{
+    const fe_prompt_mel_config *c = fe_feats_prompt_config(pf->feats);
+    out->n_mels = c->n_mels;
+    if (rate == c->sample_rate) return fe_prompt_mel(pf->feats, x, n, &out->prompt_mel, &out->mel_frames);
+    sinc_resampler *own = rate == PROMPT_FRONTEND_RATE ? NULL : sinc_resampler_new(rate, c->sample_rate);
+    const sinc_resampler *r = rate == PROMPT_FRONTEND_RATE ? pf->to_mel_rate : own;
+    const size_t m = r ? sinc_resampler_out_len(r, n) : 0;
+    float *y = r ? malloc(sizeof(float) * (m ? m : 1)) : NULL;
+    cv_status st = y && sinc_resampler_run(r, x, n, y) == 0
+                       ? fe_prompt_mel(pf->feats, y, m, &out->prompt_mel, &out->mel_frames)
+                       : cv_error(CV_RESOURCE_EXHAUSTED, "prompt resampling: out of memory");
+    sinc_resampler_free(own);
+    free(y);
+    return st;
+}
+
+/* Tokens and embedding from the 16 kHz signal, the prompt mel from the one
+ * the family names, then the family's trimming. */
+static cv_status run_core(const prompt_frontend *pf, const float *x16, size_t n16, const float *x,
+                          size_t n, int rate, bool trim, prompt_features *out)
 {
     memset(out, 0, sizeof *out);
-    if (n < PROMPT_FRONTEND_RATE / 10)
-        return cv_error(CV_INVALID_ARGUMENT, "prompt audio too short (%zu samples at 16 kHz)", n);
-    if (n > (size_t)PROMPT_FRONTEND_MAX_SECONDS * PROMPT_FRONTEND_RATE)
+    if (n16 < PROMPT_FRONTEND_RATE / 10)
+        return cv_error(CV_INVALID_ARGUMENT, "prompt audio too short (%zu samples at 16 kHz)", n16);
+    if (n16 > (size_t)PROMPT_FRONTEND_MAX_SECONDS * PROMPT_FRONTEND_RATE)
         return cv_error(CV_INVALID_ARGUMENT, "prompt audio longer than %d s",
                         PROMPT_FRONTEND_MAX_SECONDS);
-    float *mel = NULL, *fb = NULL, *x22 = NULL;
+    float *mel = NULL, *fb = NULL;
     int T = 0, Tf = 0;
-    cv_status st = fe_whisper_mel(pf->feats, x, n, &mel, &T);
+    cv_status st = fe_whisper_mel(pf->feats, x16, n16, &mel, &T);
     if (cv_is_ok(&st)) st = prompt_frontend_tokens(pf, mel, T, &out->speech_tokens, &out->n_tokens);
-    if (cv_is_ok(&st)) st = fe_fbank(pf->feats, x, n, &fb, &Tf);
+    if (cv_is_ok(&st)) st = fe_fbank(pf->feats, x16, n16, &fb, &Tf);
     if (cv_is_ok(&st)) st = prompt_frontend_embedding(pf, fb, Tf, out->embedding);
-    if (cv_is_ok(&st)) {
-        size_t n22 = sinc_resampler_out_len(pf->to_mel_rate, n);
-        x22 = malloc(sizeof(float) * n22);
-        if (!x22 || sinc_resampler_run(pf->to_mel_rate, x, n, x22) != 0)
-            st = cv_error(CV_RESOURCE_EXHAUSTED, "prompt resampling: out of memory");
-        if (cv_is_ok(&st)) st = fe_prompt_mel(pf->feats, x22, n22, &out->prompt_mel, &out->mel_frames);
-        out->n_mels = fe_feats_prompt_config(pf->feats)->n_mels;
+    if (cv_is_ok(&st))
+        st = pf->cfg->mel_from_16k ? prompt_mel_of(pf, x16, n16, PROMPT_FRONTEND_RATE, out)
+                                   : prompt_mel_of(pf, x, n, rate, out);
+    if (cv_is_ok(&st) && trim) {
+        /* the arrays keep their size; only the counts shrink */
+        prompt_frontend_trim(out->mel_frames, out->n_tokens, pf->cfg->mel_per_token,
+                             &out->mel_frames, &out->n_tokens);
+        if (out->n_tokens < 1)
+            st = cv_error(CV_INVALID_ARGUMENT, "prompt audio too short: no speech token left");
     }
     free(mel);
     free(fb);
-    free(x22);
     if (!cv_is_ok(&st)) prompt_features_free(out);
     return st;
+}
+
+cv_status prompt_frontend_run_float(const prompt_frontend *pf, const float *x, size_t n,
+                                    prompt_features *out)
+{
+    return prompt_frontend_run_float_rate(pf, x, n, PROMPT_FRONTEND_RATE, out);
 }
 
 static bool copy_features(const prompt_features *src, prompt_features *dst)
@@ -272,25 +361,37 @@ static int cache_find(const prompt_frontend *pf, const int16_t *pcm, size_t n, i
 
 static bool rate_ok(int rate) { return rate >= 8000 && rate <= 192000; }
 
-cv_status prompt_frontend_run_float_rate(const prompt_frontend *pf, const float *x, size_t n,
-                                         int rate, prompt_features *out)
+static cv_status run_any_rate(const prompt_frontend *pf, const float *x, size_t n, int rate,
+                              bool trim, prompt_features *out)
 {
     memset(out, 0, sizeof *out);
     if (!rate_ok(rate))
         return cv_error(CV_INVALID_ARGUMENT, "prompt sample rate %d Hz is not supported", rate);
-    if (rate == PROMPT_FRONTEND_RATE) return prompt_frontend_run_float(pf, x, n, out);
     if (n / (size_t)rate > PROMPT_FRONTEND_MAX_SECONDS)
         return cv_error(CV_INVALID_ARGUMENT, "prompt audio longer than %d s",
                         PROMPT_FRONTEND_MAX_SECONDS);
+    if (rate == PROMPT_FRONTEND_RATE) return run_core(pf, x, n, x, n, rate, trim, out);
     sinc_resampler *r = sinc_resampler_new(rate, PROMPT_FRONTEND_RATE);
     const size_t m = r ? sinc_resampler_out_len(r, n) : 0;
     float *y = r ? malloc(sizeof(float) * (m ? m : 1)) : NULL;
     cv_status st = y && sinc_resampler_run(r, x, n, y) == 0
-                       ? prompt_frontend_run_float(pf, y, m, out)
+                       ? run_core(pf, y, m, x, n, rate, trim, out)
                        : cv_error(CV_RESOURCE_EXHAUSTED, "prompt resampling: out of memory");
     sinc_resampler_free(r);
     free(y);
     return st;
+}
+
+cv_status prompt_frontend_run_float_rate(const prompt_frontend *pf, const float *x, size_t n,
+                                         int rate, prompt_features *out)
+{
+    return run_any_rate(pf, x, n, rate, true, out);
+}
+
+cv_status prompt_frontend_run_untrimmed(const prompt_frontend *pf, const float *x, size_t n,
+                                        int rate, prompt_features *out)
+{
+    return run_any_rate(pf, x, n, rate, false, out);
 }
 
 cv_status prompt_frontend_run(prompt_frontend *pf, const int16_t *pcm, size_t n,

@@ -1,10 +1,22 @@
-/* CosyVoice-300M's prompt front end in C: from a 16 kHz prompt recording to
- * what zero-shot and cross-lingual synthesis condition on -
- *   speech tokens   (speech_tokenizer_v1.onnx on Whisper's 128-bin log-mel),
- *   a speaker embedding [192] (campplus.onnx on an 80-bin Kaldi fbank),
- *   the flow's prompt mel [T][80] (the 22050 Hz feat_extractor of
- *   cosyvoice.yaml, after torchaudio-style resampling).
+/* The prompt front end of every CosyVoice family in C: from a prompt
+ * recording to what zero-shot and cross-lingual synthesis condition on -
+ *   speech tokens   (speech_tokenizer_v1/v2/v3.onnx on Whisper's 128-bin
+ *                   log-mel of the 16 kHz signal: 50 per second for v1,
+ *                   25 for v2/v3),
+ *   a speaker embedding [192] (campplus.onnx on an 80-bin Kaldi fbank of the
+ *                   16 kHz signal),
+ *   the flow's prompt mel [T][80] (the feat_extractor of the model's yaml:
+ *                   22050 Hz for v1, 24 kHz for v2/v3).
  * The ONNX files run on the built-in interpreter (src/onnx); no ONNX Runtime.
+ *
+ * What the families do differently is configuration, not code
+ * (prompt_frontend_family_config):
+ *   - the tokenizer file;
+ *   - which signal the prompt mel is computed from: v1 resamples the 16 kHz
+ *     signal up to 22050 Hz (CosyVoice-300M's frontend.py), v2/v3 resample
+ *     the recording itself, from its own rate, to 24 kHz (load_wav(wav, 24000));
+ *   - v2/v3 trim the prompt so that mel frames = 2 x tokens
+ *     (prompt_frontend_trim), as frontend_zero_shot does for 24 kHz models.
  *
  * A prompt_frontend is read-only after loading except for its feature cache
  * (guarded by a mutex): prompt_frontend_run may be called from several
@@ -16,10 +28,12 @@
 #ifndef CV_PROMPT_FRONTEND_H
 #define CV_PROMPT_FRONTEND_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "common/status.h"
+#include "model/family.h"
 
 #define PROMPT_FRONTEND_CACHE_SIZE 16
 #define PROMPT_FRONTEND_RATE 16000
@@ -28,23 +42,44 @@
 #define PROMPT_SPK_DIM 192
 
 typedef struct prompt_features {
-    int32_t *speech_tokens; /* [n_tokens], 50 per second */
+    int32_t *speech_tokens; /* [n_tokens] */
     int n_tokens;
     float embedding[PROMPT_SPK_DIM];
     float *prompt_mel;      /* [mel_frames][n_mels], row-major */
     int mel_frames, n_mels;
 } prompt_features;
 
+/* What a family's front end does differently (see the top of this file). */
+typedef struct prompt_frontend_family {
+    const char *tokenizer_file; /* "speech_tokenizer_v1.onnx", ... */
+    bool mel_from_16k;          /* prompt mel from the 16 kHz signal (v1) or the recording */
+    int mel_per_token;          /* 2: trim so that mel frames = 2 x tokens; 0: no trimming */
+} prompt_frontend_family;
+
+const prompt_frontend_family *prompt_frontend_family_config(cv_family f);
+
+/* CosyVoice2/3's trimming rule (frontend_zero_shot for 24 kHz models): with F
+ * prompt mel frames and N tokens, L = min(floor(F / r), N) tokens and r x L
+ * frames are kept, r = mel_per_token. r = 0 keeps both. Pure: lengths only. */
+void prompt_frontend_trim(int mel_frames, int n_tokens, int mel_per_token, int *keep_frames,
+                          int *keep_tokens);
+
 typedef struct prompt_frontend prompt_frontend;
 
-/* Loads campplus.onnx and speech_tokenizer_v1.onnx from model_dir and the
- * prompt-mel settings from its cosyvoice.yaml (feat_extractor). NULL with
- * *st set on failure (a missing file, an operator the interpreter lacks...). */
+/* Loads campplus.onnx and the family's speech tokenizer from model_dir, with
+ * the prompt-mel settings from its cosyvoice*.yaml (feat_extractor); the
+ * family is told by the yaml's name (model/family.h). NULL with *st set on
+ * failure (a missing file, an operator the interpreter lacks...). */
 prompt_frontend *prompt_frontend_load(const char *model_dir, cv_status *st);
-/* Same from explicit paths (yaml_path may be NULL: CosyVoice-300M defaults). */
+/* Same from explicit paths (yaml_path may be NULL: the CosyVoice-300M
+ * prompt-mel settings). */
 prompt_frontend *prompt_frontend_load_files(const char *campplus_onnx, const char *tokenizer_onnx,
-                                            const char *yaml_path, cv_status *st);
+                                            const char *yaml_path, cv_family family,
+                                            cv_status *st);
 void prompt_frontend_free(prompt_frontend *pf);
+cv_family prompt_frontend_family_of(const prompt_frontend *pf);
+/* The prompt mel's rate (the feat_extractor's sampling_rate). */
+int prompt_frontend_mel_rate(const prompt_frontend *pf);
 
 /* Features of n samples of 16 kHz PCM. out is filled (free it with
  * prompt_features_free) or zeroed on error. Too short (< 0.1 s) or too long
@@ -62,15 +97,20 @@ cv_status prompt_frontend_run_float(const prompt_frontend *pf, const float *x16k
                                     prompt_features *out);
 cv_status prompt_frontend_run_float_rate(const prompt_frontend *pf, const float *x, size_t n,
                                          int rate, prompt_features *out);
+/* Same without the family's trimming (parity checks of the rule's input). */
+cv_status prompt_frontend_run_untrimmed(const prompt_frontend *pf, const float *x, size_t n,
+                                        int rate, prompt_features *out);
 void prompt_features_free(prompt_features *f);
 
 /* The stages on their own (parity checks, benchmarks). */
-/* tokens from a Whisper log-mel [128][T] */
+/* tokens from a Whisper log-mel [128][T]. The tokenizer's output 0 is
+ * flattened, as frontend.py does: int32 or int64, [1,N] or [1,1,N]. */
 cv_status prompt_frontend_tokens(const prompt_frontend *pf, const float *mel128, int T,
                                  int32_t **tokens, int *n_tokens);
 /* Same, also returning the scores the tokenizer's final ArgMax chose from
  * ([n_tokens][codebook], *scores malloc'ed, *n_codes its width) - lets a
- * parity check tell a genuine mismatch from a float32 near-tie. */
+ * parity check tell a genuine mismatch from a float32 near-tie. NOT_FOUND
+ * for a tokenizer without an ArgMax (v2/v3 quantize by rounding). */
 cv_status prompt_frontend_tokens_scored(const prompt_frontend *pf, const float *mel128, int T,
                                         int32_t **tokens, int *n_tokens, float **scores,
                                         int *n_codes);

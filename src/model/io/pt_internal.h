@@ -9,14 +9,10 @@
 #include "common/status.h"
 #include "model/io/pt_load.h"
 
-typedef enum pt_dtype { PT_F32, PT_F16, PT_BF16, PT_F64, PT_I64, PT_I32 } pt_dtype;
-
-size_t pt_dtype_size(pt_dtype t);
-const char *pt_dtype_name(pt_dtype t);
-
 /* One tensor as the pickle describes it: a view into a storage. */
 typedef struct pt_tensor_ref {
     char *name;
+    size_t key0_len;         /* bytes of name that are the top-level key */
     pt_dtype dtype;
     char *storage_key;       /* the archive entry is <folder>/data/<key> */
     int64_t storage_numel;   /* elements of the storage, from its persistent id */

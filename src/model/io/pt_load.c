@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "model/io/pt_internal.h"
+#include "nn/weights.h"
 
 /* Output allowed per archive byte, plus a floor: generous for real files
  * (f16 -> f32 doubles, tied weights repeat), tight for hostile ones. */
@@ -226,6 +227,8 @@ cv_status pt_materialize(const pt_tensor_refs *refs, pt_storage_reader reader, v
         }
         used += bytes;
         t->name = strdup(r->name);
+        t->dtype = r->dtype;
+        t->key0_len = r->key0_len;
         t->ndim = r->ndim;
         memcpy(t->shape, r->shape, sizeof t->shape);
         t->data = malloc(numel ? (size_t)numel * sizeof(float) : sizeof(float));
@@ -331,4 +334,27 @@ void pt_free(pt_dict *d)
     free(d->items);
     d->items = NULL;
     d->count = 0;
+}
+
+static bool is_weight_matrix(const pt_tensor *t)
+{
+    return t->ndim >= 2 && !t->idata && pt_numel(t) >= 4096;
+}
+
+bool pt_weights_register(const pt_dict *d)
+{
+    for (size_t i = 0; i < d->count; i++)
+        if (is_weight_matrix(&d->items[i]) &&
+            !nn_weights_add(d->items[i].data, (size_t)pt_numel(&d->items[i]))) {
+            while (i-- > 0)
+                if (is_weight_matrix(&d->items[i])) nn_weights_remove(d->items[i].data);
+            return false;
+        }
+    return true;
+}
+
+void pt_weights_unregister(const pt_dict *d)
+{
+    for (size_t i = 0; i < d->count; i++)
+        if (is_weight_matrix(&d->items[i])) nn_weights_remove(d->items[i].data);
 }

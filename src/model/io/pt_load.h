@@ -10,14 +10,23 @@
 #define CV_PT_LOAD_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "common/status.h"
 
 #define PT_MAX_DIMS 8
 
+/* Element types of torch storages (FloatStorage, HalfStorage, ...). */
+typedef enum pt_dtype { PT_F32, PT_F16, PT_BF16, PT_F64, PT_I64, PT_I32 } pt_dtype;
+
+size_t pt_dtype_size(pt_dtype t);
+const char *pt_dtype_name(pt_dtype t);
+
 typedef struct pt_tensor {
     char *name;          /* full key; nested dict keys joined with '.', e.g. "中文女.embedding" */
+    size_t key0_len;     /* bytes of name that are the top-level key (a key may hold '.') */
+    pt_dtype dtype;      /* of the storage in the file (data is float32 whatever it is) */
     int ndim;            /* 0 for a scalar (numel 1) */
     int64_t shape[PT_MAX_DIMS];
     float *data;         /* contiguous C-order float32 (converted from f32/f16/bf16/f64,
@@ -37,6 +46,13 @@ cv_status pt_load_memory(const void *buf, size_t len, const char *name, pt_dict 
 
 /* Number of elements of a tensor (product of its shape; 1 for a scalar). */
 int64_t pt_numel(const pt_tensor *t);
+/* Registers (or removes) every weight matrix of d (2 or more dimensions,
+ * 4096+ elements) with nn_weights_add (nn/weights.h), so that under bf16
+ * precision the products with them run in bf16; a no-op under fp32. Calls
+ * must pair up; false on allocation failure. */
+bool pt_weights_register(const pt_dict *d);
+void pt_weights_unregister(const pt_dict *d);
+
 /* The tensor with that exact key, or NULL. */
 const pt_tensor *pt_find(const pt_dict *d, const char *name);
 void pt_free(pt_dict *d);

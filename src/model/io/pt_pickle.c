@@ -545,6 +545,7 @@ typedef struct flat {
     pt_tensor_refs *out;
     size_t cap;
     size_t budget;      /* how many more nodes may be visited */
+    size_t key0;        /* length of the top-level key being walked */
 } flat;
 
 static bool emit(flat *f, const char *name, const pobj *t)
@@ -554,6 +555,7 @@ static bool emit(flat *f, const char *name, const pobj *t)
     pt_tensor_ref *r = &f->out->items[f->out->count];
     *r = *t->view;
     size_t nl = strlen(name), kl = strlen(t->view->storage_key);
+    r->key0_len = f->key0 < nl ? f->key0 : nl;
     r->name = malloc(nl + 1);
     r->storage_key = malloc(kl + 1);
     f->out->count++;
@@ -574,6 +576,7 @@ static bool walk_child(flat *f, const pobj *v, const char *key, char *name, size
     if (nl2 >= MAX_NAME) return fail(f->m, "pickle key path longer than %d bytes", MAX_NAME);
     if (nlen) name[nlen] = '.';
     memcpy(name + nlen + (nlen ? 1 : 0), key, kl + 1);
+    if (depth == 0) f->key0 = kl;
     bool ok = walk(f, v, name, nl2, depth + 1);
     name[nlen] = '\0';
     return ok;

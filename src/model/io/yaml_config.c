@@ -365,6 +365,19 @@ const char *yaml_config_str(const yaml_config *c, const char *path, const char *
     return s ? s : def;
 }
 
+bool yaml_config_is_null(const yaml_config *c, const char *path)
+{
+    int id = 0;
+    const yaml_node_t *n = find(c, path, &id);
+    if (!n || n->type != YAML_SCALAR_NODE || c->text[id - 1] ||
+        n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+        return false;
+    static const char *const nulls[] = {"", "~", "null", "Null", "NULL"};
+    for (size_t k = 0; k < sizeof nulls / sizeof nulls[0]; k++)
+        if (strcmp((const char *)n->data.scalar.value, nulls[k]) == 0) return true;
+    return false;
+}
+
 static const char *const tag_kinds[] = {"new", "name", "apply"};
 
 const char *yaml_config_tag(const yaml_config *c, const char *path)

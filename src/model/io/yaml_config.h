@@ -29,6 +29,9 @@ long yaml_config_int(const yaml_config *c, const char *path, long def);
 double yaml_config_float(const yaml_config *c, const char *path, double def); /* accepts "1e-06" */
 bool yaml_config_bool(const yaml_config *c, const char *path, bool def);      /* True/False, true/false */
 const char *yaml_config_str(const yaml_config *c, const char *path, const char *def);
+/* Whether the path holds YAML's null (a plain `null`, `Null`, `NULL`, `~` or
+ * nothing), as Python reads `fmax: null` into None; false when missing. */
+bool yaml_config_is_null(const yaml_config *c, const char *path);
 /* The object a tagged node names: "cosyvoice.flow.flow.MaskedDiffWithXvec"
  * for `!new:cosyvoice.flow.flow.MaskedDiffWithXvec`; NULL if untagged. */
 const char *yaml_config_tag(const yaml_config *c, const char *path);

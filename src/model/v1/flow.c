@@ -1,12 +1,12 @@
 /* MaskedDiffWithXvec inference; see flow.h. */
 #include "model/v1/flow.h"
 
-#include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "model/v1/flow_weights.h"
+#include "nn/matmul.h"
 #include "model/v1/length_regulator.h"
 
 struct flow_model {
@@ -17,6 +17,7 @@ struct flow_model {
     rel_encoder *enc;
     length_regulator lr;
     flow_estimator *est;
+    const pt_dict *registered; /* weights registered for bf16 (pt_weights_register) */
 };
 
 cv_status flow_model_load(const pt_dict *sd, const flow_config *cfg, flow_model **out) {
@@ -40,6 +41,10 @@ cv_status flow_model_load(const pt_dict *sd, const flow_config *cfg, flow_model 
         st = length_regulator_init(&m->lr, D, cfg->lr_n_convs, cfg->lr_groups, sd,
                                    "length_regulator.");
     if (cv_is_ok(&st)) st = flow_estimator_create(&cfg->est, sd, "decoder.estimator.", &m->est);
+    if (cv_is_ok(&st)) {
+        if (pt_weights_register(sd)) m->registered = sd;
+        else st = cv_error(CV_RESOURCE_EXHAUSTED, "flow: out of memory for bf16 weights");
+    }
     if (!cv_is_ok(&st)) {
         flow_model_free(m);
         return st;
@@ -50,6 +55,7 @@ cv_status flow_model_load(const pt_dict *sd, const flow_config *cfg, flow_model 
 
 void flow_model_free(flow_model *m) {
     if (!m) return;
+    if (m->registered) pt_weights_unregister(m->registered);
     rel_encoder_free(m->enc);
     length_regulator_free(&m->lr);
     flow_estimator_free(m->est);
@@ -77,7 +83,7 @@ static void speaker_projection(const flow_model *m, const float *emb, float *spk
     float nrm = (float)sqrt(ss);
     float inv = 1.0f / (nrm > 1e-12f ? nrm : 1e-12f);
     memcpy(spks, m->spk_b, (size_t)D * sizeof(float));
-    cblas_sgemv(CblasRowMajor, CblasNoTrans, D, E, inv, m->spk_w, E, emb, 1, 1.0f, spks, 1);
+    nn_gemm(false, false, D, 1, E, inv, m->spk_w, E, emb, 1, 1.0f, spks, 1);
 }
 
 static cv_status check_input(const flow_model *m, const flow_input *in) {
@@ -133,8 +139,7 @@ cv_status flow_inference(flow_model *m, const flow_input *in, nn_noise *noise,
     if (!cv_is_ok(&st)) goto done;
     /* encoder_proj: h[L][D] = enc[L][H] W^T + b */
     for (int i = 0; i < L; i++) memcpy(h + (size_t)i * D, m->proj_b, (size_t)D * sizeof(float));
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, L, D, H, 1.0f, enc, H, m->proj_w, H,
-                1.0f, h, D);
+    nn_gemm(false, true, L, D, H, 1.0f, enc, H, m->proj_w, H, 1.0f, h, D);
     st = length_regulator_infer(&m->lr, h, n1, in->n_tokens, mel1, mel2, c->input_frame_rate, mu);
     if (!cv_is_ok(&st)) goto done;
     for (int ch = 0; ch < D; ch++)

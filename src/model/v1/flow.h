@@ -44,7 +44,7 @@ typedef struct flow_model flow_model;
 
 /* Binds the weights of flow.pt (borrowed: `sd` must outlive the model).
  * The model's worker threads (attention pieces, activations) number
- * nn_get_threads() at this point; matrix products use OpenBLAS's threads. */
+ * nn_get_threads() at this point; matrix products use nn's shared pool. */
 cv_status flow_model_load(const pt_dict *sd, const flow_config *cfg, flow_model **out);
 void flow_model_free(flow_model *m);
 const flow_config *flow_model_cfg(const flow_model *m);

@@ -22,6 +22,7 @@ struct llm_model {
     const float *spk_w, *spk_b;    /* [llm_in][spk_dim] */
     const float *dec_w, *dec_b;    /* [speech_token_size+1][llm_out] */
     nn_q8 dec_q8;                  /* after llm_quantize */
+    const pt_dict *registered;     /* weights registered for bf16 (pt_weights_register) */
 };
 
 enum { SOS = 0, TASK_ID = 1 };
@@ -52,6 +53,10 @@ cv_status llm_load(const pt_dict *sd, const llm_config *cfg, llm_model **out)
     B("llm_decoder.weight", c->speech_token_size + 1, c->llm_output_size, &m->dec_w);
     B("llm_decoder.bias", c->speech_token_size + 1, 0, &m->dec_b);
 #undef B
+    if (cv_is_ok(&s)) {
+        if (pt_weights_register(sd)) m->registered = sd;
+        else s = cv_error(CV_RESOURCE_EXHAUSTED, "llm: out of memory for bf16 weights");
+    }
     if (!cv_is_ok(&s)) {
         llm_free(m);
         return s;
@@ -74,6 +79,7 @@ cv_status llm_quantize(llm_model *m)
 void llm_free(llm_model *m)
 {
     if (!m) return;
+    if (m->registered) pt_weights_unregister(m->registered);
     nn_q8_free(&m->dec_q8);
     rel_encoder_free(m->text_encoder);
     rel_encoder_free(m->llm);
