@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "model/family.h"
 #include "model/io/npy.h"
@@ -43,6 +44,21 @@ bool parity_has(const parity_ctx *ctx, const char *name);
  * returns false. */
 bool parity_load(parity_ctx *ctx, const char *name, npy_array *out);
 
+/* Tokens of an int (or float) npy array as int32, malloc'ed (never NULL
+ * unless out of memory, also for an empty array). */
+int32_t *parity_tokens(const npy_array *a);
+/* Max |ours - ref| over the entries finite in the reference (log-prob
+ * rows); inf when the -inf pattern differs or a NaN shows up. */
+double parity_logp_error(const float *ours, const float *ref, size_t n);
+
+/* Log-prob rows kept as an LM decodes: pass parity_keep_row as on_logp
+ * with the rows as user; a row of another width or past cap is dropped. */
+typedef struct parity_rows {
+    float *data; /* [cap][cols] */
+    int rows, cols, cap;
+} parity_rows;
+void parity_keep_row(void *user, int step, const float *logp, int n);
+
 /* Largest |a[i] - b[i]| (inf if a NaN is involved). */
 double parity_max_abs(const float *a, const float *b, size_t n);
 /* One result line: "<name>  max_abs_err=<err>  ok|FAIL". */
@@ -57,7 +73,10 @@ void parity_fail(parity_ctx *ctx, const char *name, const char *why);
 extern const parity_group parity_group_hift;
 extern const parity_group parity_group_flow;
 extern const parity_group parity_group_llm;
+extern const parity_group parity_group_llm_qwen2;
+extern const parity_group parity_group_bistream;
 extern const parity_group parity_group_stream;
 extern const parity_group parity_group_frontend;
+extern const parity_group parity_group_tokenizer;
 
 #endif
