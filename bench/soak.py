@@ -1,7 +1,12 @@
 #!/usr/bin/python3
 """Soak test: many concurrent client processes for several minutes against
 one server (normally the AddressSanitizer build), mixing valid, invalid,
-cancelled, deadline-exceeded and slow-reading calls.
+cancelled, deadline-exceeded and slow-reading calls with hostile ones:
+clients that stop reading (freed by --send-timeout), calls to unknown
+methods, NUL bytes, out-of-range speeds, control characters in spk_id, one
+4000-letter word under a short deadline, floods of idle connections and a
+trickled HTTP/2 preface (closed by --header-timeout). The run ends with a
+SIGTERM while a client that never reads holds a call (--grace 2).
 
 Checks: every valid call completes and matches the same call made alone:
 byte-identical with --engine tone (exactly predictable output, so any
@@ -10,7 +15,9 @@ the same length within 2% or 50 ms (espeak-ng carries a little synthesis state f
 one utterance to the next inside a process, so its output is not bit-exact
 even for one client); invalid calls get INVALID_ARGUMENT; the server's resident memory
 is flat after warm-up; on SIGTERM the server exits 0 with no sanitizer
-report. Prints calls handled, outcomes by status, and memory at start/end.
+report; every hostile case gets the status it should (UNIMPLEMENTED,
+INVALID_ARGUMENT, DEADLINE_EXCEEDED, a closed connection). Prints calls
+handled, outcomes by status, and memory at start/end.
 
   bench/soak.py [--build build-asan] [--minutes 5] [--clients 8]
                 [--valgrind]   (run the server under valgrind instead)
@@ -72,6 +79,77 @@ def same_audio(a, b, engine):
     return len(b) > 0 and abs(len(a) - len(b)) <= max(0.02 * len(b), 0.05 * 22050 * 2)
 
 
+LONG_WORD = "".join(random.Random(7).choice("abcdefghijklmnopqrstuvwxyz") for _ in range(4000))
+# The status each hostile scenario must end with (anything else is a finding).
+HOSTILE_EXPECT = {"unknown": "UNIMPLEMENTED", "nul": "INVALID_ARGUMENT",
+                  "speed": "INVALID_ARGUMENT", "inject": "INVALID_ARGUMENT",
+                  "longword": "DEADLINE_EXCEEDED", "neverread": "CANCELLED",
+                  "flood": "OK", "trickle": "CLOSED"}
+
+
+def sft_bytes(spk, text):
+    inner = b"\x0a" + bytes([len(spk)]) + spk + b"\x12" + bytes([len(text)]) + text
+    return b"\x0a" + bytes([len(inner)]) + inner
+
+
+def hostile(scenario, ch, stub, pb, target, spk, rng, prompt):
+    """One hostile call; returns its outcome name (raises grpc.RpcError)."""
+    import socket
+    host, port = target.rsplit(":", 1)
+    if scenario == "unknown":
+        ch.unary_unary("/cosyvoice.CosyVoice/Nope", request_serializer=lambda b: b,
+                       response_deserializer=lambda b: b)(b"x", timeout=30)
+    elif scenario == "nul":
+        raw = ch.unary_stream("/cosyvoice.CosyVoice/Inference", request_serializer=lambda b: b,
+                              response_deserializer=lambda b: b)
+        list(raw(sft_bytes(spk.encode(), b"Hello\x00world."), timeout=30))
+    elif scenario == "speed":
+        list(stub.Inference(pb.Request(sft_request=pb.sftRequest(spk_id=spk, tts_text="Hi."),
+                                       speed=rng.choice([0.001, 100.0, float("inf"), -1.0])),
+                            timeout=30))
+    elif scenario == "inject":
+        list(stub.Inference(pb.Request(sft_request=pb.sftRequest(
+            spk_id="x\n2030-01-01T00:00:00.000Z INFO  forged\x1b[2J", tts_text="Hi.")),
+            timeout=30))
+    elif scenario == "longword":
+        list(stub.Inference(pb.Request(sft_request=pb.sftRequest(spk_id=spk, tts_text=LONG_WORD)),
+                            timeout=rng.uniform(1.0, 2.0)))
+    elif scenario == "neverread":
+        call = stub.Inference(make_request(pb, "sft", spk, LONG[1] * 4, prompt), timeout=120)
+        next(call)
+        time.sleep(4)  # past --send-timeout: the server has given up on us
+        call.cancel()
+        return "CANCELLED"
+    elif scenario == "flood":
+        socks = []
+        for _ in range(50):
+            try:
+                socks.append(socket.create_connection((host, int(port)), timeout=5))
+            except OSError:
+                break
+        time.sleep(0.5)
+        for sk in socks:
+            sk.close()
+    elif scenario == "trickle":
+        c = socket.create_connection((host, int(port)), timeout=10)
+        c.settimeout(0.05)
+        try:
+            for b in b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + b"\x00" * 40:
+                c.sendall(bytes([b]))
+                try:
+                    if c.recv(4096) == b"":
+                        return "CLOSED"
+                except socket.timeout:
+                    pass
+                time.sleep(0.2)
+        except OSError:
+            return "CLOSED"
+        finally:
+            c.close()
+        return "STILL_OPEN"
+    return "OK"
+
+
 def client_main(target, seconds, seed, prompt, reference, engine, queue):
     import grpc
     import conftest  # generates the stubs
@@ -85,10 +163,16 @@ def client_main(target, seconds, seed, prompt, reference, engine, queue):
     mismatches = []
     end = time.monotonic() + seconds
     while time.monotonic() < end:
-        scenario = rng.choices(["valid", "invalid", "cancel", "deadline", "slow"],
-                               weights=[5, 2, 1, 1, 1])[0]
+        scenario = rng.choices(["valid", "invalid", "cancel", "deadline", "slow", "hostile"],
+                               weights=[5, 2, 1, 1, 1, 2])[0]
+        if scenario == "hostile":
+            scenario = rng.choice(sorted(HOSTILE_EXPECT))
+            if scenario == "longword" and engine == "tone":
+                scenario = "speed"  # the tone engine has no word-level work
         try:
-            if scenario in ("valid", "slow"):
+            if scenario in HOSTILE_EXPECT:
+                stats[f"{scenario}:{hostile(scenario, ch, stub, pb, target, cases[1][1], rng, prompt)}"] += 1
+            elif scenario in ("valid", "slow"):
                 idx = rng.randrange(len(cases))
                 kind, spk, text = cases[idx]
                 audio = []
@@ -152,14 +236,17 @@ def main():
                             check=True, capture_output=True).stdout
     wrapper = []
     if args.valgrind:
-        wrapper = ["valgrind", "--leak-check=full", "--error-exitcode=99",
-                   "--errors-for-leak-kinds=definite"]
+        wrapper = ["valgrind", "--leak-check=full", "--error-exitcode=99", "--num-callers=40",
+                   "--errors-for-leak-kinds=definite",
+                   "--suppressions=" + os.path.join(ROOT, "tests/valgrind/espeak-engine.supp")]
     log = tempfile.NamedTemporaryFile(prefix="soak_server_", suffix=".log", delete=False)
     port = conftest.free_port()
     server = subprocess.Popen(wrapper + [os.path.join(args.build, "cosyvoice-server"), "--host",
                                          "127.0.0.1", "--port", str(port), "--max-conc", "4",
                                          "--max-queue", "64", "--engine", args.engine,
-                                         "--max-text", "100000"],
+                                         "--max-text", "100000", "--send-timeout", "2",
+                                         "--header-timeout", "2", "--grace", "2",
+                                         "--max-connections", "400"],
                               stdout=subprocess.PIPE, stderr=log, text=True)
     assert "ready" in server.stdout.readline(), "server did not start"
     target = f"127.0.0.1:{port}"
@@ -193,8 +280,16 @@ def main():
     for p in procs:
         p.join()
     rss_end = rss_kb(server.pid)
+    # Shut down while a client that never reads holds a call: the grace
+    # period ends with its send stuck on flow control (this aborted once).
+    ch = grpc.insecure_channel(target)
+    stuck = conftest.cosyvoice_pb2_grpc.CosyVoiceStub(ch).Inference(
+        make_request(pb, "sft", valid_cases(prompt, args.engine)[0][1], LONG[1] * 20, prompt),
+        timeout=600)
+    next(stuck)
     server.send_signal(15)
     rc = server.wait(timeout=300)
+    ch.close()
     logs = open(log.name).read()
     sanitizer = [m for m in ("AddressSanitizer", "LeakSanitizer", "runtime error:",
                              "definitely lost: [1-9]") if re.search(m, logs)]
@@ -219,9 +314,14 @@ def main():
           f"(growth after warm-up {growth * 100:+.1f}%)")
     print(f"server exit code {rc}; sanitizer/valgrind findings: {sanitizer or 'none'}; "
           f"log {log.name}")
+    wrong = {k: v for k, v in totals.items() if k.split(":")[0] in HOSTILE_EXPECT
+             and k.split(":")[1] != HOSTILE_EXPECT[k.split(":")[0]]}
+    print(f"hostile calls with another outcome than expected: {wrong or 'none'}")
+    forged = [l for l in logs.splitlines() if "forged" in l and "call mode=" not in l]
+    print(f"forged log lines: {len(forged)}; raw ESC bytes in the log: {logs.count(chr(27))}")
     bad = (mismatches or rc != 0 or sanitizer or totals["invalid:UNEXPECTED_OK"]
            or any(k.startswith(("valid:", "slow:")) and not k.endswith(":OK") for k in totals)
-           or growth > 0.10)
+           or wrong or forged or chr(27) in logs or growth > 0.10)
     sys.exit(1 if bad else 0)
 
 

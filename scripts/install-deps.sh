@@ -7,7 +7,7 @@ PACKAGES=(
   # build
   build-essential cmake pkg-config clang
   # wire and server
-  libgrpc-dev protobuf-c-compiler libprotobuf-c-dev protobuf-compiler
+  libgrpc-dev protobuf-c-compiler libprotobuf-c-dev protobuf-compiler libssl-dev
   # default engine and audio
   espeak-ng libespeak-ng-dev flite1-dev libkakasi2-dev kakasi-dic libsndfile1-dev libsoxr-dev
   # neural engine (libopenblas-dev: the float64 GEMM of CosyVoice3's f0 predictor)
@@ -17,7 +17,7 @@ PACKAGES=(
   # HTTP door (libmicrohttpd serves it; GnuTLS checks client certificates)
   libgnutls28-dev
   # tests
-  nginx libmicrohttpd-dev portaudio19-dev openssl python3-seccomp
+  nginx libmicrohttpd-dev portaudio19-dev openssl curl python3-seccomp
   python3-requests python3-soundfile chromium fonts-wqy-microhei
   libcmocka-dev python3-grpcio python3-grpc-tools python3-pytest python3-numpy valgrind
   # benchmarks (independent measuring tools; the GEMM libraries compared

@@ -9,6 +9,7 @@
 
 #include "client/outcome.h"
 #include "client/retry.h"
+#include "engine/validate.h"
 
 /* Default sentences per mode (our own wording), so that a bare
  * `cosyvoice-client` or `--mode instruct` produces something audible. */
@@ -220,8 +221,9 @@ options_result client_options_parse(int argc, char **argv, client_options *o, ch
             break;
         case OPT_NO_STREAM: o->no_stream = true; break;
         case OPT_SPEED:
-            if (!parse_num(arg, 0, 10, &d))
-                return opt_error(err, errcap, "--speed must be a number in (0, 10], not '%s'", arg);
+            if (!parse_num(arg, 0, TTS_MAX_SPEED, &d) || d < TTS_MIN_SPEED)
+                return opt_error(err, errcap, "--speed must be a number in [%g, %g], not '%s'",
+                                 (double)TTS_MIN_SPEED, (double)TTS_MAX_SPEED, arg);
             o->speed = (float)d;
             break;
         case OPT_REQUEST_ID:
@@ -303,7 +305,7 @@ void client_options_usage(FILE *f, const char *prog)
 "                         any format libsndfile reads, any rate and channel count;\n"
 "                         sent as 16 kHz mono 16-bit PCM\n"
 "  --instruct_text TEXT   speaking-style instruction (instruct; default: a sample)\n"
-"  --speed X              speaking rate, 1.0 = normal, in (0, 10] (default 1.0)\n"
+"  --speed X              speaking rate, 1.0 = normal, in [0.25, 4] (default 1.0)\n"
 "  --no-stream            ask for one chunk per text segment instead of streaming\n"
 "  --request-id ID        sent as x-request-id metadata (default: generated)\n"
 "\n"

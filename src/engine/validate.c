@@ -33,15 +33,21 @@ static cv_status check_prompt(const tts_request *r, const tts_limits *lim)
         return cv_error(CV_INVALID_ARGUMENT,
                         "%s needs prompt_audio: a recording of the voice to clone "
                         "(raw 16-bit little-endian mono PCM at 16 kHz)", mode);
+    /* Compared and reported in samples: seconds rounded for the message
+     * could make a refusal read "0.50 s; at least 0.5 s needed". */
     double secs = (double)r->prompt_samples / TTS_PROMPT_RATE;
-    if (secs < TTS_MIN_PROMPT_SECONDS)
+    size_t min_samples = (size_t)(TTS_MIN_PROMPT_SECONDS * TTS_PROMPT_RATE);
+    size_t max_samples = (size_t)(lim->max_prompt_seconds * TTS_PROMPT_RATE);
+    if (r->prompt_samples < min_samples)
         return cv_error(CV_INVALID_ARGUMENT,
-                        "prompt_audio is %.2f s long; at least %.1f s of speech is needed "
-                        "(is it really 16 kHz 16-bit PCM?)", secs, TTS_MIN_PROMPT_SECONDS);
-    if (secs > lim->max_prompt_seconds)
+                        "prompt_audio is %zu samples (%.4f s) long; at least %zu samples "
+                        "(%g s) of speech are needed (is it really 16 kHz 16-bit PCM?)",
+                        r->prompt_samples, secs, min_samples, TTS_MIN_PROMPT_SECONDS);
+    if (r->prompt_samples > max_samples)
         return cv_error(CV_INVALID_ARGUMENT,
-                        "prompt_audio is %.1f s long; the limit is %.1f s (--max-prompt-seconds)",
-                        secs, lim->max_prompt_seconds);
+                        "prompt_audio is %zu samples (%.4f s) long; the limit is %zu samples "
+                        "(%g s, --max-prompt-seconds)",
+                        r->prompt_samples, secs, max_samples, lim->max_prompt_seconds);
     /* All silence: nothing to learn a voice from. Threshold ~ -60 dBFS. */
     int peak = 0;
     for (size_t i = 0; i < r->prompt_samples; i++) {
@@ -74,6 +80,22 @@ cv_status tts_request_validate(const tts_request *r, const tts_limits *lim)
         return cv_error(CV_INVALID_ARGUMENT,
                         "tts_text has %zu characters; the limit is %zu (--max-text): "
                         "split the text into several calls", chars, lim->max_text_chars);
+    chars = utf8_length(r->prompt_text, strlen(r->prompt_text));
+    if (chars > TTS_MAX_PROMPT_TEXT)
+        return cv_error(CV_INVALID_ARGUMENT,
+                        "prompt_text has %zu characters; the limit is %d (a transcript of "
+                        "the prompt recording)", chars, TTS_MAX_PROMPT_TEXT);
+    chars = utf8_length(r->instruct_text, strlen(r->instruct_text));
+    if (chars > TTS_MAX_INSTRUCT_TEXT)
+        return cv_error(CV_INVALID_ARGUMENT,
+                        "instruct_text has %zu characters; the limit is %d", chars,
+                        TTS_MAX_INSTRUCT_TEXT);
+    /* !(a <= x <= b) also refuses NaN. */
+    if (!(r->speed >= TTS_MIN_SPEED && r->speed <= TTS_MAX_SPEED))
+        return cv_error(CV_INVALID_ARGUMENT,
+                        "speed %g is out of range: use %g to %g (1 = normal; 0 or unset "
+                        "means 1)", (double)r->speed, (double)TTS_MIN_SPEED,
+                        (double)TTS_MAX_SPEED);
     switch (r->mode) {
     case TTS_MODE_SFT:
     case TTS_MODE_INSTRUCT:

@@ -11,6 +11,7 @@
 
 #include "common/log.h"
 #include "http/http_internal.h"
+#include "server/http_guard.h"
 #include "server/tls.h"
 
 static http_door g_door = {.mu = PTHREAD_MUTEX_INITIALIZER,
@@ -181,6 +182,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             return MHD_NO;
         r->door = cls;
         *req_cls = r;
+        http_guard_headers_done(r->door->guard, conn);
         return on_headers(r, conn, method, url);
     }
     if (r->call)
@@ -217,7 +219,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
                          enum MHD_RequestTerminationCode toe)
 {
-    (void)cls, (void)conn;
+    http_door *d = cls;
+    http_guard_on_completed(d->guard, conn, req_cls, toe);
     http_req *r = *req_cls;
     if (!r)
         return;
@@ -264,16 +267,28 @@ int http_door_start(server_ctx *s)
     };
     /* Connections are bounded (each costs a descriptor); one that sends
      * nothing for 60 s is closed (a suspended one, waiting for audio, is
-     * not timed out: libmicrohttpd stops its clock while suspended). */
+     * not timed out: libmicrohttpd stops its clock while suspended), and
+     * one whose request headers are not in within --header-timeout,
+     * however it trickles them (http_guard.h). */
+    d->guard = http_guard_new(s->opt.header_timeout);
+    if (!d->guard) {
+        freeaddrinfo(ai);
+        LOG_ERROR("http: cannot start the connection watchdog");
+        return -1;
+    }
     d->daemon = MHD_start_daemon(flags, (uint16_t)s->opt.http_port, NULL, NULL, on_request, d,
+                                 MHD_OPTION_EXTERNAL_LOGGER, http_guard_mhd_logger, "http",
                                  MHD_OPTION_SOCK_ADDR, ai->ai_addr,
                                  MHD_OPTION_NOTIFY_COMPLETED, on_completed, d,
+                                 MHD_OPTION_NOTIFY_CONNECTION, http_guard_on_connection, d->guard,
                                  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
-                                 MHD_OPTION_CONNECTION_LIMIT, (unsigned)256,
+                                 MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTP_DOOR_MAX_CONNECTIONS,
                                  MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536,
                                  MHD_OPTION_ARRAY, tls_opts, MHD_OPTION_END);
     freeaddrinfo(ai);
     if (!d->daemon) {
+        http_guard_free(d->guard);
+        d->guard = NULL;
         LOG_ERROR("http: cannot listen on %s:%d (address in use or not available%s)",
                   s->opt.host, s->opt.http_port,
                   cert ? ", or libmicrohttpd lacks TLS support" : "");
@@ -300,4 +315,6 @@ void http_door_stop(void)
     http_call_watch_stop(d);
     MHD_stop_daemon(d->daemon);
     d->daemon = NULL;
+    http_guard_free(d->guard);
+    d->guard = NULL;
 }

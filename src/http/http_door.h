@@ -13,6 +13,10 @@
 
 #include "server/server.h"
 
+/* Most connections open at once (each costs a descriptor: the gRPC port's
+ * limit leaves room for them, see server/fd_budget.h). */
+#define HTTP_DOOR_MAX_CONNECTIONS 256
+
 /* Listens on --host:--http-port. Returns 0, or -1 after logging why. */
 int http_door_start(server_ctx *s);
 

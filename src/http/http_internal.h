@@ -19,6 +19,7 @@ typedef struct http_call http_call;
 typedef struct http_door {
     server_ctx *srv;
     struct MHD_Daemon *daemon;
+    struct http_guard *guard; /* request headers within --header-timeout */
     pthread_mutex_t mu;   /* guards the list of calls */
     http_call *calls;     /* every call whose request is not over */
     pthread_t watch;      /* notices clients that went away (http_call.c) */

@@ -158,18 +158,21 @@ static void rows_q8_scalar(const nn_q8 *m, int r0, int r1, const float *x, float
  * each 16 weights take one widening load, one vpmaddwd and one add; the
  * int32 partial sums are flushed to the float32 accumulator every
  * Q8_BLOCK columns, well before they could overflow
- * (Q8_BLOCK/16 sums of 2 * 127 * 32767 per lane < 2^31). */
+ * (Q8_BLOCK/16 sums of 2 * 127 * 32767 per lane < 2^31). Columns past the
+ * last whole block go through the vector loop too, as a shorter block
+ * (CosyVoice2's hidden size 896 is 3.5 blocks); only the last in % 16
+ * (AVX2) or in % 32 (AVX-512) are summed one by one in float32. */
 
 /* One row as rows_q8_avx2 computes each of its pair. */
 __attribute__((target("avx2,fma"))) static float row_q8_avx2(const int8_t *q0, int in,
                                                              const int16_t *x16, float xs,
                                                              const float *x)
 {
-    int cb = in & ~(Q8_BLOCK - 1);
+    int cb = in & ~15;
     __m256 f0 = _mm256_setzero_ps();
     for (int c0 = 0; c0 < cb; c0 += Q8_BLOCK) {
         __m256i i0 = _mm256_setzero_si256();
-        for (int c = c0; c < c0 + Q8_BLOCK; c += 16) {
+        for (int c = c0; c < c0 + Q8_BLOCK && c < cb; c += 16) {
             __m256i xv = _mm256_loadu_si256((const __m256i *)(x16 + c));
             __m256i w0 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(q0 + c)));
             i0 = _mm256_add_epi32(i0, _mm256_madd_epi16(w0, xv));
@@ -185,13 +188,13 @@ __attribute__((target("avx2,fma"))) static void rows_q8_avx2(const nn_q8 *m, int
                                                               const int16_t *x16, float xs,
                                                               const float *x, float *y)
 {
-    int in = m->cols, cb = in & ~(Q8_BLOCK - 1), r = r0;
+    int in = m->cols, cb = in & ~15, r = r0;
     for (; r + 2 <= r1; r += 2) {
         const int8_t *q0 = m->q + (size_t)r * in, *q1 = q0 + in;
         __m256 f0 = _mm256_setzero_ps(), f1 = f0;
         for (int c0 = 0; c0 < cb; c0 += Q8_BLOCK) {
             __m256i i0 = _mm256_setzero_si256(), i1 = i0;
-            for (int c = c0; c < c0 + Q8_BLOCK; c += 16) {
+            for (int c = c0; c < c0 + Q8_BLOCK && c < cb; c += 16) {
                 __m256i xv = _mm256_loadu_si256((const __m256i *)(x16 + c));
                 __m256i w0 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(q0 + c)));
                 __m256i w1 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(q1 + c)));
@@ -217,11 +220,11 @@ __attribute__((target("avx2,fma"))) static void rows_q8_avx2(const nn_q8 *m, int
 __attribute__((target("avx512f,avx512bw,avx512vnni"))) static float
 row_q8_avx512(const int8_t *q0, int in, const int16_t *x16, float xs, const float *x)
 {
-    int cb = in & ~(Q8_BLOCK - 1);
+    int cb = in & ~31;
     __m512 f0 = _mm512_setzero_ps();
     for (int c0 = 0; c0 < cb; c0 += Q8_BLOCK) {
         __m512i i0 = _mm512_setzero_si512();
-        for (int c = c0; c < c0 + Q8_BLOCK; c += 32) {
+        for (int c = c0; c < c0 + Q8_BLOCK && c < cb; c += 32) {
             __m512i xv = _mm512_loadu_si512((const void *)(x16 + c));
             __m512i w0 = _mm512_cvtepi8_epi16(_mm256_loadu_si256((const __m256i *)(q0 + c)));
             i0 = _mm512_dpwssd_epi32(i0, w0, xv);
@@ -237,13 +240,13 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"))) static void
 rows_q8_avx512(const nn_q8 *m, int r0, int r1, const int16_t *x16, float xs, const float *x,
                float *y)
 {
-    int in = m->cols, cb = in & ~(Q8_BLOCK - 1), r = r0;
+    int in = m->cols, cb = in & ~31, r = r0;
     for (; r + 2 <= r1; r += 2) {
         const int8_t *q0 = m->q + (size_t)r * in, *q1 = q0 + in;
         __m512 f0 = _mm512_setzero_ps(), f1 = f0;
         for (int c0 = 0; c0 < cb; c0 += Q8_BLOCK) {
             __m512i i0 = _mm512_setzero_si512(), i1 = i0;
-            for (int c = c0; c < c0 + Q8_BLOCK; c += 32) {
+            for (int c = c0; c < c0 + Q8_BLOCK && c < cb; c += 32) {
                 __m512i xv = _mm512_loadu_si512((const void *)(x16 + c));
                 __m512i w0 = _mm512_cvtepi8_epi16(_mm256_loadu_si256((const __m256i *)(q0 + c)));
                 __m512i w1 = _mm512_cvtepi8_epi16(_mm256_loadu_si256((const __m256i *)(q1 + c)));

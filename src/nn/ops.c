@@ -179,6 +179,22 @@ void nn_layer_norm(const float *x, float *y, int n, int d, const float *gamma,
     }
 }
 
+void nn_rms_norm(const float *x, float *y, int n, int d, const float *w, float eps)
+{
+    for (int i = 0; i < n; i++) {
+        const float *xr = x + (size_t)i * d;
+        float *yr = y + (size_t)i * d;
+        double ss = 0.0;
+        for (int j = 0; j < d; j++) ss += (double)xr[j] * xr[j];
+        /* torch.rsqrt of the float32 mean; the product order as there */
+        float r = (float)(1.0 / sqrt((double)((float)(ss / d) + eps)));
+        for (int j = 0; j < d; j++) {
+            float v = xr[j] * r;
+            yr[j] = w ? w[j] * v : v;
+        }
+    }
+}
+
 void nn_group_norm(const float *x, float *y, int C, int T, int groups,
                    const float *gamma, const float *beta, float eps)
 {

@@ -51,6 +51,10 @@ void nn_layer_norm(const float *x, float *y, int n, int d, const float *gamma,
 void nn_group_norm(const float *x, float *y, int C, int T, int groups,
                    const float *gamma, const float *beta, float eps);
 
+/* RMSNorm over the last dim of x[n][d] (transformers' Qwen2RMSNorm):
+ * y = w * (x / sqrt(mean(x^2) + eps)); w [d] may be NULL. */
+void nn_rms_norm(const float *x, float *y, int n, int d, const float *w, float eps);
+
 /* ---- softmax over rows of x[n][d], in place ------------------------------ */
 /* A row that is entirely -inf becomes all zeros (what masked attention
  * wants) instead of NaN. */

@@ -11,6 +11,10 @@
  *           once synthesis is over and the queue is empty;
  *   CLOSE   completion: if the client cancelled (or its deadline passed),
  *           the cancel flag stops the engine and releases the slot.
+ * A call is also cancelled when a send makes no progress for --send-timeout
+ * seconds (the client stopped reading; infer_check_send_timeouts). The
+ * first reason a call is cancelled for becomes its final status, so a
+ * deadline is reported as DEADLINE_EXCEEDED, not as the engine's CANCELLED.
  * The call is freed when its last reference (one per outstanding operation,
  * plus one for the worker/queue) goes away. */
 #include <grpc/grpc.h>
@@ -22,12 +26,17 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "common/timeutil.h"
 #include "server/call_common.h"
+#include "server/metrics.h"
 #include "server/server.h"
 #include "wire/grpc_bytes.h"
 #include "wire/request_codec.h"
 
 #define container_of(p, T, m) ((T *)((char *)(p)-offsetof(T, m)))
+
+/* Most samples in one Response: 2 MiB of audio (47.5 s at 22050 Hz). */
+#define MAX_MESSAGE_SAMPLES ((size_t)1 << 20)
 
 typedef struct chunk {
     struct chunk *next;
@@ -53,6 +62,9 @@ typedef struct infer_call {
     pthread_cond_t cv;
     int refs;
     bool cancelled;   /* client cancelled, deadline passed, or call failed */
+    cv_status cancel_why; /* the first reason it was cancelled for */
+    double send_started;  /* when the send (or status) in flight started; 0: none */
+    struct infer_call *live_prev, *live_next; /* s->live_list */
     bool md_sent;     /* initial metadata went out */
     bool sending;     /* a SEND_MESSAGE is in flight */
     bool synth_done;  /* the engine returned */
@@ -72,8 +84,54 @@ static void call_unref(infer_call *c);
 
 static void call_ref_locked(infer_call *c) { c->refs++; }
 
+/* Marks the call cancelled (the engine stops, a blocked sink_write
+ * returns); the first reason given is kept. Caller holds c->mu. */
+static void cancel_locked(infer_call *c, cv_status why)
+{
+    if (!c->cancelled) {
+        c->cancelled = true;
+        c->cancel_why = why;
+    }
+    pthread_cond_broadcast(&c->cv);
+}
+
+/* Has the client's deadline passed? A client cancels its call when its own
+ * timer fires, which is a little before ours (ours starts when the headers
+ * arrive, ~10 ms later on loopback): a cancel that comes less than 250 ms
+ * before our deadline is that client's deadline. */
+#define DEADLINE_SLACK_MS 250
+static bool deadline_passed(const infer_call *c)
+{
+    gpr_timespec now = gpr_now(GPR_CLOCK_MONOTONIC);
+    gpr_timespec d = gpr_convert_clock_type(c->deadline, GPR_CLOCK_MONOTONIC);
+    gpr_timespec slack = gpr_time_from_millis(DEADLINE_SLACK_MS, GPR_TIMESPAN);
+    return gpr_time_cmp(now, gpr_time_sub(d, slack)) >= 0;
+}
+
+/* Why gRPC ended the call under us: the deadline, the client, shutdown. */
+static cv_status close_reason(const infer_call *c)
+{
+    if (deadline_passed(c))
+        return cv_error(CV_DEADLINE_EXCEEDED, "the client's deadline passed %.3f s into the call",
+                        cv_now() - c->stats.t_start);
+    if (atomic_load(&c->srv->shutting_down) && c->srv->grpc_shutdown_started)
+        return cv_error(CV_UNAVAILABLE, "server shut down before the call finished (--grace)");
+    return cv_error(CV_CANCELLED, "cancelled by the client (or its connection closed)");
+}
+
 static void call_free(infer_call *c)
 {
+    if (c->stats.t_start > 0) {
+        server_ctx *s = c->srv;
+        pthread_mutex_lock(&s->live_mu);
+        if (c->live_prev)
+            c->live_prev->live_next = c->live_next;
+        else
+            s->live_list = c->live_next;
+        if (c->live_next)
+            c->live_next->live_prev = c->live_prev;
+        pthread_mutex_unlock(&s->live_mu);
+    }
     call_end(c->srv, &c->stats);
     while (c->q_head) {
         chunk *k = c->q_head;
@@ -151,6 +209,7 @@ static void send_status_locked(infer_call *c)
     ops[n].data.send_status_from_server.trailing_metadata_count = 0;
     n++;
     call_ref_locked(c);
+    c->send_started = cv_now();
     grpc_call_error e = grpc_call_start_batch(c->call, ops, n, &c->t_status, NULL);
     if (e != GRPC_CALL_OK) {
         LOG_ERROR("[%s] start_batch(status) failed: %d", c->request_id, e);
@@ -186,6 +245,7 @@ static void send_next_locked(infer_call *c)
     ops[n].data.send_message.send_message = k->bb;
     n++;
     c->sending = true;
+    c->send_started = cv_now();
     call_ref_locked(c);
     grpc_call_error e = grpc_call_start_batch(c->call, ops, n, &c->t_send, NULL);
     /* gRPC takes its own reference to the message's slices. */
@@ -195,7 +255,7 @@ static void send_next_locked(infer_call *c)
         LOG_ERROR("[%s] start_batch(send) failed: %d", c->request_id, e);
         c->sending = false;
         c->refs--;
-        c->cancelled = true;
+        cancel_locked(c, cv_error(CV_INTERNAL, "cannot send audio (start_batch %d)", e));
     }
     pthread_cond_broadcast(&c->cv); /* a queue slot is free */
 }
@@ -211,11 +271,10 @@ static bool sink_cancelled(tts_sink *s)
     return x;
 }
 
-static bool sink_write(tts_sink *s, const int16_t *pcm, size_t n)
+/* Queues one message of n samples (blocking while the queue is full).
+ * False once the call is cancelled. */
+static bool queue_message(infer_call *c, const int16_t *pcm, size_t n)
 {
-    infer_call *c = container_of(s, infer_call, sink);
-    if (n == 0)
-        return !sink_cancelled(s);
     size_t len;
     uint8_t *msg =
         wire_response_encode(pcm, n, (uint32_t)c->srv->sample_rate, c->stats.chunks, &len);
@@ -249,6 +308,21 @@ static bool sink_write(tts_sink *s, const int16_t *pcm, size_t n)
     return true;
 }
 
+static bool sink_write(tts_sink *s, const int16_t *pcm, size_t n)
+{
+    infer_call *c = container_of(s, infer_call, sink);
+    if (n == 0)
+        return !sink_cancelled(s);
+    /* Long non-streamed segments go out in several messages, each well
+     * below the 4 MB that gRPC clients accept by default. */
+    for (size_t off = 0; off < n; off += MAX_MESSAGE_SAMPLES) {
+        size_t k = n - off < MAX_MESSAGE_SAMPLES ? n - off : MAX_MESSAGE_SAMPLES;
+        if (!queue_message(c, pcm + off, k))
+            return false;
+    }
+    return true;
+}
+
 /* ------------------------------------------------------------ the worker */
 
 void infer_run(admission_item *item, void *ctx)
@@ -258,8 +332,9 @@ void infer_run(admission_item *item, void *ctx)
     server_ctx *s = c->srv;
     cv_status st = call_synthesize(s, &c->wr.req, &c->sink, c->request_id);
     pthread_mutex_lock(&c->mu);
-    if (c->cancelled && st.code == CV_OK)
-        st = cv_error(CV_CANCELLED, "call cancelled");
+    /* The engine only sees "cancelled"; the call knows why. */
+    if (c->cancelled && (st.code == CV_OK || st.code == CV_CANCELLED))
+        st = c->cancel_why;
     c->final = st;
     c->synth_done = true;
     if (!c->sending && (!c->q_head || c->cancelled))
@@ -317,11 +392,27 @@ static void on_new(server_ctx *s, infer_call *c)
     if (grpc_call_start_batch(c->call, &op, 1, &c->t_close, NULL) != GRPC_CALL_OK) {
         c->refs--;
         c->cancelled = true;
+        c->cancel_why = cv_error(CV_INTERNAL, "cannot watch the call for cancellation");
     }
+    pthread_mutex_lock(&s->live_mu);
+    c->live_next = s->live_list;
+    if (s->live_list)
+        s->live_list->live_prev = c;
+    s->live_list = c;
+    pthread_mutex_unlock(&s->live_mu);
 
     c->wr.req.tts_text = c->wr.req.spk_id = c->wr.req.prompt_text = c->wr.req.instruct_text = "";
+    c->wr.req.mode = TTS_MODE_COUNT; /* logged as "-" until a request is decoded */
+    if (atomic_load(&s->shutting_down)) {
+        reject(c, cv_error(CV_UNAVAILABLE, "server is shutting down; retry on another replica"));
+        return;
+    }
     if (!c->payload) {
-        reject(c, cv_error(CV_INVALID_ARGUMENT, "no request message received"));
+        /* The deadline can pass between the call's headers and its message. */
+        reject(c, deadline_passed(c)
+                      ? cv_error(CV_DEADLINE_EXCEEDED,
+                                 "the client's deadline passed before its request message arrived")
+                      : cv_error(CV_INVALID_ARGUMENT, "no request message received"));
         return;
     }
     size_t len = 0;
@@ -360,18 +451,16 @@ static void on_new(server_ctx *s, infer_call *c)
 static void on_close(server_ctx *s, infer_call *c)
 {
     pthread_mutex_lock(&c->mu);
-    if (c->close_cancelled || !c->status_sent) {
-        /* Client cancelled, deadline passed, or the connection broke. */
-        c->cancelled = true;
-        pthread_cond_broadcast(&c->cv);
-    }
+    if (c->close_cancelled || !c->status_sent) /* deadline, client, connection, shutdown */
+        cancel_locked(c, close_reason(c));
     bool cancelled = c->cancelled;
     pthread_mutex_unlock(&c->mu);
     /* A call still waiting for a slot ends here; one a worker took ends
      * when the engine sees the flag. */
     if (cancelled && admission_withdraw(&s->adm, &c->item)) {
         pthread_mutex_lock(&c->mu);
-        c->final = cv_error(CV_CANCELLED, "cancelled while waiting for a slot");
+        c->final = cv_error(c->cancel_why.code, "%.400s, while waiting for a slot",
+                            c->cancel_why.message);
         c->synth_done = true;
         send_status_locked(c);
         pthread_mutex_unlock(&c->mu);
@@ -383,10 +472,9 @@ static void on_send(infer_call *c, bool ok)
 {
     pthread_mutex_lock(&c->mu);
     c->sending = false;
-    if (!ok) {
-        c->cancelled = true;
-        pthread_cond_broadcast(&c->cv);
-    }
+    c->send_started = 0;
+    if (!ok)
+        cancel_locked(c, close_reason(c));
     if (c->q_head && !c->cancelled)
         send_next_locked(c);
     if (!c->sending && (c->cancelled || !c->q_head) && c->synth_done)
@@ -404,7 +492,9 @@ void infer_handle(server_ctx *s, cq_tag *tag, bool ok)
             call_free(c);
             return;
         }
-        if (!atomic_load(&s->shutting_down))
+        /* Also while draining: every call that arrives then is answered
+         * UNAVAILABLE at once (clients retry elsewhere), none waits. */
+        if (!s->grpc_shutdown_started)
             infer_request_next(s);
         on_new(s, c);
         call_unref(c); /* the pending request's reference */
@@ -416,9 +506,47 @@ void infer_handle(server_ctx *s, cq_tag *tag, bool ok)
         on_send(c, ok);
         break;
     case TAG_INFER_STATUS:
+        pthread_mutex_lock(&c->mu);
+        c->send_started = 0;
+        pthread_mutex_unlock(&c->mu);
         break;
     default:
         return;
     }
     call_unref(c);
+}
+
+bool infer_calls_open(server_ctx *s)
+{
+    pthread_mutex_lock(&s->live_mu);
+    bool open = s->live_list != NULL;
+    pthread_mutex_unlock(&s->live_mu);
+    return open;
+}
+
+void infer_check_send_timeouts(server_ctx *s)
+{
+    double limit = s->opt.send_timeout;
+    if (!(limit > 0))
+        return;
+    double now = cv_now();
+    pthread_mutex_lock(&s->live_mu);
+    for (infer_call *c = s->live_list; c; c = c->live_next) {
+        pthread_mutex_lock(&c->mu);
+        if (c->send_started > 0 && now - c->send_started > limit) {
+            /* A status stuck behind unread audio: the outcome is already
+             * decided and logged, only the call's memory is freed. */
+            if (!c->status_sent)
+                cancel_locked(c, cv_error(CV_CANCELLED,
+                                          "the client stopped reading: no audio could be sent "
+                                          "for %.1f s (--send-timeout)", limit));
+            metrics_count_send_timeout();
+            c->send_started = 0;
+            /* gRPC ends the stuck operation: it completes, failed. */
+            grpc_call_cancel_with_status(c->call, GRPC_STATUS_CANCELLED,
+                                         "no send progress (--send-timeout)", NULL);
+        }
+        pthread_mutex_unlock(&c->mu);
+    }
+    pthread_mutex_unlock(&s->live_mu);
 }

@@ -51,12 +51,13 @@ cv_status call_admit(server_ctx *s, admission_item *it)
         return cv_ok();
     if (atomic_load(&s->shutting_down))
         return cv_error(CV_UNAVAILABLE, "server is shutting down");
-    int running, queued;
-    admission_counts(&s->adm, &running, &queued);
+    /* A refusal means every place is taken. The two counts are not reported
+     * apart: read a moment later, with a worker between two calls, they
+     * could show more waiting than --max-queue. */
     return cv_error(CV_RESOURCE_EXHAUSTED,
-                    "server busy: %d calls synthesizing and %d waiting "
-                    "(limits --max-conc %d, --max-queue %d); retry later",
-                    running, queued, s->opt.max_conc, s->opt.max_queue);
+                    "server busy: %d calls are synthesizing or waiting for a slot, the most it "
+                    "takes (--max-conc %d + --max-queue %d); retry later",
+                    s->opt.max_conc + s->opt.max_queue, s->opt.max_conc, s->opt.max_queue);
 }
 
 cv_status call_synthesize(server_ctx *s, const tts_request *req, tts_sink *sink,

@@ -105,8 +105,12 @@ static bool parse_request(health_call *h)
     return true;
 }
 
-static void start(health_call *h, grpc_op *ops, size_t n, cq_tag *tag)
+static void start(server_ctx *s, health_call *h, grpc_op *ops, size_t n, cq_tag *tag)
 {
+    if (atomic_load(&s->cq_closed)) { /* shutting down: the call just ends */
+        h->closed = true;
+        return;
+    }
     h->pending++;
     if (grpc_call_start_batch(h->call, ops, n, tag, NULL) != GRPC_CALL_OK) {
         LOG_ERROR("health: start_batch failed");
@@ -144,7 +148,7 @@ static void check_reply(server_ctx *s, health_call *h)
     ops[n].op = GRPC_OP_RECV_CLOSE_ON_SERVER;
     ops[n++].data.recv_close_on_server.cancelled = &h->cancelled;
     h->closed = true; /* one batch does it all */
-    start(h, ops, n, &h->t_op);
+    start(s, h, ops, n, &h->t_op);
 }
 
 /* Sends the watcher's last update and ends its stream. */
@@ -161,7 +165,7 @@ static void watch_finish(server_ctx *s, health_call *h)
     ops[1].data.send_status_from_server.status = GRPC_STATUS_OK;
     h->finished = true;
     h->sending = true;
-    start(h, ops, 2, &h->t_op);
+    start(s, h, ops, 2, &h->t_op);
 }
 
 static void watch_start(server_ctx *s, health_call *h)
@@ -170,7 +174,7 @@ static void watch_start(server_ctx *s, health_call *h)
     memset(&op, 0, sizeof op);
     op.op = GRPC_OP_RECV_CLOSE_ON_SERVER;
     op.data.recv_close_on_server.cancelled = &h->cancelled;
-    start(h, &op, 1, &h->t_close);
+    start(s, h, &op, 1, &h->t_close);
     if (!parse_request(h)) {
         grpc_op ops[2];
         memset(ops, 0, sizeof ops);
@@ -180,21 +184,27 @@ static void watch_start(server_ctx *s, health_call *h)
         h->details = grpc_slice_from_static_string("malformed HealthCheckRequest");
         ops[1].data.send_status_from_server.status_details = &h->details;
         h->finished = true;
-        start(h, ops, 2, &h->t_op);
+        start(s, h, ops, 2, &h->t_op);
         return;
     }
     h->reply = status_message(current_status(s, h->known));
-    grpc_op ops[2];
+    /* Draining already: the current status is also the last one, so it
+     * goes out once, with the end of the stream. */
+    bool draining = atomic_load(&s->shutting_down);
+    grpc_op ops[3];
     memset(ops, 0, sizeof ops);
     ops[0].op = GRPC_OP_SEND_INITIAL_METADATA;
     ops[1].op = GRPC_OP_SEND_MESSAGE;
     ops[1].data.send_message.send_message = h->reply;
+    ops[2].op = GRPC_OP_SEND_STATUS_FROM_SERVER;
+    ops[2].data.send_status_from_server.status = GRPC_STATUS_OK;
     h->sending = true;
-    start(h, ops, 2, &h->t_op);
-    h->next = g_watchers;
-    g_watchers = h;
-    if (atomic_load(&s->shutting_down))
-        h->final_pending = true; /* draining already: report it and end */
+    h->finished = draining;
+    start(s, h, ops, draining ? 3 : 2, &h->t_op);
+    if (!draining) {
+        h->next = g_watchers;
+        g_watchers = h;
+    }
 }
 
 static void unlink_watcher(health_call *h)

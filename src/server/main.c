@@ -5,6 +5,7 @@
 
 #include "common/log.h"
 #include "common/timeutil.h"
+#include "server/fd_budget.h"
 #include "server/metrics.h"
 #include "server/server.h"
 #include "server/tls.h"
@@ -19,6 +20,8 @@ int main(int argc, char **argv)
         return r > 0 ? 0 : 2;
     if (s.opt.verbose)
         cv_log_set_level(CV_LOG_DEBUG);
+    if (!s.opt.list_speakers)
+        fd_limit_raise();
     s.limits = (tts_limits){s.opt.max_text, s.opt.max_prompt_seconds};
     if (server_tls_load(&s.opt) != 0) /* before the (slow) engine load */
         return 1;
@@ -46,7 +49,8 @@ int main(int argc, char **argv)
     double load_s = cv_now() - t0;
     LOG_INFO("engine %s loaded in %.2fs", s.opt.engine, load_s);
     metrics_set_engine(s.opt.engine, s.sample_rate, load_s);
-    if (s.opt.metrics_port && metrics_start(s.opt.host, s.opt.metrics_port) != 0) {
+    if (s.opt.metrics_port &&
+        metrics_start(s.opt.host, s.opt.metrics_port, s.opt.header_timeout) != 0) {
         engine_close(s.eng);
         server_tls_free();
         return 1;

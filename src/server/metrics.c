@@ -29,12 +29,14 @@ static struct {
     pthread_mutex_t mu;
     unsigned long long calls[N_MODES][N_CODES];
     double audio_seconds;
+    unsigned long long send_timeouts;
     histogram ttfc, duration, rtf;
     char engine[64];
     int sample_rate;
     double load_seconds;
     admission *adm;
     atomic_int *live;
+    void (*sections[4])(FILE *f);
 } g = {
     .mu = PTHREAD_MUTEX_INITIALIZER,
     .ttfc = {"cosyvoice_time_to_first_chunk_seconds",
@@ -92,6 +94,24 @@ void metrics_observe_call(const char *mode, int code, double ttfc, double audio_
     observe(&g.duration, total_s);
     if (audio_s > 0)
         observe(&g.rtf, total_s / audio_s);
+    pthread_mutex_unlock(&g.mu);
+}
+
+void metrics_add_section(void (*render)(FILE *f))
+{
+    pthread_mutex_lock(&g.mu);
+    for (int i = 0; i < 4; i++)
+        if (!g.sections[i]) {
+            g.sections[i] = render;
+            break;
+        }
+    pthread_mutex_unlock(&g.mu);
+}
+
+void metrics_count_send_timeout(void)
+{
+    pthread_mutex_lock(&g.mu);
+    g.send_timeouts++;
     pthread_mutex_unlock(&g.mu);
 }
 
@@ -161,6 +181,10 @@ char *metrics_render(size_t *len)
                "# TYPE cosyvoice_calls_running gauge\ncosyvoice_calls_running %d\n", running);
     fprintf(f, "# HELP cosyvoice_calls_queued Calls waiting for a synthesis slot.\n"
                "# TYPE cosyvoice_calls_queued gauge\ncosyvoice_calls_queued %d\n", queued);
+    fprintf(f, "# HELP cosyvoice_send_timeouts_total Calls cancelled because no audio could be "
+               "sent to the client for --send-timeout seconds.\n"
+               "# TYPE cosyvoice_send_timeouts_total counter\n"
+               "cosyvoice_send_timeouts_total %llu\n", g.send_timeouts);
     render_histogram(f, &g.ttfc);
     render_histogram(f, &g.duration);
     render_histogram(f, &g.rtf);
@@ -174,7 +198,11 @@ char *metrics_render(size_t *len)
                "# TYPE cosyvoice_engine_info gauge\n"
                "cosyvoice_engine_info{engine=\"%s\",sample_rate=\"%d\"} 1\n", g.engine,
             g.sample_rate);
+    void (*sections[4])(FILE *f);
+    memcpy(sections, g.sections, sizeof sections);
     pthread_mutex_unlock(&g.mu);
+    for (int i = 0; i < 4 && sections[i]; i++)
+        sections[i](f);
     fprintf(f, "# HELP process_resident_memory_bytes Resident memory size in bytes.\n"
                "# TYPE process_resident_memory_bytes gauge\n"
                "process_resident_memory_bytes %.0f\n", rss);

@@ -6,6 +6,7 @@
  *   cosyvoice_calls_total{mode,code}             counter, finished calls
  *   cosyvoice_calls_in_flight                    gauge, received and not yet over
  *   cosyvoice_calls_running / _queued            gauges, admission slots
+ *   cosyvoice_send_timeouts_total                counter, calls cancelled by --send-timeout
  *   cosyvoice_time_to_first_chunk_seconds        histogram
  *   cosyvoice_call_duration_seconds              histogram
  *   cosyvoice_real_time_factor                   histogram (time / audio)
@@ -18,6 +19,7 @@
 
 #include <stdatomic.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "server/admission.h"
 
@@ -33,11 +35,23 @@ void metrics_watch(admission *adm, atomic_int *live_calls);
 void metrics_observe_call(const char *mode, int code, double ttfc, double audio_s,
                           double total_s);
 
+/* A call was cancelled because its client stopped reading (--send-timeout). */
+void metrics_count_send_timeout(void);
+
 /* The whole exposition text (malloc'd, NUL-terminated), or NULL. */
 char *metrics_render(size_t *len);
 
-/* Serves /metrics on host:port. Returns 0, or -1 after logging why. */
-int metrics_start(const char *host, int port);
+/* Most scrapers connected at once; more are closed as soon as accepted. */
+#define METRICS_MAX_CONNECTIONS 16
+
+/* Adds series rendered by another part of the server (connection counts:
+ * they live where the connections are tracked). Up to 4. */
+void metrics_add_section(void (*render)(FILE *f));
+
+/* Serves /metrics on host:port; a connection must send its request
+ * headers within header_timeout seconds. Returns 0, or -1 after logging
+ * why. */
+int metrics_start(const char *host, int port, double header_timeout);
 void metrics_stop(void);
 
 #endif

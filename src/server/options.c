@@ -28,6 +28,14 @@ void server_options_usage(FILE *out)
 "  --http-port N             also serve HTTP on this port (same --host and TLS):\n"
 "                            CosyVoice's /inference_* routes, OpenAI-compatible\n"
 "                            POST /v1/audio/speech, a web page at / (default off)\n"
+"  --max-connections N       gRPC connections open at once; more are closed as\n"
+"                            soon as accepted (default 1000, lowered to fit\n"
+"                            RLIMIT_NOFILE)\n"
+"  --header-timeout S        seconds a new connection has to complete its\n"
+"                            handshake and headers, however it trickles them\n"
+"                            (default 10)\n"
+"  --idle-timeout S          close connections that have had no call for S\n"
+"                            seconds (default 300; 0 = never)\n"
 "Monitoring:\n"
 "  --metrics-port N          serve Prometheus metrics at http://HOST:N/metrics\n"
 "                            (same --host; default off)\n"
@@ -51,6 +59,9 @@ void server_options_usage(FILE *out)
 "  --max-request-bytes N     largest request message (default 4194304)\n"
 "  --chunk-queue N           audio chunks buffered per call while the client is\n"
 "                            slow; synthesis pauses when full (default 4)\n"
+"  --send-timeout S          cancel a call (freeing its slot) when none of its\n"
+"                            audio could be sent for S seconds: the client\n"
+"                            stopped reading (default 30; 0 = never)\n"
 "Lifecycle:\n"
 "  --grace S                 on SIGTERM/SIGINT, seconds to let calls in flight\n"
 "                            finish before cancelling them (default 10); a second\n"
@@ -95,11 +106,13 @@ int server_options_parse(int argc, char **argv, server_options *o)
         .host = "0.0.0.0", .port = 50000, .max_conc = 4, .max_queue = -1,
         .engine = "espeak", .model_dir = NULL, .threads = 1,
         .max_text = TTS_DEFAULT_MAX_TEXT, .max_prompt_seconds = TTS_DEFAULT_MAX_PROMPT_SECONDS,
-        .max_request_bytes = 4u << 20, .grace = 10.0, .chunk_queue = 4,
+        .max_request_bytes = 4u << 20, .grace = 10.0, .chunk_queue = 4, .send_timeout = 30.0,
+        .max_connections = 1000, .header_timeout = 10.0, .idle_timeout = 300.0,
     };
     enum { O_HOST = 256, O_PORT, O_MAXCONC, O_MAXQ, O_ENGINE, O_MODEL, O_THREADS, O_MAXTEXT,
            O_MAXPROMPT, O_MAXREQ, O_GRACE, O_CHUNKQ, O_LIST, O_TLS_CERT, O_TLS_KEY,
-           O_TLS_CA, O_METRICS, O_ENGINE_OPT, O_HTTP };
+           O_TLS_CA, O_METRICS, O_ENGINE_OPT, O_HTTP, O_SEND_TIMEOUT, O_MAX_CONN,
+           O_HEADER_TIMEOUT, O_IDLE_TIMEOUT };
     static const struct option longopts[] = {
         {"host", required_argument, 0, O_HOST},
         {"port", required_argument, 0, O_PORT},
@@ -115,6 +128,10 @@ int server_options_parse(int argc, char **argv, server_options *o)
         {"max-request-bytes", required_argument, 0, O_MAXREQ},
         {"grace", required_argument, 0, O_GRACE},
         {"chunk-queue", required_argument, 0, O_CHUNKQ},
+        {"send-timeout", required_argument, 0, O_SEND_TIMEOUT},
+        {"max-connections", required_argument, 0, O_MAX_CONN},
+        {"header-timeout", required_argument, 0, O_HEADER_TIMEOUT},
+        {"idle-timeout", required_argument, 0, O_IDLE_TIMEOUT},
         {"list-speakers", no_argument, 0, O_LIST},
         {"tls-cert", required_argument, 0, O_TLS_CERT},
         {"tls-key", required_argument, 0, O_TLS_KEY},
@@ -177,6 +194,23 @@ int server_options_parse(int argc, char **argv, server_options *o)
         case O_CHUNKQ:
             if (parse_long("--chunk-queue", optarg, 1, 1024, &l)) return -1;
             o->chunk_queue = (int)l;
+            break;
+        case O_SEND_TIMEOUT:
+            if (parse_double("--send-timeout", optarg, 0, 86400, &d)) return -1;
+            o->send_timeout = d;
+            break;
+        case O_MAX_CONN:
+            if (parse_long("--max-connections", optarg, 1, 1000000, &l)) return -1;
+            o->max_connections = (int)l;
+            o->max_connections_set = true;
+            break;
+        case O_HEADER_TIMEOUT:
+            if (parse_double("--header-timeout", optarg, 0.1, 3600, &d)) return -1;
+            o->header_timeout = d;
+            break;
+        case O_IDLE_TIMEOUT:
+            if (parse_double("--idle-timeout", optarg, 0, 86400 * 365, &d)) return -1;
+            o->idle_timeout = d;
             break;
         case O_LIST: o->list_speakers = true; break;
         case O_TLS_CERT: o->tls_cert = optarg; break;

@@ -23,6 +23,11 @@ typedef struct server_options {
     size_t max_request_bytes;
     double grace;            /* seconds to let calls finish on SIGTERM */
     int chunk_queue;         /* chunks waiting per call before synthesis pauses */
+    double send_timeout;     /* cancel a call whose send is stuck this long; 0 = never */
+    int max_connections;     /* gRPC connections open at once */
+    bool max_connections_set; /* given on the command line (else the default, may shrink) */
+    double header_timeout;   /* seconds a new connection has to send its headers */
+    double idle_timeout;     /* close connections without calls after this long; 0 = never */
     bool list_speakers;
     bool verbose;
     const char *tls_cert;      /* PEM certificate chain; with tls_key enables TLS */

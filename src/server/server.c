@@ -19,6 +19,8 @@
 
 #include "common/log.h"
 #include "common/timeutil.h"
+#include "server/conn_limit.h"
+#include "server/fd_budget.h"
 #include "http/http_door.h"
 #include "server/metrics.h"
 #include "server/service_notify.h"
@@ -52,16 +54,35 @@ void server_install_signals(void)
     signal(SIGPIPE, SIG_IGN);
 }
 
+/* At most this many calls open on one connection (gRPC's default is
+ * unbounded): calls that never send their request message each hold
+ * memory until their deadline, which may be never. */
+#define MAX_STREAMS_PER_CONNECTION 100
+
 static int start_grpc(server_ctx *s)
 {
-    grpc_arg args[2];
-    args[0].type = GRPC_ARG_INTEGER;
-    args[0].key = GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH;
-    args[0].value.integer = (int)s->opt.max_request_bytes;
-    args[1].type = GRPC_ARG_INTEGER;
-    args[1].key = GRPC_ARG_ALLOW_REUSEPORT;
-    args[1].value.integer = 0; /* a busy port is an error, not a silent share */
-    grpc_channel_args ch = {2, args};
+    grpc_arg args[6];
+    int n = 0;
+    args[n].type = GRPC_ARG_INTEGER;
+    args[n].key = GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH;
+    args[n++].value.integer = (int)s->opt.max_request_bytes;
+    args[n].type = GRPC_ARG_INTEGER;
+    args[n].key = GRPC_ARG_ALLOW_REUSEPORT;
+    args[n++].value.integer = 0; /* a busy port is an error, not a silent share */
+    /* A deadline set when the connection is accepted: the TLS handshake
+     * and HTTP/2 preface must be done by then, however slowly they come. */
+    args[n].type = GRPC_ARG_INTEGER;
+    args[n].key = GRPC_ARG_SERVER_HANDSHAKE_TIMEOUT_MS;
+    args[n++].value.integer = (int)(s->opt.header_timeout * 1000);
+    args[n].type = GRPC_ARG_INTEGER;
+    args[n].key = GRPC_ARG_MAX_CONCURRENT_STREAMS;
+    args[n++].value.integer = MAX_STREAMS_PER_CONNECTION;
+    if (s->opt.idle_timeout > 0) { /* no call for that long (pings do not count): GOAWAY */
+        args[n].type = GRPC_ARG_INTEGER;
+        args[n].key = GRPC_ARG_MAX_CONNECTION_IDLE_MS;
+        args[n++].value.integer = (int)(s->opt.idle_timeout * 1000 < 2e9 ? s->opt.idle_timeout * 1000 : 2e9);
+    }
+    grpc_channel_args ch = {(size_t)n, args};
     s->server = grpc_server_create(&ch, NULL);
     s->cq = grpc_completion_queue_create_for_next(NULL);
     grpc_server_register_completion_queue(s->server, s->cq, NULL);
@@ -84,8 +105,26 @@ static int start_grpc(server_ctx *s)
         return -1;
     }
     s->opt.port = port;
+    /* The connection limit, fitted to the descriptors left (see fd_budget.h). */
+    int other = (s->opt.metrics_port ? METRICS_MAX_CONNECTIONS : 0) +
+                (s->opt.http_port ? HTTP_DOOR_MAX_CONNECTIONS : 0);
+    if (fd_budget_connections(other, s->opt.max_connections_set, &s->opt.max_connections) != 0 ||
+        conn_limit_listen(port, "grpc", s->opt.max_connections) != 0)
+        return -1;
+    metrics_add_section(conn_limit_render);
     grpc_server_start(s->server);
     return 0;
+}
+
+/* Hands a completed operation to the part of the server that started it. */
+static void dispatch(server_ctx *s, cq_tag *t, bool ok)
+{
+    if (t->kind >= TAG_HEALTH_NEW && t->kind <= TAG_HEALTH_CLOSE)
+        health_handle(s, t, ok);
+    else if (t->kind == TAG_UNKNOWN_NEW || t->kind == TAG_UNKNOWN_DONE)
+        unknown_handle(s, t, ok);
+    else
+        infer_handle(s, t, ok);
 }
 
 int server_run(server_ctx *s)
@@ -103,46 +142,52 @@ int server_run(server_ctx *s)
         LOG_ERROR("cannot start worker threads");
         return 1;
     }
+    pthread_mutex_init(&s->live_mu, NULL);
     metrics_watch(&s->adm, &s->live_calls);
     /* Several outstanding requests so bursts of new calls are matched at once. */
     for (int i = 0; i < 4; i++)
         infer_request_next(s);
     health_request_next(s);
+    for (int i = 0; i < 4; i++)
+        unknown_request_next(s);
     cq_tag shutdown_tag = {TAG_SHUTDOWN, NULL};
     double drain_start = 0;
-    bool grpc_shutdown_started = false, cancelled_all = false;
+    bool grpc_shutdown_done = false, cancelled_all = false;
     int code = 0;
     if (s->opt.http_port && http_door_start(s) != 0) {
         /* Not serving half of what was asked: stop what was started. */
         code = 1;
         atomic_store(&s->shutting_down, 1);
         grpc_server_shutdown_and_notify(s->server, s->cq, &shutdown_tag);
-        grpc_shutdown_started = true;
+        s->grpc_shutdown_started = true;
     } else {
         atomic_store(&s->serving, 1);
-        LOG_INFO("listening on %s:%d (engine %s, %d Hz, max-conc %d, max-queue %d)",
-                 s->opt.host, s->opt.port, s->opt.engine, s->sample_rate, s->opt.max_conc,
-                 s->opt.max_queue);
+        LOG_INFO("listening on %s:%d (engine %s, %d Hz, max-conc %d, max-queue %d, "
+                 "max-connections %d)", s->opt.host, s->opt.port, s->opt.engine, s->sample_rate,
+                 s->opt.max_conc, s->opt.max_queue, s->opt.max_connections);
         /* A line scripts can wait for. */
         printf("cosyvoice-server ready on port %d\n", s->opt.port);
         fflush(stdout);
         service_notify_ready(s->opt.port, s->opt.engine);
     }
-    for (;;) {
+    /* The loop runs until gRPC has shut down *and* every Inference call is
+     * freed: calls cancelled at the end of the grace period (a client that
+     * stopped reading has a send stuck on flow control) still complete
+     * their operations here, while the queue can take new ones. */
+    while (!grpc_shutdown_done || infer_calls_open(s)) {
         grpc_event ev = grpc_completion_queue_next(
             s->cq, gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC), gpr_time_from_millis(100, GPR_TIMESPAN)),
             NULL);
         if (ev.type == GRPC_OP_COMPLETE) {
             cq_tag *t = ev.tag;
             if (t->kind == TAG_SHUTDOWN)
-                break;
-            if (t->kind >= TAG_HEALTH_NEW && t->kind <= TAG_HEALTH_CLOSE)
-                health_handle(s, t, ev.success);
+                grpc_shutdown_done = true;
             else
-                infer_handle(s, t, ev.success);
+                dispatch(s, t, ev.success);
         } else if (ev.type == GRPC_QUEUE_SHUTDOWN) {
             break;
         }
+        infer_check_send_timeouts(s);
         if (atomic_load(&g_signals) > 0 && !atomic_load(&s->shutting_down)) {
             atomic_store(&s->shutting_down, 1);
             atomic_store(&s->serving, 0);
@@ -156,9 +201,9 @@ int server_run(server_ctx *s)
         if (atomic_load(&s->shutting_down)) {
             bool idle = atomic_load(&s->live_calls) == 0;
             bool expired = cv_now() - drain_start >= s->opt.grace;
-            if ((idle || expired) && !grpc_shutdown_started) {
+            if ((idle || expired) && !s->grpc_shutdown_started) {
                 grpc_server_shutdown_and_notify(s->server, s->cq, &shutdown_tag);
-                grpc_shutdown_started = true;
+                s->grpc_shutdown_started = true;
             }
             if (expired && !cancelled_all) {
                 if (!idle)
@@ -172,11 +217,14 @@ int server_run(server_ctx *s)
     }
     /* The HTTP port closes first (no request can reach admission after
      * this), workers finish (their calls are done or cancelled), then the
-     * queue drains. */
+     * queue drains. From here on nothing may start an operation on the
+     * queue (gRPC aborts on that): health calls still closing see
+     * cq_closed. */
     http_door_stop();
     metrics_watch(NULL, NULL);
     admission_shutdown(&s->adm);
     grpc_server_destroy(s->server);
+    atomic_store(&s->cq_closed, 1);
     grpc_completion_queue_shutdown(s->cq);
     for (;;) {
         grpc_event ev = grpc_completion_queue_next(s->cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
@@ -184,10 +232,8 @@ int server_run(server_ctx *s)
             break;
         if (ev.type == GRPC_OP_COMPLETE) {
             cq_tag *t = ev.tag;
-            if (t->kind >= TAG_HEALTH_NEW && t->kind <= TAG_HEALTH_CLOSE)
-                health_handle(s, t, ev.success);
-            else if (t->kind != TAG_SHUTDOWN)
-                infer_handle(s, t, ev.success);
+            if (t->kind != TAG_SHUTDOWN)
+                dispatch(s, t, ev.success);
         }
     }
     grpc_completion_queue_destroy(s->cq);

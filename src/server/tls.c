@@ -6,6 +6,7 @@
 
 #include "common/log.h"
 #include "common/pem_file.h"
+#include "server/cert_dates.h"
 
 static struct {
     char *cert, *key, *client_ca; /* PEM text */
@@ -29,6 +30,8 @@ int server_tls_load(const server_options *o)
         return -1;
     }
     g_tls.cert = read_pem("--tls-cert", o->tls_cert, PEM_CERT_MARKER);
+    if (g_tls.cert)
+        cert_dates_check("--tls-cert", o->tls_cert, g_tls.cert);
     if (g_tls.cert)
         g_tls.key = read_pem("--tls-key", o->tls_key, PEM_KEY_MARKER);
     if (g_tls.key && o->tls_client_ca)

@@ -4,6 +4,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unicode/uchar.h>
 
 #include "common/utf8.h"
 #include "text/markup.h"
@@ -27,6 +28,17 @@ const char *text_event_name(text_event e)
     case TEXT_EVENT_OTHER: return "other";
     }
     return "none";
+}
+
+bool text_has_alnum(const char *s)
+{
+    size_t len = strlen(s);
+    for (size_t i = 0; i < len;) {
+        uint32_t cp;
+        i += (size_t)utf8_decode(s + i, len - i, &cp);
+        if (u_isalnum((UChar32)cp)) return true;
+    }
+    return false;
 }
 
 void text_segments_free(text_segments *s)

@@ -57,13 +57,22 @@ typedef struct text_frontend_options {
      * CJK characters: Latin and other characters count half, so the default
      * is 30 Han or 60 Latin characters. Without a comma, a piece is cut at
      * a blank past twice the limit, and anywhere outside a word past four
-     * times the limit. */
+     * times the limit. Whatever the limit, a run of more than 64 Latin
+     * letters, digits or Hangul (SEGMENT_MAX_WORD) is cut into pieces of
+     * 64, so no back end gets one unbounded word. */
     size_t max_segment_chars;
 } text_frontend_options;
 
 cv_status text_frontend_run(const char *text, const text_frontend_options *opt,
                             text_segments *out);
 void text_segments_free(text_segments *s);
+
+/* Does the text hold a letter or digit (ICU's u_isalnum)? Punctuation,
+ * symbols and emoji alone are nothing to speak; engines refuse a text
+ * whose segments have none (and no event) with TEXT_NOTHING_TO_SPEAK. */
+bool text_has_alnum(const char *utf8);
+#define TEXT_NOTHING_TO_SPEAK \
+    "tts_text has nothing to speak: only punctuation, symbols, emoji or markup"
 
 /* The normalized text alone: markup removed (events dropped), blanks and
  * widths cleaned, numbers and symbols as words, no segmentation. *out is

@@ -179,21 +179,39 @@ static bool is_word_char(uint32_t c)
     return is_ascii_digit(c) || script_of(c) == SC_LATIN || script_of(c) == SC_HANGUL;
 }
 
+/* The longest run of word characters in cp[lo..hi). */
+static size_t longest_word(const uint32_t *cp, size_t lo, size_t hi)
+{
+    size_t best = 0, run = 0;
+    for (size_t i = lo; i < hi; i++) {
+        run = is_word_char(cp[i]) ? run + 1 : 0;
+        if (run > best) best = run;
+    }
+    return best;
+}
+
 /* Pass 2: a piece longer than limit (weighted) is cut at commas, greedily
  * as late as the limit allows; without a comma, at a blank once twice the
  * limit is reached, and without either, anywhere outside a Latin word or
- * number at four times the limit (unpunctuated CJK). */
+ * number at four times the limit (unpunctuated CJK). Whatever the limit, a
+ * word longer than SEGMENT_MAX_WORD is cut into pieces of that length:
+ * back ends work on a word as a whole, flite in time and memory growing
+ * with the square of its length, under a process-wide lock. */
 static bool cut_long(const tstream *s, const seg_unit *u, size_t limit, seg_units *out)
 {
     seg_unit cur = *u;
-    size_t last_comma = 0, last_blank = 0, w = 0;
+    size_t last_comma = 0, last_blank = 0, w = 0, run = 0;
     for (size_t i = u->lo; i < u->hi; i++) {
         w += seg_weight(s->cp, i, i + 1);
+        run = is_word_char(s->cp[i]) ? run + 1 : 0;
         size_t j = comma_cut(s->cp, u->hi, i);
         if (j > 0 && j < u->hi) last_comma = j;
         if (s->cp[i] == ' ' && i > cur.lo) last_blank = i + 1;
         size_t cut = 0;
-        if (w > limit && last_comma > cur.lo) cut = last_comma;
+        if (run > SEGMENT_MAX_WORD && i > cur.lo) {
+            cut = i; /* an over-long word, whatever the rest */
+            run = 1;
+        } else if (w > limit && last_comma > cur.lo) cut = last_comma;
         else if (w > 2 * limit && last_blank > cur.lo) cut = last_blank;
         else if (w > 4 * limit && i > cur.lo && !(is_word_char(s->cp[i - 1]) &&
                                                   is_word_char(s->cp[i])))
@@ -257,7 +275,8 @@ bool segment_stream(const tstream *s, size_t max_cjk, seg_units *out)
     seg_units sent = {0};
     bool ok = cut_sentences(s, &sent);
     for (size_t r = 0; ok && r < sent.count; r++) {
-        if (seg_weight(s->cp, sent.items[r].lo, sent.items[r].hi) > limit)
+        if (seg_weight(s->cp, sent.items[r].lo, sent.items[r].hi) > limit ||
+            longest_word(s->cp, sent.items[r].lo, sent.items[r].hi) > SEGMENT_MAX_WORD)
             ok = cut_long(s, &sent.items[r], limit, out);
         else
             ok = push(out, sent.items[r]);

@@ -16,6 +16,9 @@
 #define SEGMENT_DEFAULT_MAX_CJK 30
 /* Pieces with fewer letters and digits than this are merged. */
 #define SEGMENT_MIN_CHARS 4
+/* Longest run of Latin letters, digits or Hangul kept whole (English's
+ * longest dictionary words have 45 letters); longer runs are cut. */
+#define SEGMENT_MAX_WORD 64
 
 typedef struct seg_unit {
     size_t lo, hi;      /* code-point range in the stream */

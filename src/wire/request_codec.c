@@ -1,5 +1,6 @@
 #include "wire/request_codec.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,16 +28,119 @@ static cv_status take_pcm(ProtobufCBinaryData b, wire_request *out)
     return cv_ok();
 }
 
+/* protobuf-c hands strings over NUL-terminated, so one holding a NUL byte
+ * would silently end there ("Hello\0world" spoken as "Hello"). It copies
+ * each string into an allocation of exactly its wire length + 1, so an
+ * allocator that remembers sizes tells the true length of every string.
+ * Memory comes from malloc: the message is freed with the default one. */
+typedef struct sized_allocs {
+    struct sized { void *p; size_t n; } *items;
+    size_t count, cap;
+    bool failed;
+} sized_allocs;
+
+static void *sized_alloc(void *data, size_t n)
+{
+    sized_allocs *a = data;
+    void *p = malloc(n ? n : 1);
+    if (!p)
+        return NULL;
+    if (a->count == a->cap) {
+        size_t cap = a->cap ? a->cap * 2 : 16;
+        struct sized *v = realloc(a->items, cap * sizeof *v);
+        if (!v) {
+            a->failed = true; /* sizes unknown: decoding is refused */
+            return p;
+        }
+        a->items = v;
+        a->cap = cap;
+    }
+    a->items[a->count++] = (struct sized){p, n};
+    return p;
+}
+
+static void sized_free(void *data, void *p)
+{
+    (void)data;
+    free(p);
+}
+
+/* Bytes protobuf-c allocated for s (its wire length + 1), or 0 if s is not
+ * one of its allocations (an unset field's shared empty string). Newest
+ * first: a field sent twice frees its first copy, whose address malloc may
+ * hand out again. */
+static size_t alloc_size(const sized_allocs *a, const char *s)
+{
+    for (size_t i = a->count; i > 0; i--)
+        if (a->items[i - 1].p == s)
+            return a->items[i - 1].n;
+    return 0;
+}
+
+static cv_status check_nul(const sized_allocs *a, const char *field, const char *s)
+{
+    size_t n = s ? alloc_size(a, s) : 0;
+    if (n > 0 && strlen(s) + 1 != n)
+        return cv_error(CV_INVALID_ARGUMENT,
+                        "%s contains a NUL byte (at byte %zu of %zu): strings must not hold "
+                        "U+0000", field, strlen(s), n - 1);
+    return cv_ok();
+}
+
+/* gRPC core 1.51 ignores a grpc-encoding it does not know (snappy, zstd,
+ * ...) and hands the message over still compressed, with nothing in the
+ * API to tell. A message that does not parse is therefore checked for the
+ * signature of the common compressed formats, so the client learns what is
+ * wrong. Returns the format's name, or NULL. */
+static const char *compressed_format(const uint8_t *d, size_t n)
+{
+    static const struct {
+        const char *name;
+        const char *magic;
+        size_t len;
+    } known[] = {
+        {"gzip", "\x1f\x8b", 2},
+        {"zstd", "\x28\xb5\x2f\xfd", 4},
+        {"snappy (framed)", "\xff\x06\x00\x00sNaPpY", 10},
+        {"lz4", "\x04\x22\x4d\x18", 4},
+        {"bzip2", "BZh", 3},
+        {"xz", "\xfd" "7zXZ", 5},
+    };
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+        if (n >= known[i].len && memcmp(d, known[i].magic, known[i].len) == 0)
+            return known[i].name;
+    /* zlib (gRPC's "deflate"): CM 8, window <= 32K, header check */
+    if (n >= 2 && (d[0] & 0x0f) == 8 && (d[0] >> 4) <= 7 && ((d[0] << 8) | d[1]) % 31 == 0)
+        return "deflate (zlib)";
+    return NULL;
+}
+
 cv_status wire_request_decode(const uint8_t *data, size_t len, wire_request *out)
 {
     memset(out, 0, sizeof *out);
-    Cosyvoice__Request *m = cosyvoice__request__unpack(NULL, len, data);
-    if (!m)
+    sized_allocs sizes = {0};
+    ProtobufCAllocator alloc = {.alloc = sized_alloc, .free = sized_free, .allocator_data = &sizes};
+    Cosyvoice__Request *m = cosyvoice__request__unpack(&alloc, len, data);
+    /* Compressed bytes may even parse, as unknown fields and no payload. */
+    const char *fmt = !m || m->request_payload_case == COSYVOICE__REQUEST__REQUEST_PAYLOAD__NOT_SET
+                          ? compressed_format(data, len)
+                          : NULL;
+    if (!m || fmt) {
+        free(sizes.items);
+        if (m)
+            cosyvoice__request__free_unpacked(m, NULL);
+        if (fmt)
+            return cv_error(CV_UNIMPLEMENTED,
+                            "the request message is still compressed (it starts like %s data): "
+                            "its grpc-encoding is one this server cannot read; use identity, "
+                            "gzip or deflate", fmt);
         return cv_error(CV_INVALID_ARGUMENT, "request is not a valid cosyvoice.Request message");
+    }
     out->msg = m;
     tts_request *r = &out->req;
     r->tts_text = r->spk_id = r->prompt_text = r->instruct_text = "";
-    r->speed = m->speed > 0 ? m->speed : 1.0f;
+    /* 0 is "unset" on the wire; anything else is checked by validation. */
+    r->speed = m->speed != 0.0f ? m->speed : 1.0f;
     r->stream = !m->disable_streaming;
     r->request_id = "";
     cv_status st = cv_ok();
@@ -67,6 +171,14 @@ cv_status wire_request_decode(const uint8_t *data, size_t len, wire_request *out
         r->mode = TTS_MODE_COUNT; /* reported by validation */
         break;
     }
+    const char *fields[][2] = {{"tts_text", r->tts_text}, {"spk_id", r->spk_id},
+                               {"prompt_text", r->prompt_text},
+                               {"instruct_text", r->instruct_text}};
+    if (cv_is_ok(&st) && sizes.failed)
+        st = cv_error(CV_RESOURCE_EXHAUSTED, "out of memory decoding the request");
+    for (size_t i = 0; cv_is_ok(&st) && i < sizeof fields / sizeof fields[0]; i++)
+        st = check_nul(&sizes, fields[i][0], fields[i][1]);
+    free(sizes.items);
     if (!cv_is_ok(&st))
         wire_request_free(out);
     return st;
@@ -132,7 +244,7 @@ uint8_t *wire_request_encode(const tts_request *r, size_t *len)
     default:
         break; /* no payload: lets tests send the invalid empty request */
     }
-    if (r->speed > 0 && r->speed != 1.0f)
+    if (r->speed != 1.0f) /* as given: the server judges the range */
         m.speed = r->speed;
     m.disable_streaming = !r->stream;
     *len = cosyvoice__request__get_packed_size(&m);

@@ -1,7 +1,10 @@
-/* The test oracle for the BPE merge, shared by the unit test and the fuzz
- * target: tiktoken's plain quadratic loop (repeatedly merge the adjacent
- * pair whose concatenation has the lowest rank, leftmost on ties), against
- * which the project's heap-based merge is checked. */
+/* The test oracles for the BPE merge, shared by the unit tests and the fuzz
+ * target, against which the project's heap-based merge is checked:
+ *  - tiktoken's plain quadratic loop (repeatedly merge the adjacent pair
+ *    whose concatenation has the lowest rank, leftmost on ties);
+ *  - the merge-list loop of transformers' slow GPT-2/Qwen2 tokenizers
+ *    (repeatedly take the listed adjacent pair of lowest rank and merge all
+ *    its occurrences left to right, without overlap). */
 #ifndef CV_TEST_BPE_REFERENCE_MERGE_H
 #define CV_TEST_BPE_REFERENCE_MERGE_H
 
@@ -38,6 +41,42 @@ static inline size_t bpe_reference_merge(bpe_rank_fn rank, const void *ctx, cons
         out[i] = rank(ctx, p + start[i], start[i + 1] - start[i]);
     free(start);
     return parts;
+}
+
+/* Rank of the pair of token ids (left, right) and the joined token's id in
+ * *merged, or -1 if the pair is not in the merge list. */
+typedef int32_t (*bpe_pair_rank_fn)(const void *ctx, int32_t left, int32_t right,
+                                    int32_t *merged);
+
+/* Merges the piece whose single-byte tokens are ids[0..n) (rewritten in
+ * place); returns the number of ids left. */
+static inline size_t bpe_reference_merge_list(bpe_pair_rank_fn rank, const void *ctx,
+                                              int32_t *ids, size_t n)
+{
+    for (;;) {
+        int32_t best = -1, merged = -1, m;
+        for (size_t i = 0; i + 1 < n; i++) {
+            int32_t r = rank(ctx, ids[i], ids[i + 1], &m);
+            if (r >= 0 && (best < 0 || r < best)) best = r, merged = m;
+        }
+        if (best < 0) return n;
+        int32_t first = -1, second = -1;
+        for (size_t i = 0; i + 1 < n; i++)
+            if (rank(ctx, ids[i], ids[i + 1], &m) == best) {
+                first = ids[i], second = ids[i + 1];
+                break;
+            }
+        size_t o = 0;
+        for (size_t i = 0; i < n;) {
+            if (i + 1 < n && ids[i] == first && ids[i + 1] == second) {
+                ids[o++] = merged;
+                i += 2;
+            } else {
+                ids[o++] = ids[i++];
+            }
+        }
+        n = o;
+    }
 }
 
 #endif

@@ -45,14 +45,15 @@ def free_port():
 class Server:
     """A cosyvoice-server process on a free loopback port."""
 
-    def __init__(self, *args, env=None, command=(SERVER,), cwd=None):
-        """command: the server program, or a wrapper's command line ending in it."""
+    def __init__(self, *args, env=None, command=(SERVER,), cwd=None, preexec_fn=None):
+        """command: the server program, or a wrapper's command line ending in it;
+        preexec_fn: run in the child before it starts (resource limits)."""
         self.port = free_port()
         self.args = [*command, "--host", "127.0.0.1", "--port", str(self.port), *args]
         self.log_path = tempfile.mktemp(prefix="cv_server_", suffix=".log")
         self.log = open(self.log_path, "w+")
         self.proc = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=self.log,
-                                     text=True, env=env, cwd=cwd)
+                                     text=True, env=env, cwd=cwd, preexec_fn=preexec_fn)
         line = self.proc.stdout.readline()
         if "ready" not in line:
             self.proc.kill()

@@ -263,3 +263,41 @@ def test_zero_shot_and_cross_lingual(make_server, full_model_dir):
     assert lengths(chunks) == schedule(347)
 
 
+@pytest.mark.parametrize("spk2info", ["llm.pt", None])
+def test_directory_serving_no_mode_fails_at_start(tmp_path, spk2info):
+    """A wrong spk2info.pt (here another checkpoint: no speaker entries) or
+    none, and no prompt front end: nothing could be served, so the server
+    does not start (it used to start and refuse every call)."""
+    import subprocess
+
+    from conftest import SERVER
+    d = tmp_path / "model"
+    d.mkdir()
+    for name in os.listdir(MODEL):
+        if name != "spk2info.pt" and not name.endswith((".npy", ".json")):
+            os.symlink(os.path.join(MODEL, name), d / name)
+    if spk2info:
+        os.symlink(os.path.join(MODEL, spk2info), d / "spk2info.pt")
+    p = subprocess.run([SERVER, *engine(model=str(d)), "--port", "0"], capture_output=True,
+                       text=True, timeout=120)
+    assert p.returncode != 0
+    assert "spk2info.pt" in p.stderr
+    # a wrong file is refused by the speaker table's own check; none at all
+    # leaves nothing to serve
+    assert ("not a speaker's dict" if spk2info else "can serve no mode") in p.stderr
+
+
+def test_short_prompts_that_validation_accepts_are_served(make_server, full_model_dir):
+    """Prompts from the 0.5 s minimum up: they were refused under 2 s with
+    an internal ONNX message (CAM++'s 100-frame segment pooling)."""
+    srv = make_server(*engine("seed=6", "fixed_tokens=60", model=full_model_dir))
+    _, s = stub(srv.target)
+    pcm = prompt_pcm16k()
+    for secs in (0.5, 1.0, 1.99):
+        prompt = pcm[:2 * int(16000 * secs)]
+        for req in (cosyvoice_pb2.Request(zero_shot_request=cosyvoice_pb2.zeroshotRequest(
+                        tts_text="Hello.", prompt_text="希望你", prompt_audio=prompt)),
+                    cosyvoice_pb2.Request(cross_lingual_request=cosyvoice_pb2.crosslingualRequest(
+                        tts_text="Hello.", prompt_audio=prompt))):
+            chunks, _ = collect(s, req)
+            assert chunks, secs

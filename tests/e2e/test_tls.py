@@ -178,3 +178,21 @@ def test_client_with_missing_ca_file_is_a_usage_error(make_server, tmp_path):
     p, _ = run_client(srv, tmp_path, "--tls-ca", str(tmp_path / "nope.pem"))
     assert p.returncode == 2
     assert "nope.pem" in p.stderr
+
+
+def test_expired_certificate_warned_at_start(make_server, certs, tmp_path):
+    """gRPC serves an expired certificate silently and every client's
+    handshake fails; the server says so when it starts."""
+    d = os.path.dirname(certs["ca_crt"])
+    _openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", str(tmp_path / "old.key"),
+             "-out", str(tmp_path / "old.csr"), "-subj", "/CN=localhost", cwd=d)
+    _openssl("x509", "-req", "-in", str(tmp_path / "old.csr"), "-CA", "ca.crt", "-CAkey",
+             "ca.key", "-CAcreateserial", "-out", str(tmp_path / "old.crt"), "-days", "-1",
+             "-extfile", "server.ext", cwd=d)
+    srv = make_server(*TONE, "--tls-cert", str(tmp_path / "old.crt"), "--tls-key",
+                      str(tmp_path / "old.key"))
+    log = srv.wait_log("listening on")
+    assert "WARN  --tls-cert" in log and "EXPIRED" in log
+    # a current certificate gets its date, no warning of expiry
+    ok = tls_server(make_server, certs)
+    assert "EXPIRED" not in ok.wait_log("listening on")

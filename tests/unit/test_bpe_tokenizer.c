@@ -79,7 +79,7 @@ static void test_golden_cases(void **state)
 {
     (void)state;
     char json[4096];
-    src_path(json, sizeof json, "tests/data/" BPE_GOLDEN_FILENAME);
+    src_path(json, sizeof json, "tests/data/tokenizer-multilingual.json");
     size_t n = 0, failed = 0;
     cv_status st = bpe_check_cases(TOK, json, &n, &failed);
     assert_int_equal(st.code, CV_OK);
@@ -136,18 +136,6 @@ static void test_checker_detects_mismatch(void **state)
     assert_int_equal(st.code, CV_FAILED_PRECONDITION);
     unlink(path);
     free(path);
-}
-
-/* The parity tool's entry point: 0 when all golden cases match. */
-static void test_parity_check_dir(void **state)
-{
-    (void)state;
-    char data[4096], vocab[4096];
-    src_path(data, sizeof data, "tests/data");
-    src_path(vocab, sizeof vocab, "assets/" BPE_VOCAB_FILENAME);
-    assert_int_equal(bpe_parity_check_dir(data, vocab), 0);
-    assert_int_equal(bpe_parity_check_dir("/nonexistent", vocab), 1);
-    assert_int_equal(bpe_parity_check_dir(data, "/nonexistent/x.tiktoken"), 1);
 }
 
 static void test_vocab_sizes(void **state)
@@ -502,7 +490,6 @@ int main(void)
         cmocka_unit_test(test_golden_cases),
         cmocka_unit_test(test_tiktoken_extra_cases),
         cmocka_unit_test(test_checker_detects_mismatch),
-        cmocka_unit_test(test_parity_check_dir),
         cmocka_unit_test(test_vocab_sizes),
         cmocka_unit_test(test_special_ids),
         cmocka_unit_test(test_specials_in_text),

@@ -132,6 +132,8 @@ static void test_errors(void **state)
         {{"c", "--retries", "11"}, 3, "--retries"},
         {{"c", "--speed", "0"}, 3, "--speed"},
         {{"c", "--speed", "fast"}, 3, "--speed"},
+        {{"c", "--speed", "0.2"}, 3, "--speed"},
+        {{"c", "--speed", "4.5"}, 3, "--speed"},
         {{"c", "--request-id", "caf\xc3\xa9"}, 3, "--request-id"},
         {{"c", "--tts_text", ""}, 3, "--tts_text"},
         {{"c", "--tts_wav", ""}, 3, "--tts_wav"},

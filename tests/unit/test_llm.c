@@ -100,6 +100,17 @@ static bool on_token(void *u, int32_t t)
     return !(r->stop_after && r->n_seen >= r->stop_after);
 }
 
+/* Greedy decoding that records every step's log-probs and tokens in r. */
+static llm_decode_options greedy_recorded(rec *r)
+{
+    llm_decode_options o = llm_decode_defaults();
+    o.mode = LLM_SAMPLE_GREEDY;
+    o.on_logp = on_logp;
+    o.on_token = on_token;
+    o.user = r;
+    return o;
+}
+
 /* Every step's log-probs from cached decoding equal an uncached full run
  * over the same history (last position), within 1e-4. */
 static void test_incremental_equals_full(void **state)
@@ -109,11 +120,7 @@ static void test_incremental_equals_full(void **state)
     rec r = {.V = V, .cap = 100};
     r.logp = malloc(sizeof(float) * V * r.cap);
     llm_input in = input();
-    llm_decode_options o = llm_decode_defaults();
-    o.mode = LLM_SAMPLE_GREEDY;
-    o.on_logp = on_logp;
-    o.on_token = on_token;
-    o.user = &r;
+    llm_decode_options o = greedy_recorded(&r);
     int32_t *tok = NULL;
     int n = 0;
     assert_int_equal(llm_generate(f->m, &in, &o, &tok, &n).code, CV_OK);
@@ -311,6 +318,81 @@ static void test_ras_avoids_repetition(void **state)
     assert_int_equal(zeros, 100); /* p(0) = 0.91 > top_p: nucleus is {0} */
 }
 
+/* A prefix longer than LLM_PREFILL_CHUNK is read in blocks: the first
+ * step's log-probs still equal an uncached full run. */
+static void test_long_prefix_in_blocks(void **state)
+{
+    fixture *f = *state;
+    int V = f->cfg.speech_token_size + 1;
+    enum { NT = LLM_PREFILL_CHUNK + 150 };
+    int32_t text[NT];
+    for (int i = 0; i < NT; i++) text[i] = (int32_t)((i * 7 + 3) % f->cfg.text_token_size);
+    llm_input in = input();
+    in.text = text;
+    in.n_text = NT;
+    rec r = {.V = V, .cap = 1, .stop_after = 1};
+    r.logp = malloc(sizeof(float) * V);
+    llm_decode_options o = greedy_recorded(&r);
+    int32_t *tok = NULL;
+    int n = 0;
+    assert_int_equal(llm_generate(f->m, &in, &o, &tok, &n).code, CV_OK);
+    assert_int_equal(n, 1);
+    float *full = malloc(sizeof(float) * V);
+    assert_int_equal(llm_score_full(f->m, &in, NULL, 0, full).code, CV_OK);
+    for (int j = 0; j < f->cfg.speech_token_size; j++)
+        assert_float_equal(r.logp[j], full[j], 1e-4);
+    free(full);
+    free(r.logp);
+    free(tok);
+}
+
+typedef struct poll_count {
+    int calls, stop_at;
+} poll_count;
+
+static bool stop_at(void *u)
+{
+    poll_count *p = u;
+    return ++p->calls >= p->stop_at;
+}
+
+/* The stop poll is asked inside the prefill (a long text's prefill takes
+ * seconds; a cancelled call used to hold its slot through it), not only
+ * before each token. */
+static void test_stop_polled_in_prefill(void **state)
+{
+    fixture *f = *state;
+    enum { NT = 2 * LLM_PREFILL_CHUNK + 10 };
+    int32_t text[NT];
+    for (int i = 0; i < NT; i++) text[i] = (int32_t)(i % f->cfg.text_token_size);
+    llm_input in = input();
+    in.text = text;
+    in.n_text = NT;
+    rec r = {0};
+    llm_decode_options o = llm_decode_defaults();
+    o.on_token = on_token;
+    o.user = &r;
+    int32_t *tok = NULL;
+    int n = 0;
+    /* 2 text-encoder layers, then the step poll, then 2 more blocks: each
+     * of the first four polls is inside the prefill */
+    for (int at = 1; at <= 4; at++) {
+        poll_count p = {.stop_at = at};
+        o.stop = &(cv_stop){stop_at, &p};
+        assert_int_equal(llm_generate(f->m, &in, &o, &tok, &n).code, CV_CANCELLED);
+        assert_int_equal(n, 0);
+        assert_int_equal(r.n_seen, 0);
+        assert_int_equal(p.calls, at);
+    }
+    /* never requested: decodes as usual */
+    poll_count never = {.stop_at = 1 << 30};
+    o.stop = &(cv_stop){stop_at, &never};
+    o.max_token_text_ratio = 3.0f / NT;
+    assert_int_equal(llm_generate(f->m, &in, &o, &tok, &n).code, CV_OK);
+    assert_true(n > 0 && never.calls > 4);
+    free(tok);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -320,6 +402,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_callback_stop_and_cancel, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_input, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_decodings, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_long_prefix_in_blocks, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stop_polled_in_prefill, setup, teardown),
         cmocka_unit_test(test_nucleus_stays_in_nucleus),
         cmocka_unit_test(test_ras_avoids_repetition),
     };

@@ -122,6 +122,8 @@ static void test_matvec_q8(void **state)
     check_q8(9, 256, 2);
     check_q8(33, 1000, 3); /* blocks plus a tail */
     check_q8(256, 1024, 2);
+    check_q8(41, 896, 2);  /* CosyVoice2's width: a shorter last block */
+    check_q8(17, 903, 1);  /* and a few columns past it */
 }
 
 static void test_q8_zero_row_and_dot(void **state)

@@ -249,6 +249,45 @@ static void test_segment_invariants(void **state)
     }
 }
 
+/* One unbroken word of any length reaches no back end whole: it is cut
+ * into pieces of SEGMENT_MAX_WORD (64), also when the segment limit is
+ * huge (the neural engine's 1 << 20), and ordinary words are untouched. */
+static void test_overlong_words_cut(void **state)
+{
+    (void)state;
+    char word[10001], want[2048];
+    memset(word, 'a', 10000);
+    word[10000] = '\0';
+    const size_t limits[] = {0, 1u << 20};
+    for (size_t l = 0; l < 2; l++) {
+        text_frontend_options opt = {LANG_UNKNOWN, limits[l]};
+        text_segments segs;
+        assert_int_equal(text_frontend_run(word, &opt, &segs).code, CV_OK);
+        size_t total = 0;
+        for (size_t i = 0; i < segs.count; i++) {
+            size_t n = strlen(segs.items[i].text);
+            assert_true(n <= SEGMENT_MAX_WORD);
+            total += n;
+        }
+        assert_int_equal(total, 10000);
+        assert_int_equal(segs.count, (10000 + SEGMENT_MAX_WORD - 1) / SEGMENT_MAX_WORD);
+        text_segments_free(&segs);
+    }
+    /* 65 letters: cut after 64; the last letter joins a neighbour (short
+     * pieces are merged, across the cut) */
+    memset(word, 'b', 65);
+    strcpy(word + 65, " end.");
+    char buf[512];
+    snprintf(want, sizeof want, "en::%.64s / en:E:b end.", word);
+    assert_string_equal(render_segments(word, 0, 0, buf, sizeof buf), want);
+    /* the longest English words stay whole */
+    static const seg_case cases[] = {
+        {"Pneumonoultramicroscopicsilicovolcanoconiosis is a word.", 0, 0,
+         "en:E:Pneumonoultramicroscopicsilicovolcanoconiosis is a word."},
+    };
+    RUN(cases);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -261,6 +300,7 @@ int main(void)
         cmocka_unit_test(test_markup),
         cmocka_unit_test(test_empty_and_invalid),
         cmocka_unit_test(test_segment_invariants),
+        cmocka_unit_test(test_overlong_words_cut),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

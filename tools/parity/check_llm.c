@@ -12,42 +12,6 @@
 #include "model/io/pt_load.h"
 #include "parity.h"
 
-typedef struct logp_rows {
-    float *data;
-    int rows, cols, cap;
-} logp_rows;
-
-static void keep_logp(void *user, int step, const float *logp, int n)
-{
-    logp_rows *r = user;
-    if (step >= r->cap || n != r->cols) return;
-    memcpy(r->data + (size_t)step * n, logp, (size_t)n * sizeof(float));
-    if (step + 1 > r->rows) r->rows = step + 1;
-}
-
-static int32_t *ids_of(const npy_array *a)
-{
-    int32_t *v = malloc((a->count ? a->count : 1) * sizeof(int32_t));
-    if (!v) return NULL;
-    for (size_t i = 0; i < a->count; i++) v[i] = (int32_t)(a->idata ? a->idata[i] : a->data[i]);
-    return v;
-}
-
-/* Max |a-b| over entries finite in the reference; inf when the -inf
- * pattern differs or a NaN shows up. */
-static double logp_error(const float *ours, const float *ref, size_t n)
-{
-    double m = 0;
-    for (size_t i = 0; i < n; i++) {
-        bool ref_inf = isinf(ref[i]) && ref[i] < 0, our_inf = isinf(ours[i]) && ours[i] < 0;
-        if (ref_inf != our_inf || isnan(ours[i])) return INFINITY;
-        if (ref_inf) continue;
-        double d = fabs((double)ours[i] - ref[i]);
-        if (d > m) m = d;
-    }
-    return m;
-}
-
 /* Information only (not a pass/fail check): the same decoding with 8-bit
  * weights, teacher-forced along the reference tokens so every row is
  * compared on the same history. */
@@ -60,8 +24,8 @@ static void int8_info(llm_model *m, const llm_input *in, llm_decode_options o,
         return;
     }
     int cols = (int)logp->shape[1], cap = (int)logp->shape[0];
-    int32_t *forced = ids_of(tokens), *out8 = NULL;
-    logp_rows rows8 = {.cols = cols, .cap = cap};
+    int32_t *forced = parity_tokens(tokens), *out8 = NULL;
+    parity_rows rows8 = {.cols = cols, .cap = cap};
     rows8.data = malloc((size_t)cap * cols * sizeof(float));
     o.forced = forced;
     o.n_forced = (int)tokens->count;
@@ -75,7 +39,7 @@ static void int8_info(llm_model *m, const llm_input *in, llm_decode_options o,
                      llm_sample_greedy(logp->data + (size_t)i * cols, cols);
         printf("%-24s max_abs_err=%.3e  (info only: int8 weights, teacher-forced; argmax "
                "agrees on %d of %d steps)\n",
-               "llm_logp_int8", logp_error(rows8.data, logp->data, (size_t)rows8.rows * cols),
+               "llm_logp_int8", parity_logp_error(rows8.data, logp->data, (size_t)rows8.rows * cols),
                agree, rows8.rows);
     }
     free(forced), free(out8), free(rows8.data);
@@ -112,13 +76,13 @@ static void run_llm(parity_ctx *ctx)
     }
     npy_array text = {0}, ptext = {0}, pspeech = {0}, emb = {0}, tokens = {0}, logp = {0};
     int32_t *t = NULL, *pt = NULL, *ps = NULL, *out = NULL;
-    logp_rows rows = {0};
+    parity_rows rows = {0};
     if (!parity_load(ctx, "llm_text", &text) || !parity_load(ctx, "llm_prompt_text", &ptext) ||
         !parity_load(ctx, "llm_prompt_speech_token", &pspeech) ||
         !parity_load(ctx, "llm_embedding", &emb) || !parity_load(ctx, "llm_tokens", &tokens) ||
         !parity_load(ctx, "llm_logp", &logp))
         goto done;
-    t = ids_of(&text), pt = ids_of(&ptext), ps = ids_of(&pspeech);
+    t = parity_tokens(&text), pt = parity_tokens(&ptext), ps = parity_tokens(&pspeech);
     rows.cols = cfg.speech_token_size + 1;
     rows.cap = logp.ndim == 2 ? (int)logp.shape[0] : 0;
     rows.data = malloc((size_t)(rows.cap ? rows.cap : 1) * rows.cols * sizeof(float));
@@ -132,7 +96,7 @@ static void run_llm(parity_ctx *ctx)
                     .n_prompt_speech = (int)pspeech.count, .embedding = emb.data};
     llm_decode_options o = llm_decode_defaults();
     o.mode = LLM_SAMPLE_GREEDY;
-    o.on_logp = keep_logp;
+    o.on_logp = parity_keep_row;
     o.user = &rows;
     int n = 0;
     s = llm_generate(m, &in, &o, &out, &n);
@@ -152,7 +116,7 @@ static void run_llm(parity_ctx *ctx)
         parity_fail(ctx, "llm_logp", why);
     } else {
         parity_report(ctx, "llm_logp",
-                      logp_error(rows.data, logp.data, (size_t)rows.rows * rows.cols));
+                      parity_logp_error(rows.data, logp.data, (size_t)rows.rows * rows.cols));
     }
     /* Information only (not a pass/fail check): the same decoding with
      * 8-bit weights, teacher-forced along the reference tokens so every

@@ -7,6 +7,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -22,9 +23,12 @@ static const parity_group *const GROUPS[] = {
     &parity_group_flow,
     &parity_group_flow_causal,
     &parity_group_llm,
+    &parity_group_llm_qwen2,
+    &parity_group_bistream,
     &parity_group_stream,
     &parity_group_stream_causal,
     &parity_group_frontend,
+    &parity_group_tokenizer,
 };
 #define N_GROUPS (sizeof GROUPS / sizeof GROUPS[0])
 
@@ -41,14 +45,6 @@ json_t *parity_manifest(parity_ctx *ctx)
         ctx->manifest = json_load_file(parity_path(ctx, "MANIFEST.json", path, sizeof path), 0, NULL);
     }
     return ctx->manifest;
-}
-
-int32_t *parity_tokens(const npy_array *a)
-{
-    int32_t *t = malloc((a->count ? a->count : 1) * sizeof(int32_t));
-    for (size_t i = 0; t && i < a->count; i++)
-        t[i] = a->idata ? (int32_t)a->idata[i] : (int32_t)a->data[i];
-    return t;
 }
 
 typedef struct golden_noise {
@@ -175,6 +171,35 @@ double parity_max_abs(const float *a, const float *b, size_t n)
     for (size_t i = 0; i < n; i++) {
         double d = fabs((double)a[i] - (double)b[i]);
         if (isnan(d)) return INFINITY;
+        if (d > m) m = d;
+    }
+    return m;
+}
+
+int32_t *parity_tokens(const npy_array *a)
+{
+    int32_t *v = malloc((a->count ? a->count : 1) * sizeof(int32_t));
+    if (!v) return NULL;
+    for (size_t i = 0; i < a->count; i++) v[i] = (int32_t)(a->idata ? a->idata[i] : a->data[i]);
+    return v;
+}
+
+void parity_keep_row(void *user, int step, const float *logp, int n)
+{
+    parity_rows *r = user;
+    if (step >= r->cap || n != r->cols) return;
+    memcpy(r->data + (size_t)step * n, logp, (size_t)n * sizeof(float));
+    if (step + 1 > r->rows) r->rows = step + 1;
+}
+
+double parity_logp_error(const float *ours, const float *ref, size_t n)
+{
+    double m = 0;
+    for (size_t i = 0; i < n; i++) {
+        bool ref_inf = isinf(ref[i]) && ref[i] < 0, our_inf = isinf(ours[i]) && ours[i] < 0;
+        if (ref_inf != our_inf || isnan(ours[i])) return INFINITY;
+        if (ref_inf) continue;
+        double d = fabs((double)ours[i] - ref[i]);
         if (d > m) m = d;
     }
     return m;

@@ -48,9 +48,6 @@ const char *parity_name(const parity_ctx *ctx, const char *base, char *buf);
 /* The directory's MANIFEST.json (jansson; owned by ctx), NULL when it has
  * none or it does not parse. */
 json_t *parity_manifest(parity_ctx *ctx);
-/* Tokens of an int (or float) npy array as int32, malloc'ed (never NULL
- * unless out of memory, also for an empty array). */
-int32_t *parity_tokens(const npy_array *a);
 
 /* The golden data's noise: det_noise everywhere, except that the flow's
  * fixed buffer comes from prefix + "flow_z" [1, M, T0] when the directory
@@ -67,6 +64,21 @@ bool parity_has(const parity_ctx *ctx, const char *name);
 /* Loads <dir>/<name>.npy; on failure reports the check as failed and
  * returns false. */
 bool parity_load(parity_ctx *ctx, const char *name, npy_array *out);
+
+/* Tokens of an int (or float) npy array as int32, malloc'ed (never NULL
+ * unless out of memory, also for an empty array). */
+int32_t *parity_tokens(const npy_array *a);
+/* Max |ours - ref| over the entries finite in the reference (log-prob
+ * rows); inf when the -inf pattern differs or a NaN shows up. */
+double parity_logp_error(const float *ours, const float *ref, size_t n);
+
+/* Log-prob rows kept as an LM decodes: pass parity_keep_row as on_logp
+ * with the rows as user; a row of another width or past cap is dropped. */
+typedef struct parity_rows {
+    float *data; /* [cap][cols] */
+    int rows, cols, cap;
+} parity_rows;
+void parity_keep_row(void *user, int step, const float *logp, int n);
 
 /* Largest |a[i] - b[i]| (inf if a NaN is involved). */
 double parity_max_abs(const float *a, const float *b, size_t n);
@@ -107,8 +119,11 @@ extern const parity_group parity_group_hift;
 extern const parity_group parity_group_flow;
 extern const parity_group parity_group_flow_causal;
 extern const parity_group parity_group_llm;
+extern const parity_group parity_group_llm_qwen2;
+extern const parity_group parity_group_bistream;
 extern const parity_group parity_group_stream;
 extern const parity_group parity_group_stream_causal;
 extern const parity_group parity_group_frontend;
+extern const parity_group parity_group_tokenizer;
 
 #endif

@@ -9,6 +9,7 @@
 #include "common/log.h"
 #include "common/timeutil.h"
 #include "engine/cosyvoice/cv_text.h"
+#include "text/frontend.h"
 #include "model/v1/t2w_stream.h"
 
 static atomic_uint_fast64_t g_call_counter;
@@ -78,6 +79,8 @@ static void *lm_thread(void *arg)
         o.on_token = on_token;
         o.user = j;
         o.cancel = &j->cancel;
+        /* the prefill of a long text takes seconds: it polls the call too */
+        o.stop = &(cv_stop){poll_sink_cancelled, j->sink};
         o.n_threads = j->set->n_threads;
         if (j->set->fixed_tokens > 0) {
             /* min_len = max_len = fixed_tokens: eos is never allowed */
@@ -162,7 +165,7 @@ cv_status cv_call_run(const cv_model *m, const cv_settings *set, const tts_reque
     if (!cv_is_ok(&st)) return st;
     if (segs.count == 0) {
         cv_text_segments_free(&segs);
-        return cv_error(CV_INVALID_ARGUMENT, "tts_text has nothing to speak");
+        return cv_error(CV_INVALID_ARGUMENT, TEXT_NOTHING_TO_SPEAK);
     }
     stats->t_frontend_done = cv_now();
     stats->segments = segs.count;

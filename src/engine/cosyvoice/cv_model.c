@@ -96,6 +96,9 @@ static cv_status load_speakers(cv_model *m, const char *dir)
         m->speaker_embeddings[m->n_speakers] = v->embedding;
         m->n_speakers++;
     }
+    if (m->n_speakers == 0 && access(path, F_OK) == 0) /* fatal unless the prompt front end serves */
+        LOG_WARN("%s holds no speaker embeddings ('<speaker>.embedding'): sft and instruct "
+                 "are not available", path);
     return cv_ok();
 }
 
@@ -164,6 +167,13 @@ cv_status cv_model_load(const char *dir, const cv_settings *set, cv_model **out)
                      pst.message);
         }
     }
+    if (cv_is_ok(&st) && m->n_speakers == 0 && !m->prompt_fe)
+        st = cv_error(CV_FAILED_PRECONDITION,
+                      "%s can serve no mode: spk2info.pt %s (sft and instruct need its "
+                      "'<speaker>.embedding' entries) and the prompt front end did not load "
+                      "(zero_shot and cross_lingual need it): %s",
+                      dir, m->speakers.count ? "holds no speaker embeddings" : "is missing or empty",
+                      m->prompt_frontend_why);
     if (!cv_is_ok(&st)) {
         cv_model_free(m);
         return st;

@@ -31,17 +31,6 @@ static bool sb_add(sbuf *b, const char *s, size_t n)
 }
 static bool sb_str(sbuf *b, const char *s) { return sb_add(b, s, strlen(s)); }
 
-static bool only_punctuation(const char *s)
-{
-    size_t len = strlen(s);
-    for (size_t i = 0; i < len;) {
-        uint32_t cp;
-        i += (size_t)utf8_decode(s + i, len - i, &cp);
-        if (u_isalnum((UChar32)cp)) return false;
-    }
-    return true;
-}
-
 /* The segment as the model reads it: markup back as text. */
 static bool render(const text_segment *seg, sbuf *out)
 {
@@ -156,7 +145,7 @@ cv_status cv_text_segments_make(const bpe_tokenizer *tok, const char *text,
                 st = cv_error(CV_RESOURCE_EXHAUSTED, "out of memory");
                 break;
             }
-            if (segs.items[i].event == TEXT_EVENT_NONE && only_punctuation(b.p)) continue;
+            if (segs.items[i].event == TEXT_EVENT_NONE && !text_has_alnum(b.p)) continue;
             if (segs.items[i].lang == LANG_ZH || segs.items[i].lang == LANG_YUE) chinese = true;
             if (!(sent[n++] = strdup(b.p))) st = cv_error(CV_RESOURCE_EXHAUSTED, "out of memory");
         }

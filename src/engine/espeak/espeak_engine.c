@@ -121,7 +121,13 @@ static cv_status e_synthesize(engine *e, const tts_request *req, tts_sink *sink)
     text_frontend_options fo = {.default_lang = plan.default_lang};
     text_segments segs = {0};
     st = text_frontend_run(req->tts_text, &fo, &segs);
+    size_t speech = 0;
+    for (size_t i = 0; cv_is_ok(&st) && i < segs.count; i++)
+        speech += segs.items[i].event != TEXT_EVENT_NONE || text_has_alnum(segs.items[i].text);
+    if (cv_is_ok(&st) && speech == 0) /* as the neural engine: no audio is no answer */
+        st = cv_error(CV_INVALID_ARGUMENT, TEXT_NOTHING_TO_SPEAK);
     if (!cv_is_ok(&st)) {
+        text_segments_free(&segs);
         voice_plan_free(&plan);
         return st;
     }

@@ -1,7 +1,9 @@
 #include "model/blocks/llm_sampling.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 llm_rng llm_rng_seed(uint64_t seed)
 {
@@ -19,6 +21,23 @@ double llm_rng_uniform(llm_rng *r) { return erand48(r->x); }
 llm_sampling_params llm_sampling_defaults(void)
 {
     return (llm_sampling_params){.top_p = 0.8f, .top_k = 25, .win_size = 10, .tau_r = 0.1f};
+}
+
+cv_status llm_sampling_from_yaml(const yaml_config *y, const char *path,
+                                 llm_sampling_params *out)
+{
+    char key[256];
+    const char *tag = yaml_config_tag(y, path);
+    if (tag && strcmp(tag, "cosyvoice.utils.common.ras_sampling") != 0)
+        return cv_error(CV_UNIMPLEMENTED, "%s: sampling %s is not supported", path, tag);
+    llm_sampling_params d = llm_sampling_defaults();
+#define KEY(k) (snprintf(key, sizeof key, "%s." k, path), key)
+    out->top_p = (float)yaml_config_float(y, KEY("top_p"), d.top_p);
+    out->top_k = (int)yaml_config_int(y, KEY("top_k"), d.top_k);
+    out->win_size = (int)yaml_config_int(y, KEY("win_size"), d.win_size);
+    out->tau_r = (float)yaml_config_float(y, KEY("tau_r"), d.tau_r);
+#undef KEY
+    return cv_ok();
 }
 
 int llm_sample_greedy(const float *scores, int n)

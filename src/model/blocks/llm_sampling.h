@@ -16,6 +16,9 @@
 
 #include <stdint.h>
 
+#include "common/status.h"
+#include "model/io/yaml_config.h"
+
 typedef struct llm_rng {
     unsigned short x[3];
 } llm_rng;
@@ -33,6 +36,12 @@ typedef struct llm_sampling_params {
 
 /* The reference's defaults (the values above). */
 llm_sampling_params llm_sampling_defaults(void);
+
+/* The sampler a model's yaml names at `path` (e.g. "llm.sampling":
+ * !name:cosyvoice.utils.common.ras_sampling with its keywords; missing
+ * keywords keep the defaults). UNIMPLEMENTED for another sampler. */
+cv_status llm_sampling_from_yaml(const yaml_config *y, const char *path,
+                                 llm_sampling_params *out);
 
 int llm_sample_greedy(const float *scores, int n);
 /* Returns -1 if every score is -inf. */

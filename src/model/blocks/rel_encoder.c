@@ -60,9 +60,17 @@ cv_status rel_encoder_forward(const rel_encoder *enc, const float *x, int T, flo
 cv_status rel_encoder_forward_chunked(const rel_encoder *enc, const float *x, int T, int chunk,
                                       float *y)
 {
+    return rel_encoder_forward_stop(enc, x, T, chunk, y, NULL);
+}
+
+static cv_status layers(const rel_encoder *enc, float *y, int T, int chunk, const cv_stop *stop);
+
+cv_status rel_encoder_forward_stop(const rel_encoder *enc, const float *x, int T, int chunk,
+                                   float *y, const cv_stop *stop)
+{
     if (T < 1) return cv_error(CV_INVALID_ARGUMENT, "encoder input is empty");
     rel_embed(enc, x, T, y);
-    return rel_encoder_layers(enc, y, T, chunk);
+    return layers(enc, y, T, chunk, stop);
 }
 
 void rel_encoder_embed(const rel_encoder *enc, const float *x, int T, float *h)
@@ -71,6 +79,11 @@ void rel_encoder_embed(const rel_encoder *enc, const float *x, int T, float *h)
 }
 
 cv_status rel_encoder_layers(const rel_encoder *enc, float *y, int T, int chunk)
+{
+    return layers(enc, y, T, chunk, NULL);
+}
+
+static cv_status layers(const rel_encoder *enc, float *y, int T, int chunk, const cv_stop *stop)
 {
     if (chunk < 0) return cv_error(CV_INVALID_ARGUMENT, "negative chunk size");
     if (T < 1) return cv_error(CV_INVALID_ARGUMENT, "encoder input is empty");
@@ -94,6 +107,10 @@ cv_status rel_encoder_layers(const rel_encoder *enc, float *y, int T, int chunk)
     rel_pos_sinusoids(enc, -neg, P_rows, pe);
     for (int l = 0; l < c->num_blocks && cv_is_ok(&s); l++) {
         const rel_layer *L = &enc->layers[l];
+        if (cv_stop_requested(stop)) {
+            s = cv_error(CV_CANCELLED, "cancelled");
+            break;
+        }
         rel_lin_apply(&L->pos, pe, P_rows, P, NULL);
         s = attention_block(enc, L, y, T, 0, k, v, k, v, T, P, P_rows, neg, chunk, NULL);
         if (cv_is_ok(&s)) s = rel_feed_forward(enc, L, y, T, NULL);

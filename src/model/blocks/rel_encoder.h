@@ -34,6 +34,7 @@
 #include <stdbool.h>
 
 #include "common/status.h"
+#include "common/stop.h"
 #include "model/io/pt_load.h"
 #include "nn/pool.h"
 
@@ -103,6 +104,11 @@ cv_status rel_encoder_forward(const rel_encoder *enc, const float *x, int T, flo
  * static_chunk_size (1 = causal, 0 = full). */
 cv_status rel_encoder_forward_chunked(const rel_encoder *enc, const float *x, int T, int chunk,
                                       float *y);
+
+/* Same, polling `stop` (may be NULL) before every layer: CANCELLED once it
+ * is requested. For inputs long enough for one pass to take seconds. */
+cv_status rel_encoder_forward_stop(const rel_encoder *enc, const float *x, int T, int chunk,
+                                   float *y, const cv_stop *stop);
 
 /* The two halves of rel_encoder_forward_chunked, for networks that put
  * something between them (the pre-look-ahead layer of CosyVoice2's flow

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/io/pt_bind.h"
 #include "model/blocks/rel_encoder_internal.h"
 
 rel_encoder_config rel_encoder_config_default(rel_enc_kind kind)
@@ -39,23 +40,6 @@ bool rel_enc_activation_parse(const char *s, rel_enc_activation *out)
 
 const rel_encoder_config *rel_encoder_cfg(const rel_encoder *enc) { return &enc->cfg; }
 
-/* Binds "<prefix><name>" with the expected shape (d1 == 0: 1-D). */
-static cv_status bind(const pt_dict *sd, const char *prefix, const char *name, int d0,
-                      int d1, const float **out)
-{
-    char key[256];
-    snprintf(key, sizeof key, "%s%s", prefix, name);
-    const pt_tensor *t = pt_find(sd, key);
-    if (!t) return cv_error(CV_NOT_FOUND, "weight %s missing", key);
-    bool ok = d1 == 0 ? (t->ndim == 1 && t->shape[0] == d0)
-                      : (t->ndim == 2 && t->shape[0] == d0 && t->shape[1] == d1);
-    if (!ok)
-        return cv_error(CV_INVALID_ARGUMENT, "weight %s has an unexpected shape (want [%d%s%.0d])",
-                        key, d0, d1 ? "," : "", d1);
-    *out = t->data;
-    return cv_ok();
-}
-
 static cv_status bind_lin(const pt_dict *sd, const char *prefix, const char *name, int in,
                           int out, bool bias, rel_lin *l)
 {
@@ -64,10 +48,10 @@ static cv_status bind_lin(const pt_dict *sd, const char *prefix, const char *nam
     l->out = out;
     l->b = NULL;
     snprintf(n, sizeof n, "%s.weight", name);
-    cv_status s = bind(sd, prefix, n, out, in, &l->w);
+    cv_status s = pt_bind(sd, prefix, n, out, in, &l->w);
     if (!cv_is_ok(&s) || !bias) return s;
     snprintf(n, sizeof n, "%s.bias", name);
-    return bind(sd, prefix, n, out, 0, &l->b);
+    return pt_bind(sd, prefix, n, out, 0, &l->b);
 }
 
 static cv_status bind_norm(const pt_dict *sd, const char *prefix, const char *name, int d,
@@ -75,10 +59,10 @@ static cv_status bind_norm(const pt_dict *sd, const char *prefix, const char *na
 {
     char n[160];
     snprintf(n, sizeof n, "%s.weight", name);
-    cv_status s = bind(sd, prefix, n, d, 0, &nm->g);
+    cv_status s = pt_bind(sd, prefix, n, d, 0, &nm->g);
     if (!cv_is_ok(&s)) return s;
     snprintf(n, sizeof n, "%s.bias", name);
-    return bind(sd, prefix, n, d, 0, &nm->b);
+    return pt_bind(sd, prefix, n, d, 0, &nm->b);
 }
 
 /* Tensors of modules this implementation does not run (convolution module,
@@ -120,8 +104,8 @@ static cv_status bind_layer(const pt_dict *sd, const char *prefix, int i,
     TRY(bind_lin(sd, p, "self_attn.linear_v", d, d, true, &L->v));
     TRY(bind_lin(sd, p, "self_attn.linear_out", d, d, true, &L->o));
     TRY(bind_lin(sd, p, "self_attn.linear_pos", d, d, false, &L->pos));
-    TRY(bind(sd, p, "self_attn.pos_bias_u", c->attention_heads, dk, &L->bias_u));
-    TRY(bind(sd, p, "self_attn.pos_bias_v", c->attention_heads, dk, &L->bias_v));
+    TRY(pt_bind(sd, p, "self_attn.pos_bias_u", c->attention_heads, dk, &L->bias_u));
+    TRY(pt_bind(sd, p, "self_attn.pos_bias_v", c->attention_heads, dk, &L->bias_v));
     TRY(bind_lin(sd, p, "feed_forward.w_1", d, c->linear_units, true, &L->w1));
     TRY(bind_lin(sd, p, "feed_forward.w_2", c->linear_units, d, true, &L->w2));
 #undef TRY

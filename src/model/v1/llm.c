@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/io/pt_bind.h"
 #include "nn/matmul.h"
 #include "nn/matvec.h"
 #include "nn/ops.h"
@@ -26,17 +27,6 @@ struct llm_model {
 
 enum { SOS = 0, TASK_ID = 1 };
 
-static cv_status bind(const pt_dict *sd, const char *name, int d0, int d1, const float **out)
-{
-    const pt_tensor *t = pt_find(sd, name);
-    if (!t) return cv_error(CV_NOT_FOUND, "llm weight %s missing", name);
-    bool ok = d1 == 0 ? (t->ndim == 1 && t->shape[0] == d0)
-                      : (t->ndim == 2 && t->shape[0] == d0 && t->shape[1] == d1);
-    if (!ok) return cv_error(CV_INVALID_ARGUMENT, "llm weight %s has an unexpected shape", name);
-    *out = t->data;
-    return cv_ok();
-}
-
 cv_status llm_load(const pt_dict *sd, const llm_config *cfg, llm_model **out)
 {
     *out = NULL;
@@ -52,7 +42,7 @@ cv_status llm_load(const pt_dict *sd, const llm_config *cfg, llm_model **out)
     cv_status s = rel_encoder_load(sd, "text_encoder.", &c->text_encoder, &m->text_encoder);
     if (cv_is_ok(&s)) s = rel_encoder_load(sd, "llm.", &c->llm, &m->llm);
 #define B(name, d0, d1, dst) \
-    if (cv_is_ok(&s)) s = bind(sd, name, d0, d1, dst)
+    if (cv_is_ok(&s)) s = pt_bind(sd, "", name, d0, d1, dst)
     B("text_embedding.weight", c->text_token_size, c->text_encoder_input_size, &m->text_embedding);
     B("text_encoder_affine_layer.weight", li, te_out, &m->te_affine_w);
     B("text_encoder_affine_layer.bias", li, 0, &m->te_affine_b);
@@ -100,17 +90,6 @@ const llm_config *llm_cfg(const llm_model *m) { return &m->cfg; }
 
 int llm_eos(const llm_model *m) { return m->cfg.speech_token_size; }
 
-llm_decode_options llm_decode_defaults(void)
-{
-    llm_decode_options o;
-    memset(&o, 0, sizeof o);
-    o.mode = LLM_SAMPLE_RAS;
-    o.seed = 0;
-    o.min_token_text_ratio = 2.0f;
-    o.max_token_text_ratio = 20.0f;
-    return o;
-}
-
 static cv_status check_input(const llm_model *m, const llm_input *in)
 {
     const llm_config *c = &m->cfg;
@@ -133,7 +112,8 @@ static cv_status check_input(const llm_model *m, const llm_input *in)
 
 /* The LM's input rows [sos, spk?, text..., task_id, prompt speech...]
  * into *rows ([*n][llm_input_size], malloc'd). */
-static cv_status build_prefix(const llm_model *m, const llm_input *in, float **rows, int *n)
+static cv_status build_prefix(const llm_model *m, const llm_input *in, const cv_stop *stop,
+                              float **rows, int *n)
 {
     const llm_config *c = &m->cfg;
     int li = c->llm_input_size, te_in = c->text_encoder_input_size;
@@ -154,7 +134,8 @@ static cv_status build_prefix(const llm_model *m, const llm_input *in, float **r
         memcpy(temb + (size_t)i * te_in, m->text_embedding + (size_t)id * te_in,
                (size_t)te_in * sizeof(float));
     }
-    s = rel_encoder_forward(m->text_encoder, temb, Lt, tenc);
+    s = rel_encoder_forward_stop(m->text_encoder, temb, Lt,
+                                 rel_encoder_cfg(m->text_encoder)->static_chunk_size, tenc, stop);
     if (!cv_is_ok(&s)) goto fail;
 
     float *row = x;
@@ -203,16 +184,13 @@ cv_status llm_generate(const llm_model *m, const llm_input *in, const llm_decode
     const llm_config *c = &m->cfg;
     int li = c->llm_input_size, lo = c->llm_output_size, V = c->speech_token_size + 1;
     int eos = c->speech_token_size;
-    for (int i = 0; o->forced && i < o->n_forced; i++)
-        if (o->forced[i] < 0 || o->forced[i] > eos)
-            return cv_error(CV_INVALID_ARGUMENT, "llm: forced token %d out of range", o->forced[i]);
-    /* the reference: int(n_text * ratio), n_text without the prompt text */
-    int min_len = (int)((float)in->n_text * o->min_token_text_ratio);
-    int max_len = (int)((float)in->n_text * o->max_token_text_ratio);
+    if (!llm_forced_valid(o, V)) return cv_error(CV_INVALID_ARGUMENT, "llm: forced token out of range");
+    int min_len, max_len;
+    llm_length_limits(o, in->n_text, &min_len, &max_len);
 
     float *prefix = NULL;
     int L = 0, n = 0;
-    s = build_prefix(m, in, &prefix, &L);
+    s = build_prefix(m, in, o->stop, &prefix, &L);
     if (!cv_is_ok(&s)) return s;
     int threads = o->n_threads > 0 ? o->n_threads : nn_get_threads();
     nn_pool *pool = threads > 1 ? nn_pool_new(threads) : NULL;
@@ -224,26 +202,29 @@ cv_status llm_generate(const llm_model *m, const llm_input *in, const llm_decode
         s = cv_error(CV_RESOURCE_EXHAUSTED, "out of memory");
         goto done;
     }
-    llm_rng rng = llm_rng_seed(o->seed);
+    llm_picker pick = llm_picker_new(o, &c->sampling, eos, min_len); /* eos held back */
     const float *x = prefix;
     int nx = L;
     for (int i = 0; i < max_len; i++) {
-        if (o->cancel && atomic_load(o->cancel)) {
+        if ((o->cancel && atomic_load(o->cancel)) || cv_stop_requested(o->stop)) {
             s = cv_error(CV_CANCELLED, "llm decoding cancelled");
             break;
         }
-        s = rel_encoder_step(m->llm, st, x, nx, h);
+        /* the prefix (first step) in blocks, polling between them */
+        for (int done = 0; done < nx && cv_is_ok(&s);) {
+            int k = nx - done < LLM_PREFILL_CHUNK ? nx - done : LLM_PREFILL_CHUNK;
+            if (done > 0 && cv_stop_requested(o->stop))
+                s = cv_error(CV_CANCELLED, "llm decoding cancelled");
+            else
+                s = rel_encoder_step(m->llm, st, x + (size_t)done * li, k, h + (size_t)done * lo);
+            done += k;
+        }
         if (!cv_is_ok(&s)) break;
         const float *last = h + (size_t)(nx - 1) * lo;
         if (m->dec_q8.q) nn_q8_matvec(pool, &m->dec_q8, m->dec_b, last, logp);
         else nn_matvec(pool, m->dec_w, m->dec_b, V, lo, last, logp);
         nn_log_softmax_rows(logp, 1, V);
-        if (i < min_len) logp[eos] = -INFINITY;
-        if (o->on_logp) o->on_logp(o->user, i, logp, V);
-        int top = o->mode == LLM_SAMPLE_GREEDY
-                      ? llm_sample_greedy(logp, V)
-                      : llm_sample_ras(logp, V, out, n, &c->sampling, &rng);
-        if (i < o->n_forced && o->forced) top = o->forced[i];
+        int top = llm_pick(&pick, i, logp, V, out, n);
         if (top < 0) {
             s = cv_error(CV_INTERNAL, "llm: no token can be sampled (all scores -inf)");
             break;
@@ -279,7 +260,7 @@ cv_status llm_score_full(const llm_model *m, const llm_input *in, const int32_t 
             return cv_error(CV_INVALID_ARGUMENT, "llm: history token out of range");
     float *prefix = NULL;
     int L = 0;
-    s = build_prefix(m, in, &prefix, &L);
+    s = build_prefix(m, in, NULL, &prefix, &L);
     if (!cv_is_ok(&s)) return s;
     int T = L + n_history;
     float *x = realloc(prefix, (size_t)T * li * sizeof(float));

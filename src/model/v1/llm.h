@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "common/status.h"
+#include "model/blocks/llm_decode.h"
 #include "model/blocks/llm_sampling.h"
 #include "model/io/pt_load.h"
 #include "model/blocks/rel_encoder.h"
@@ -61,35 +62,11 @@ typedef struct llm_input {
     const float *embedding; /* [spk_embed_dim], or NULL for none */
 } llm_input;
 
-typedef enum llm_sampling_mode {
-    LLM_SAMPLE_RAS = 0, /* the reference's sampler (production) */
-    LLM_SAMPLE_GREEDY,  /* argmax (parity) */
-} llm_sampling_mode;
-
-typedef struct llm_decode_options {
-    llm_sampling_mode mode;
-    uint64_t seed;              /* for LLM_SAMPLE_RAS */
-    float min_token_text_ratio; /* 2 */
-    float max_token_text_ratio; /* 20 */
-    /* Called with every new token as soon as it is chosen (eos excluded);
-     * returning false stops decoding (llm_generate then returns OK). */
-    bool (*on_token)(void *user, int32_t token);
-    /* Optional: every step's log-probability row as the sampler sees it
-     * (eos already -inf while forbidden), n = speech_token_size + 1. */
-    void (*on_logp)(void *user, int step, const float *logp, int n);
-    void *user;
-    /* Checked before every step; once true, llm_generate returns CANCELLED. */
-    const atomic_bool *cancel;
-    /* Threads for the per-token products (0: nn_get_threads()). */
-    int n_threads;
-    /* Teacher forcing, for evaluation: step i < n_forced takes forced[i]
-     * instead of the sampler's choice (the log-probs are still reported). */
-    const int32_t *forced;
-    int n_forced;
-} llm_decode_options;
-
-/* The reference's defaults: RAS, ratios 2 and 20, no callbacks. */
-llm_decode_options llm_decode_defaults(void);
+/* The LM reads its prefix (speaker, text, prompt speech) in blocks of at
+ * most this many rows: the same result (each row sees the rows before it),
+ * attention memory bounded by the block instead of the prefix squared, and
+ * a cancellation poll between blocks (llm_decode_options.stop). */
+#define LLM_PREFILL_CHUNK 256
 
 /* Decodes speech tokens. *tokens (malloc'd, may be NULL when none) and
  * *n_tokens receive everything produced, also when cancelled or stopped. */

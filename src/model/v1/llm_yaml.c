@@ -25,15 +25,8 @@ cv_status llm_config_from_yaml(const yaml_config *y, llm_config *out)
     if (cv_is_ok(&s)) s = rel_encoder_config_from_yaml(y, "llm.llm", &c.llm);
     if (!cv_is_ok(&s)) return s;
 
-    /* sampling: !name:cosyvoice.utils.common.ras_sampling with its keywords */
-    const char *st = yaml_config_tag(y, "llm.sampling");
-    if (st && strcmp(st, "cosyvoice.utils.common.ras_sampling") != 0)
-        return cv_error(CV_UNIMPLEMENTED, "llm: sampling %s is not supported", st);
-    llm_sampling_params d = llm_sampling_defaults();
-    c.sampling.top_p = (float)yaml_config_float(y, "llm.sampling.top_p", d.top_p);
-    c.sampling.top_k = (int)yaml_config_int(y, "llm.sampling.top_k", d.top_k);
-    c.sampling.win_size = (int)yaml_config_int(y, "llm.sampling.win_size", d.win_size);
-    c.sampling.tau_r = (float)yaml_config_float(y, "llm.sampling.tau_r", d.tau_r);
+    s = llm_sampling_from_yaml(y, "llm.sampling", &c.sampling);
+    if (!cv_is_ok(&s)) return s;
     *out = c;
     return cv_ok();
 }
