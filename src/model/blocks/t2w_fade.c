@@ -42,3 +42,16 @@ cv_status t2w_time_stretch(const float *mel, int C, int T, float speed, float **
     *T_out = To;
     return cv_ok();
 }
+
+cv_status t2w_time_stretch_owned(float **mel, int C, int *T, float speed)
+{
+    if (speed == 1.0f) return cv_ok();
+    float *stretched;
+    int Ts;
+    cv_status st = t2w_time_stretch(*mel, C, *T, speed, &stretched, &Ts);
+    if (!cv_is_ok(&st)) return st;
+    free(*mel);
+    *mel = stretched;
+    *T = Ts;
+    return cv_ok();
+}

@@ -21,4 +21,8 @@ void t2w_fade_in_out(float *a, const float *b, int n, int half, const double *wi
  * half-pixel centres (torch's F.interpolate(mode='linear')). *out malloc'ed. */
 cv_status t2w_time_stretch(const float *mel, int C, int T, float speed, float **out, int *T_out);
 
+/* The same in place on an owned mel: *mel [C][*T] is replaced by its
+ * stretch (nothing happens for speed == 1). */
+cv_status t2w_time_stretch_owned(float **mel, int C, int *T, float speed);
+
 #endif

@@ -233,15 +233,8 @@ cv_status t2w_step(t2w_state *s, const int32_t *tokens, int n, bool finalize, fl
         }
         free(mk);
     } else {
-        if (speed != 1.0f) {
-            float *stretched;
-            int Ts;
-            st = t2w_time_stretch(mel, C, T, speed, &stretched, &Ts);
-            if (!cv_is_ok(&st)) goto done;
-            free(mel);
-            mel = stretched;
-            T = Ts;
-        }
+        st = t2w_time_stretch_owned(&mel, C, &T, speed);
+        if (!cv_is_ok(&st)) goto done;
         size_t L = (size_t)T * spf;
         wav = malloc(L * sizeof(float));
         if (!wav) {

@@ -47,16 +47,8 @@ static cv_status voc2_run(void *self, const float *fmel, int F, bool finalize, f
         memcpy(mel + (size_t)c * T, v->cache_mel + (size_t)c * v->mel_cache, sizeof(float) * Tc);
         memcpy(mel + (size_t)c * T + Tc, fmel + (size_t)c * F, sizeof(float) * F);
     }
-    cv_status st = cv_ok();
-    if (speed != 1.0f) {
-        float *stretched;
-        int Ts;
-        st = t2w_time_stretch(mel, C, T, speed, &stretched, &Ts);
-        if (!cv_is_ok(&st)) goto done;
-        free(mel);
-        mel = stretched;
-        T = Ts;
-    }
+    cv_status st = t2w_time_stretch_owned(&mel, C, &T, speed);
+    if (!cv_is_ok(&st)) goto done;
     const size_t L = (size_t)T * v->spf;
     const int hold = finalize ? 0 : v->source_cache;
     if (L <= (size_t)hold) {
