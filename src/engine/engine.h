@@ -38,9 +38,29 @@ int tts_mode_parse(const char *name);
 
 /* A decoded request: plain C, no protobuf types. Strings are NUL-terminated
  * UTF-8 (empty string when unset, never NULL). */
+typedef struct tts_text_source tts_text_source;
+
+/* Text that may still be growing: the StreamInference method hands the
+ * engine the caller's text piece by piece, as it arrives. An engine that
+ * reads it (engine_ops.reads_source) pulls pieces with read() whenever it
+ * needs more text; other engines get whole pieces cut by the generic
+ * incremental segmentation instead (engine_synthesize_source). */
+struct tts_text_source {
+    /* Blocks until more text exists, the input ended, or the call failed.
+     * CV_OK with *n > 0: *piece is malloc'ed (free it), n bytes of whole,
+     * valid UTF-8 characters, NUL-terminated. CV_OK with *n == 0 and *piece
+     * NULL: the input ended. Any other status ends the call: waiting longer
+     * than --text-idle-timeout for a piece (DEADLINE_EXCEEDED), text over
+     * --max-text or not UTF-8 (INVALID_ARGUMENT), cancellation (CANCELLED).
+     * Called from one thread at a time. */
+    cv_status (*read)(tts_text_source *src, char **piece, size_t *n);
+};
+
 typedef struct tts_request {
     tts_mode mode;
+    /* The whole text; "" when source is set (StreamInference). */
     const char *tts_text;
+    tts_text_source *source;   /* NULL: tts_text is all the text */
     const char *spk_id;        /* sft, instruct */
     const char *prompt_text;   /* zero_shot */
     const char *instruct_text; /* instruct */
@@ -88,6 +108,10 @@ typedef struct engine_ops {
     /* Synthesizes the request into the sink. Returns CV_OK when done,
      * CV_CANCELLED if the sink reported cancellation, or an error. */
     cv_status (*synthesize)(engine *e, const tts_request *req, tts_sink *sink);
+    /* Does synthesize() read req->source itself (NULL: no)? Engines that
+     * answer false (or have no such op) get streamed text through
+     * engine_synthesize_source: one synthesize() per complete piece. */
+    bool (*reads_source)(const engine *e, const tts_request *req);
 } engine_ops;
 
 /* Every engine struct begins with this header. */
@@ -103,6 +127,11 @@ const engine_ops *engine_registry_at(size_t i);
 /* Convenience wrappers. */
 cv_status engine_open(const char *name, const engine_options *opt, engine **out);
 void engine_close(engine *e);
+/* Synthesizes req, whose text may come from req->source: engines that
+ * read the source get it; for the others the text is cut incrementally
+ * (text/text_feed.h) and every complete piece is synthesized as a request
+ * of its own, in order, into the same sink. */
+cv_status engine_synthesize(engine *e, const tts_request *req, tts_sink *sink);
 /* Looks up spk_id among the engine's speakers. */
 bool engine_has_speaker(const engine *e, const char *spk_id);
 /* Writes "a, b, c" (the valid speaker ids) into buf. */

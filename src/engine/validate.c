@@ -73,7 +73,9 @@ cv_status tts_request_validate(const tts_request *r, const tts_limits *lim)
         if (!cv_is_ok(&st))
             return st;
     }
-    if (text_is_blank(r->tts_text))
+    /* Streamed text (r->source) is checked as it arrives (text_pipe.c);
+     * a tts_text given with it is only its first piece. */
+    if (!r->source && text_is_blank(r->tts_text))
         return cv_error(CV_INVALID_ARGUMENT, "tts_text is empty: nothing to synthesize");
     size_t chars = utf8_length(r->tts_text, strlen(r->tts_text));
     if (chars > lim->max_text_chars)

@@ -27,6 +27,7 @@
 
 #include "common/log.h"
 #include "common/timeutil.h"
+#include "engine/text_pipe.h"
 #include "server/call_common.h"
 #include "server/metrics.h"
 #include "server/server.h"
@@ -74,6 +75,11 @@ typedef struct infer_call {
     int q_len;
 
     wire_request wr;
+    /* StreamInference only: text messages feed the pipe the engine reads */
+    bool streaming, have_setup, recv_done;
+    text_pipe pipe;
+    grpc_byte_buffer *recv_bb;
+    cq_tag t_recv;
     char request_id[CALL_ID_MAX];
     call_stats stats;
 } infer_call;
@@ -91,6 +97,8 @@ static void cancel_locked(infer_call *c, cv_status why)
     if (!c->cancelled) {
         c->cancelled = true;
         c->cancel_why = why;
+        if (c->streaming) /* an engine waiting for text stops waiting */
+            text_pipe_fail(&c->pipe, why);
     }
     pthread_cond_broadcast(&c->cv);
 }
@@ -141,6 +149,10 @@ static void call_free(infer_call *c)
     }
     if (c->payload)
         grpc_byte_buffer_destroy(c->payload);
+    if (c->recv_bb)
+        grpc_byte_buffer_destroy(c->recv_bb);
+    if (c->streaming)
+        text_pipe_destroy(&c->pipe);
     grpc_metadata_array_destroy(&c->md_in);
     grpc_call_details_destroy(&c->details);
     grpc_slice_unref(c->md_out.value);
@@ -215,6 +227,8 @@ static void send_status_locked(infer_call *c)
         LOG_ERROR("[%s] start_batch(status) failed: %d", c->request_id, e);
         c->refs--; /* never freed here: the caller holds another reference */
     }
+    if (c->streaming)
+        c->stats.text_chars = text_pipe_chars(&c->pipe);
     call_log(c->srv, c->request_id, &c->wr.req, &c->stats, &c->final);
 }
 
@@ -345,12 +359,13 @@ void infer_run(admission_item *item, void *ctx)
 
 /* ------------------------------------------------------- call lifecycle */
 
-void infer_request_next(server_ctx *s)
+/* A call waiting for gRPC to match it with a client's call. */
+static infer_call *call_new(server_ctx *s)
 {
     infer_call *c = calloc(1, sizeof *c);
     if (!c) {
         LOG_ERROR("out of memory: cannot accept more calls");
-        return;
+        return NULL;
     }
     c->srv = s;
     c->t_new = (cq_tag){TAG_INFER_NEW, c};
@@ -367,6 +382,14 @@ void infer_request_next(server_ctx *s)
     pthread_mutex_init(&c->mu, NULL);
     pthread_cond_init(&c->cv, NULL);
     c->refs = 1; /* the pending request */
+    return c;
+}
+
+void infer_request_next(server_ctx *s)
+{
+    infer_call *c = call_new(s);
+    if (!c)
+        return;
     grpc_call_error e = grpc_server_request_registered_call(
         s->server, s->m_infer, &c->call, &c->deadline, &c->md_in, &c->payload, s->cq, s->cq,
         &c->t_new);
@@ -376,7 +399,9 @@ void infer_request_next(server_ctx *s)
     }
 }
 
-static void on_new(server_ctx *s, infer_call *c)
+/* The steps every call takes when it arrives, whichever its method.
+ * False when it was refused at once. */
+static bool call_arrived(server_ctx *s, infer_call *c)
 {
     call_begin(s, &c->stats);
     pick_request_id(c);
@@ -405,26 +430,15 @@ static void on_new(server_ctx *s, infer_call *c)
     c->wr.req.mode = TTS_MODE_COUNT; /* logged as "-" until a request is decoded */
     if (atomic_load(&s->shutting_down)) {
         reject(c, cv_error(CV_UNAVAILABLE, "server is shutting down; retry on another replica"));
-        return;
+        return false;
     }
-    if (!c->payload) {
-        /* The deadline can pass between the call's headers and its message. */
-        reject(c, deadline_passed(c)
-                      ? cv_error(CV_DEADLINE_EXCEEDED,
-                                 "the client's deadline passed before its request message arrived")
-                      : cv_error(CV_INVALID_ARGUMENT, "no request message received"));
-        return;
-    }
-    size_t len = 0;
-    uint8_t *bytes = grpc_bytes_flatten(c->payload, &len);
-    grpc_byte_buffer_destroy(c->payload);
-    c->payload = NULL;
-    if (!bytes) {
-        reject(c, cv_error(CV_INTERNAL, "cannot read request payload"));
-        return;
-    }
-    cv_status st = wire_request_decode(bytes, len, &c->wr);
-    free(bytes);
+    return true;
+}
+
+/* Validation, the engine's check and admission: the call's worker
+ * reference is taken here. */
+static void accept_and_admit(server_ctx *s, infer_call *c, cv_status st)
+{
     if (st.code == CV_OK) {
         c->wr.req.request_id = c->request_id;
         st = call_accept(s, &c->wr.req);
@@ -446,6 +460,191 @@ static void on_new(server_ctx *s, infer_call *c)
         pthread_mutex_unlock(&c->mu);
         reject(c, st);
     }
+}
+
+static void on_new(server_ctx *s, infer_call *c)
+{
+    if (!call_arrived(s, c))
+        return;
+    if (!c->payload) {
+        /* The deadline can pass between the call's headers and its message. */
+        reject(c, deadline_passed(c)
+                      ? cv_error(CV_DEADLINE_EXCEEDED,
+                                 "the client's deadline passed before its request message arrived")
+                      : cv_error(CV_INVALID_ARGUMENT, "no request message received"));
+        return;
+    }
+    size_t len = 0;
+    uint8_t *bytes = grpc_bytes_flatten(c->payload, &len);
+    grpc_byte_buffer_destroy(c->payload);
+    c->payload = NULL;
+    if (!bytes) {
+        reject(c, cv_error(CV_INTERNAL, "cannot read request payload"));
+        return;
+    }
+    cv_status st = wire_request_decode(bytes, len, &c->wr);
+    free(bytes);
+    accept_and_admit(s, c, st);
+}
+
+/* Ends a call for a reason found on the completion-queue side (a call
+ * still waiting for a slot ends at once, a running one when its engine
+ * sees the flag). */
+static void fail_call(server_ctx *s, infer_call *c, cv_status why)
+{
+    pthread_mutex_lock(&c->mu);
+    cancel_locked(c, why);
+    pthread_mutex_unlock(&c->mu);
+    if (admission_withdraw(&s->adm, &c->item)) {
+        pthread_mutex_lock(&c->mu);
+        c->final = c->cancel_why;
+        c->synth_done = true;
+        send_status_locked(c);
+        pthread_mutex_unlock(&c->mu);
+        call_unref(c); /* the queue's reference */
+    }
+}
+
+/* ------------------------------------------------- StreamInference calls */
+
+void stream_request_next(server_ctx *s)
+{
+    infer_call *c = call_new(s);
+    if (!c)
+        return;
+    c->streaming = true;
+    c->t_new.kind = TAG_STREAM_NEW;
+    c->t_recv = (cq_tag){TAG_STREAM_RECV, c};
+    text_pipe_init(&c->pipe, s->limits.max_text_chars, s->opt.text_idle_timeout);
+    grpc_call_error e = grpc_server_request_registered_call(
+        s->server, s->m_stream, &c->call, &c->deadline, &c->md_in, NULL, s->cq, s->cq,
+        &c->t_new);
+    if (e != GRPC_CALL_OK) {
+        LOG_ERROR("request_registered_call(StreamInference) failed: %d", e);
+        call_free(c);
+    }
+}
+
+/* Asks for the next message; false if it cannot be started. */
+static bool recv_next(infer_call *c)
+{
+    grpc_op op;
+    memset(&op, 0, sizeof op);
+    op.op = GRPC_OP_RECV_MESSAGE;
+    op.data.recv_message.recv_message = &c->recv_bb;
+    pthread_mutex_lock(&c->mu);
+    c->refs++;
+    pthread_mutex_unlock(&c->mu);
+    if (grpc_call_start_batch(c->call, &op, 1, &c->t_recv, NULL) != GRPC_CALL_OK) {
+        pthread_mutex_lock(&c->mu);
+        c->refs--;
+        pthread_mutex_unlock(&c->mu);
+        return false;
+    }
+    return true;
+}
+
+static void on_stream_new(server_ctx *s, infer_call *c)
+{
+    if (!call_arrived(s, c))
+        return;
+    if (!recv_next(c))
+        reject(c, cv_error(CV_INTERNAL, "cannot receive the setup message"));
+}
+
+/* The first message: the setup, decoded and checked as Inference's
+ * Request is; its tts_text (optional) is the first piece of text. */
+static void on_setup(server_ctx *s, infer_call *c, const uint8_t *bytes, size_t len)
+{
+    wire_stream_kind kind;
+    uint8_t *text = NULL;
+    size_t n = 0;
+    cv_status st = wire_stream_request_decode(bytes, len, &kind, &c->wr, &text, &n);
+    free(text);
+    if (st.code == CV_OK && kind != WIRE_STREAM_SETUP)
+        st = cv_error(CV_INVALID_ARGUMENT,
+                      "the first StreamInference message must carry setup (a Request with one "
+                      "of sft_request, zero_shot_request, cross_lingual_request, "
+                      "instruct_request: the mode and its settings); text comes after it");
+    c->have_setup = true;
+    if (st.code == CV_OK) {
+        const char *first = c->wr.req.tts_text;
+        c->wr.req.source = &c->pipe.src;
+        c->wr.req.tts_text = "";
+        if (*first)
+            st = text_pipe_push(&c->pipe, (const uint8_t *)first, strlen(first));
+    }
+    accept_and_admit(s, c, st);
+}
+
+static void on_stream_recv(server_ctx *s, infer_call *c, bool ok)
+{
+    grpc_byte_buffer *bb = c->recv_bb;
+    c->recv_bb = NULL;
+    pthread_mutex_lock(&c->mu);
+    bool over = c->status_sent || c->cancelled;
+    pthread_mutex_unlock(&c->mu);
+    if (!ok || over) { /* the call ended: on_close tells why */
+        if (bb)
+            grpc_byte_buffer_destroy(bb);
+        if (!c->have_setup && !over)
+            reject(c, cv_error(CV_CANCELLED, "the call ended before its setup message"));
+        return;
+    }
+    if (!bb) { /* half-close: the text is complete */
+        if (!c->have_setup) {
+            reject(c, deadline_passed(c)
+                          ? cv_error(CV_DEADLINE_EXCEEDED,
+                                     "the client's deadline passed before its setup message")
+                          : cv_error(CV_INVALID_ARGUMENT,
+                                     "the stream ended without any message: send a setup "
+                                     "message, then the text"));
+            return;
+        }
+        cv_status st = text_pipe_end(&c->pipe);
+        if (st.code != CV_OK)
+            fail_call(s, c, st);
+        return;
+    }
+    size_t len = 0;
+    uint8_t *bytes = grpc_bytes_flatten(bb, &len);
+    grpc_byte_buffer_destroy(bb);
+    if (!bytes) {
+        if (c->have_setup)
+            fail_call(s, c, cv_error(CV_INTERNAL, "cannot read a text message"));
+        else
+            reject(c, cv_error(CV_INTERNAL, "cannot read the setup message"));
+        return;
+    }
+    cv_status st = cv_ok();
+    if (!c->have_setup) {
+        on_setup(s, c, bytes, len);
+        free(bytes);
+        pthread_mutex_lock(&c->mu);
+        bool failed = c->status_sent || c->cancelled;
+        pthread_mutex_unlock(&c->mu);
+        if (!failed && !recv_next(c))
+            fail_call(s, c, cv_error(CV_INTERNAL, "cannot receive text"));
+        return;
+    }
+    wire_stream_kind kind;
+    wire_request dup;
+    uint8_t *text = NULL;
+    size_t n = 0;
+    st = wire_stream_request_decode(bytes, len, &kind, &dup, &text, &n);
+    free(bytes);
+    if (kind == WIRE_STREAM_SETUP) {
+        wire_request_free(&dup);
+        st = cv_error(CV_INVALID_ARGUMENT, "setup may only be the first message of the stream; "
+                      "later messages carry text");
+    }
+    if (st.code == CV_OK && n > 0)
+        st = text_pipe_push(&c->pipe, text, n);
+    free(text);
+    if (st.code != CV_OK)
+        fail_call(s, c, st);
+    else if (!recv_next(c))
+        fail_call(s, c, cv_error(CV_INTERNAL, "cannot receive text"));
 }
 
 static void on_close(server_ctx *s, infer_call *c)
@@ -499,6 +698,19 @@ void infer_handle(server_ctx *s, cq_tag *tag, bool ok)
         on_new(s, c);
         call_unref(c); /* the pending request's reference */
         return;
+    case TAG_STREAM_NEW:
+        if (!ok) {
+            call_free(c);
+            return;
+        }
+        if (!s->grpc_shutdown_started)
+            stream_request_next(s);
+        on_stream_new(s, c);
+        call_unref(c);
+        return;
+    case TAG_STREAM_RECV:
+        on_stream_recv(s, c, ok);
+        break;
     case TAG_INFER_CLOSE:
         on_close(s, c);
         break;

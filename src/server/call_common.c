@@ -67,7 +67,7 @@ cv_status call_synthesize(server_ctx *s, const tts_request *req, tts_sink *sink,
     if (sink->cancelled(sink))
         st = cv_error(CV_CANCELLED, "cancelled before synthesis started");
     else
-        st = s->eng->ops->synthesize(s->eng, req, sink);
+        st = engine_synthesize(s->eng, req, sink);
     if (st.code == CV_OK && sink->cancelled(sink))
         st = cv_error(CV_CANCELLED, "call cancelled");
     if (st.code == CV_INTERNAL)
@@ -87,7 +87,9 @@ void call_log(server_ctx *s, const char *request_id, const tts_request *r,
               const call_stats *c, const cv_status *final)
 {
     const char *mode = tts_mode_name(r->mode);
-    size_t chars = r->tts_text ? utf8_length(r->tts_text, strlen(r->tts_text)) : 0;
+    size_t chars = r->source      ? c->text_chars
+                   : r->tts_text ? utf8_length(r->tts_text, strlen(r->tts_text))
+                                 : 0;
     double now = cv_now(), audio = (double)c->samples / s->sample_rate;
     double total = now - c->t_start;
     char ttfc[32] = "-", rtf[32] = "-";

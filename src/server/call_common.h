@@ -21,6 +21,7 @@ typedef struct call_stats {
     double t_start, t_first; /* arrival; first chunk (0 until then) */
     size_t samples;
     unsigned chunks;
+    size_t text_chars; /* streamed text (StreamInference): characters received */
 } call_stats;
 
 /* Starts a call: its arrival time, and one more live call for the drain to

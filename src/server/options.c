@@ -59,6 +59,8 @@ void server_options_usage(FILE *out)
 "  --max-request-bytes N     largest request message (default 4194304)\n"
 "  --chunk-queue N           audio chunks buffered per call while the client is\n"
 "                            slow; synthesis pauses when full (default 4)\n"
+"  --text-idle-timeout S     StreamInference: end a call (DEADLINE_EXCEEDED, freeing\n"
+"                            its slot) when no text arrives for S s (default 30)\n"
 "  --send-timeout S          cancel a call (freeing its slot) when none of its\n"
 "                            audio could be sent for S seconds: the client\n"
 "                            stopped reading (default 30; 0 = never)\n"
@@ -106,13 +108,13 @@ int server_options_parse(int argc, char **argv, server_options *o)
         .host = "0.0.0.0", .port = 50000, .max_conc = 4, .max_queue = -1,
         .engine = "espeak", .model_dir = NULL, .threads = 1,
         .max_text = TTS_DEFAULT_MAX_TEXT, .max_prompt_seconds = TTS_DEFAULT_MAX_PROMPT_SECONDS,
-        .max_request_bytes = 4u << 20, .grace = 10.0, .chunk_queue = 4, .send_timeout = 30.0,
+        .max_request_bytes = 4u << 20, .grace = 10.0, .chunk_queue = 4, .send_timeout = 30.0, .text_idle_timeout = 30.0,
         .max_connections = 1000, .header_timeout = 10.0, .idle_timeout = 300.0,
     };
     enum { O_HOST = 256, O_PORT, O_MAXCONC, O_MAXQ, O_ENGINE, O_MODEL, O_THREADS, O_MAXTEXT,
            O_MAXPROMPT, O_MAXREQ, O_GRACE, O_CHUNKQ, O_LIST, O_TLS_CERT, O_TLS_KEY,
            O_TLS_CA, O_METRICS, O_ENGINE_OPT, O_HTTP, O_SEND_TIMEOUT, O_MAX_CONN,
-           O_HEADER_TIMEOUT, O_IDLE_TIMEOUT };
+           O_HEADER_TIMEOUT, O_IDLE_TIMEOUT, O_TEXT_IDLE };
     static const struct option longopts[] = {
         {"host", required_argument, 0, O_HOST},
         {"port", required_argument, 0, O_PORT},
@@ -129,6 +131,7 @@ int server_options_parse(int argc, char **argv, server_options *o)
         {"grace", required_argument, 0, O_GRACE},
         {"chunk-queue", required_argument, 0, O_CHUNKQ},
         {"send-timeout", required_argument, 0, O_SEND_TIMEOUT},
+        {"text-idle-timeout", required_argument, 0, O_TEXT_IDLE},
         {"max-connections", required_argument, 0, O_MAX_CONN},
         {"header-timeout", required_argument, 0, O_HEADER_TIMEOUT},
         {"idle-timeout", required_argument, 0, O_IDLE_TIMEOUT},
@@ -194,6 +197,10 @@ int server_options_parse(int argc, char **argv, server_options *o)
         case O_CHUNKQ:
             if (parse_long("--chunk-queue", optarg, 1, 1024, &l)) return -1;
             o->chunk_queue = (int)l;
+            break;
+        case O_TEXT_IDLE:
+            if (parse_double("--text-idle-timeout", optarg, 0, 86400, &d)) return -1;
+            o->text_idle_timeout = d;
             break;
         case O_SEND_TIMEOUT:
             if (parse_double("--send-timeout", optarg, 0, 86400, &d)) return -1;

@@ -23,6 +23,7 @@ typedef struct server_options {
     size_t max_request_bytes;
     double grace;            /* seconds to let calls finish on SIGTERM */
     int chunk_queue;         /* chunks waiting per call before synthesis pauses */
+    double text_idle_timeout; /* StreamInference: longest wait for the next text; 0 = never */
     double send_timeout;     /* cancel a call whose send is stuck this long; 0 = never */
     int max_connections;     /* gRPC connections open at once */
     bool max_connections_set; /* given on the command line (else the default, may shrink) */

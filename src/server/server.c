@@ -88,6 +88,8 @@ static int start_grpc(server_ctx *s)
     grpc_server_register_completion_queue(s->server, s->cq, NULL);
     s->m_infer = grpc_server_register_method(s->server, "/cosyvoice.CosyVoice/Inference", NULL,
                                              GRPC_SRM_PAYLOAD_READ_INITIAL_BYTE_BUFFER, 0);
+    s->m_stream = grpc_server_register_method(s->server, "/cosyvoice.CosyVoice/StreamInference",
+                                              NULL, GRPC_SRM_PAYLOAD_NONE, 0);
     s->m_health_check = grpc_server_register_method(
         s->server, "/grpc.health.v1.Health/Check", NULL, GRPC_SRM_PAYLOAD_READ_INITIAL_BYTE_BUFFER,
         0);
@@ -147,6 +149,8 @@ int server_run(server_ctx *s)
     /* Several outstanding requests so bursts of new calls are matched at once. */
     for (int i = 0; i < 4; i++)
         infer_request_next(s);
+    for (int i = 0; i < 2; i++)
+        stream_request_next(s);
     health_request_next(s);
     for (int i = 0; i < 4; i++)
         unknown_request_next(s);

@@ -21,6 +21,8 @@ typedef enum tag_kind {
     TAG_INFER_CLOSE,  /* RECV_CLOSE_ON_SERVER: call over (cancelled or done) */
     TAG_INFER_SEND,   /* one audio chunk was handed to the transport */
     TAG_INFER_STATUS, /* final status sent */
+    TAG_STREAM_NEW,   /* a new StreamInference call arrived */
+    TAG_STREAM_RECV,  /* one of its messages (setup or text) arrived */
     TAG_HEALTH_NEW,   /* a new Health/Check or Health/Watch call arrived */
     TAG_HEALTH_OP,    /* a health reply or update was sent */
     TAG_HEALTH_CLOSE, /* a Watch call ended */
@@ -42,6 +44,7 @@ typedef struct server_ctx {
     grpc_server *server;
     grpc_completion_queue *cq;
     void *m_infer;
+    void *m_stream;
     void *m_health_check;
     void *m_health_watch;
     admission adm;
@@ -60,6 +63,8 @@ int server_run(server_ctx *s);
 
 /* Inference calls (call.c). */
 void infer_request_next(server_ctx *s);
+/* StreamInference calls: the same call, fed text by a RECV_MESSAGE loop. */
+void stream_request_next(server_ctx *s);
 void infer_handle(server_ctx *s, cq_tag *tag, bool ok);
 void infer_run(admission_item *item, void *ctx); /* worker entry */
 /* Are Inference calls still open (not yet freed)? The HTTP door's calls

@@ -255,6 +255,80 @@ uint8_t *wire_request_encode(const tts_request *r, size_t *len)
     return buf;
 }
 
+cv_status wire_stream_request_decode(const uint8_t *data, size_t len, wire_stream_kind *kind,
+                                     wire_request *setup, uint8_t **text, size_t *text_len)
+{
+    *kind = WIRE_STREAM_NONE;
+    *text = NULL;
+    *text_len = 0;
+    memset(setup, 0, sizeof *setup);
+    Cosyvoice__StreamRequest *m = cosyvoice__stream_request__unpack(NULL, len, data);
+    if (!m) {
+        const char *fmt = compressed_format(data, len);
+        if (fmt)
+            return cv_error(CV_UNIMPLEMENTED,
+                            "the request message is still compressed (it starts like %s data): "
+                            "its grpc-encoding is one this server cannot read; use identity, "
+                            "gzip or deflate", fmt);
+        return cv_error(CV_INVALID_ARGUMENT,
+                        "message is not a valid cosyvoice.StreamRequest");
+    }
+    cv_status st = cv_ok();
+    if (m->stream_payload_case == COSYVOICE__STREAM_REQUEST__STREAM_PAYLOAD_SETUP) {
+        /* through the Request decoder, for the very same checks */
+        size_t n = cosyvoice__request__get_packed_size(m->setup);
+        uint8_t *b = malloc(n ? n : 1);
+        if (!b) {
+            st = cv_error(CV_RESOURCE_EXHAUSTED, "out of memory decoding the request");
+        } else {
+            cosyvoice__request__pack(m->setup, b);
+            st = wire_request_decode(b, n, setup);
+            free(b);
+        }
+        if (cv_is_ok(&st)) *kind = WIRE_STREAM_SETUP;
+    } else if (m->stream_payload_case == COSYVOICE__STREAM_REQUEST__STREAM_PAYLOAD_TEXT) {
+        *kind = WIRE_STREAM_TEXT;
+        if (m->text.len) {
+            *text = malloc(m->text.len);
+            if (!*text) {
+                st = cv_error(CV_RESOURCE_EXHAUSTED, "out of memory decoding the request");
+                *kind = WIRE_STREAM_NONE;
+            } else {
+                memcpy(*text, m->text.data, m->text.len);
+                *text_len = m->text.len;
+            }
+        }
+    }
+    cosyvoice__stream_request__free_unpacked(m, NULL);
+    return st;
+}
+
+uint8_t *wire_stream_request_encode(const tts_request *req, const char *text, size_t n,
+                                    size_t *len)
+{
+    Cosyvoice__StreamRequest m = COSYVOICE__STREAM_REQUEST__INIT;
+    Cosyvoice__Request *setup = NULL;
+    if (req) {
+        size_t rl;
+        uint8_t *rb = wire_request_encode(req, &rl);
+        if (!rb) return NULL;
+        setup = cosyvoice__request__unpack(NULL, rl, rb);
+        free(rb);
+        if (!setup) return NULL;
+        m.stream_payload_case = COSYVOICE__STREAM_REQUEST__STREAM_PAYLOAD_SETUP;
+        m.setup = setup;
+    } else {
+        m.stream_payload_case = COSYVOICE__STREAM_REQUEST__STREAM_PAYLOAD_TEXT;
+        m.text.data = (uint8_t *)text;
+        m.text.len = n;
+    }
+    *len = cosyvoice__stream_request__get_packed_size(&m);
+    uint8_t *buf = malloc(*len ? *len : 1);
+    if (buf) cosyvoice__stream_request__pack(&m, buf);
+    if (setup) cosyvoice__request__free_unpacked(setup, NULL);
+    return buf;
+}
+
 uint8_t *wire_response_encode(const int16_t *pcm, size_t n, uint32_t sample_rate,
                               uint32_t chunk_index, size_t *len)
 {

@@ -25,6 +25,22 @@ void wire_request_free(wire_request *w);
  * buffer and its length in *len, or NULL on allocation failure. */
 uint8_t *wire_request_encode(const tts_request *req, size_t *len);
 
+/* One message of a StreamInference call (cosyvoice.StreamRequest). */
+typedef enum wire_stream_kind {
+    WIRE_STREAM_NONE = 0, /* neither field set */
+    WIRE_STREAM_SETUP,    /* *setup filled (free with wire_request_free) */
+    WIRE_STREAM_TEXT,     /* *text malloc'ed (may be NULL when empty), *text_len bytes */
+} wire_stream_kind;
+
+/* Decodes a serialized cosyvoice.StreamRequest. A setup is decoded (and
+ * refused) exactly as wire_request_decode does for Inference's Request. */
+cv_status wire_stream_request_decode(const uint8_t *data, size_t len, wire_stream_kind *kind,
+                                     wire_request *setup, uint8_t **text, size_t *text_len);
+/* Serializes a StreamRequest carrying setup (req) or, with req NULL, n
+ * bytes of text. malloc'ed buffer, length in *len; NULL when out of memory. */
+uint8_t *wire_stream_request_encode(const tts_request *req, const char *text, size_t n,
+                                    size_t *len);
+
 /* Serializes one Response carrying PCM. malloc'ed buffer, length in *len. */
 uint8_t *wire_response_encode(const int16_t *pcm, size_t n, uint32_t sample_rate,
                               uint32_t chunk_index, size_t *len);

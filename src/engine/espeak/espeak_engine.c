@@ -10,6 +10,7 @@
 #include "common/log.h"
 #include "engine/engine.h"
 #include "engine/espeak/espeak_backend.h"
+#include "engine/text_pieces.h"
 #include "engine/espeak/flite_backend.h"
 #include "engine/espeak/voice_plan.h"
 #include "engine/espeak/voices.h"
@@ -109,6 +110,74 @@ static bool deliver(tts_sink *sink, const pcm_buf *buf, bool stream)
     return true;
 }
 
+/* Where a call is between segments. With streamed text, segment k is
+ * rendered with the pause that separates it from segment k-1 in front: the
+ * segment after the current one may not exist yet. */
+typedef struct speak_state {
+    pcm_buf buf;
+    size_t done;     /* segments spoken */
+    size_t speech;   /* of those, segments with something to say */
+    bool prev_end;   /* the previous segment ended a sentence */
+} speak_state;
+
+static int pause(pcm_buf *buf, bool sentence_end)
+{
+    double secs = sentence_end ? PAUSE_SENTENCE_SECONDS : PAUSE_CLAUSE_SECONDS;
+    return pcm_buf_append_silence(buf, (size_t)(secs * ESPEAK_SAMPLE_RATE));
+}
+
+/* Renders and delivers the segments of segs with the pauses between them. */
+static cv_status speak(voice_plan *plan, const text_segments *segs, const tts_request *req,
+                 tts_sink *sink, speak_state *ss)
+{
+    for (size_t i = 0; i < segs->count; i++) {
+        if (sink->cancelled(sink)) return cv_error(CV_CANCELLED, "cancelled");
+        ss->buf.len = 0;
+        /* whole text: the pause ends the previous chunk, as it always has;
+         * streamed text: it starts this one (the same audio in all) */
+        if (req->source && ss->done > 0 && pause(&ss->buf, ss->prev_end))
+            return cv_error(CV_RESOURCE_EXHAUSTED, "out of memory");
+        const text_segment *seg = &segs->items[i];
+        if (voice_plan_render(plan, seg, &ss->buf))
+            return cv_error(CV_INTERNAL, "synthesis failed for segment %zu", ss->done);
+        if (!req->source && i + 1 < segs->count && pause(&ss->buf, seg->sentence_end))
+            return cv_error(CV_RESOURCE_EXHAUSTED, "out of memory");
+        ss->speech += seg->event != TEXT_EVENT_NONE || text_has_alnum(seg->text);
+        ss->prev_end = seg->sentence_end;
+        ss->done++;
+        if (ss->buf.len && !deliver(sink, &ss->buf, req->stream))
+            return cv_error(CV_CANCELLED, "cancelled");
+    }
+    return cv_ok();
+}
+
+/* Text streamed in (StreamInference): every complete piece goes through
+ * the front end and is spoken before the next one is waited for. */
+static cv_status speak_source(voice_plan *plan, const tts_request *req, tts_sink *sink,
+                              speak_state *ss)
+{
+    text_frontend_options fo = {.default_lang = plan->default_lang};
+    text_pieces tp;
+    text_pieces_init(&tp, req->source, 0);
+    cv_status st = cv_ok();
+    for (;;) {
+        char *piece = NULL;
+        st = text_pieces_next(&tp, &piece);
+        if (!cv_is_ok(&st) || !piece) break;
+        text_segments segs = {0};
+        st = text_frontend_run(piece, &fo, &segs);
+        LOG_DEBUG("espeak[%s]: piece |%s|: %zu segments", req->request_id ? req->request_id : "",
+                  piece, segs.count);
+        free(piece);
+        if (cv_is_ok(&st)) st = speak(plan, &segs, req, sink, ss);
+        text_segments_free(&segs);
+        if (!cv_is_ok(&st)) break;
+    }
+    text_pieces_free(&tp);
+    if (cv_is_ok(&st) && ss->speech == 0) st = cv_error(CV_INVALID_ARGUMENT, TEXT_NOTHING_TO_SPEAK);
+    return st;
+}
+
 static cv_status e_synthesize(engine *e, const tts_request *req, tts_sink *sink)
 {
     cv_status st = e_check(e, req);
@@ -118,47 +187,34 @@ static cv_status e_synthesize(engine *e, const tts_request *req, tts_sink *sink)
     st = voice_plan_build(req, &plan);
     if (!cv_is_ok(&st))
         return st;
-    text_frontend_options fo = {.default_lang = plan.default_lang};
-    text_segments segs = {0};
-    st = text_frontend_run(req->tts_text, &fo, &segs);
-    size_t speech = 0;
-    for (size_t i = 0; cv_is_ok(&st) && i < segs.count; i++)
-        speech += segs.items[i].event != TEXT_EVENT_NONE || text_has_alnum(segs.items[i].text);
-    if (cv_is_ok(&st) && speech == 0) /* as the neural engine: no audio is no answer */
-        st = cv_error(CV_INVALID_ARGUMENT, TEXT_NOTHING_TO_SPEAK);
-    if (!cv_is_ok(&st)) {
+    speak_state ss = {0};
+    if (req->source) {
+        st = speak_source(&plan, req, sink, &ss);
+    } else {
+        text_frontend_options fo = {.default_lang = plan.default_lang};
+        text_segments segs = {0};
+        st = text_frontend_run(req->tts_text, &fo, &segs);
+        size_t speech = 0;
+        for (size_t i = 0; cv_is_ok(&st) && i < segs.count; i++)
+            speech += segs.items[i].event != TEXT_EVENT_NONE || text_has_alnum(segs.items[i].text);
+        if (cv_is_ok(&st) && speech == 0) /* as the neural engine: no audio is no answer */
+            st = cv_error(CV_INVALID_ARGUMENT, TEXT_NOTHING_TO_SPEAK);
+        if (cv_is_ok(&st))
+            st = speak(&plan, &segs, req, sink, &ss);
         text_segments_free(&segs);
-        voice_plan_free(&plan);
-        return st;
-    }
-    pcm_buf buf = {0};
-    for (size_t i = 0; i < segs.count && cv_is_ok(&st); i++) {
-        if (sink->cancelled(sink)) {
-            st = cv_error(CV_CANCELLED, "cancelled");
-            break;
-        }
-        buf.len = 0;
-        if (voice_plan_render(&plan, &segs.items[i], &buf)) {
-            st = cv_error(CV_INTERNAL, "synthesis failed for segment %zu", i);
-            break;
-        }
-        if (i + 1 < segs.count) {
-            double pause = segs.items[i].sentence_end ? PAUSE_SENTENCE_SECONDS
-                                                      : PAUSE_CLAUSE_SECONDS;
-            if (pcm_buf_append_silence(&buf, (size_t)(pause * ESPEAK_SAMPLE_RATE))) {
-                st = cv_error(CV_RESOURCE_EXHAUSTED, "out of memory");
-                break;
-            }
-        }
-        if (buf.len && !deliver(sink, &buf, req->stream))
-            st = cv_error(CV_CANCELLED, "cancelled");
     }
     LOG_DEBUG("espeak[%s]: %zu segments, status %s", req->request_id ? req->request_id : "",
-              segs.count, cv_code_name(st.code));
-    pcm_buf_free(&buf);
-    text_segments_free(&segs);
+              ss.done, cv_code_name(st.code));
+    pcm_buf_free(&ss.buf);
     voice_plan_free(&plan);
     return st;
+}
+
+static bool e_reads_source(const engine *e, const tts_request *req)
+{
+    (void)e;
+    (void)req;
+    return true;
 }
 
 const engine_ops espeak_engine_ops = {
@@ -172,4 +228,5 @@ const engine_ops espeak_engine_ops = {
     .speaker_name = e_speaker_name,
     .check = e_check,
     .synthesize = e_synthesize,
+    .reads_source = e_reads_source,
 };

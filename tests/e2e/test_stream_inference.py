@@ -1,0 +1,132 @@
+"""StreamInference: text streamed in, audio out while it is still arriving."""
+import queue
+import threading
+
+import grpc
+import numpy as np
+import pytest
+
+from conftest import cosyvoice_pb2, stub, sft, collect
+from stream_text_example import pieces, stream
+
+TEXT = ("The meeting starts at 10:30 on 2024-03-05 in room 12. "
+        "It will cost $1,234.56 in total, café included! Naïve, isn't it?")
+
+
+def split_tiny(text):
+    """Pieces of 1-3 bytes: splits UTF-8 characters and numbers."""
+    b = text.encode()
+    out, i, k = [], 0, 0
+    while i < len(b):
+        n = 1 + k % 3
+        out.append(b[i:i + n])
+        i += n
+        k += 1
+    return out
+
+
+def test_tiny_pieces_speak_as_whole_text(make_server):
+    srv = make_server("--max-conc", "1")
+    _, s = stub(srv.target)
+    setup = sft("", spk="英文女")
+    streamed = b"".join(stream(s, setup, split_tiny(TEXT)))
+    whole, _ = collect(s, sft(TEXT, spk="英文女"))
+    whole = b"".join(whole)
+    # The default engine varies its voice slightly from call to call, but
+    # the length of the audio follows the words spoken: "10:30", "2024-03-05"
+    # and "$1,234.56" cut into pieces must be read exactly as when whole.
+    assert len(streamed) > 0 and len(streamed) == len(whole)
+    a = np.frombuffer(streamed, np.int16).astype(float)
+    b = np.frombuffer(whole, np.int16).astype(float)
+    assert np.dot(a, b) / np.sqrt(np.dot(a, a) * np.dot(b, b)) > 0.8
+    # a UTF-8 character split across two messages
+    assert any(len(p) == 1 and p[0] >= 0x80 for p in split_tiny(TEXT))
+
+
+def test_first_audio_before_last_piece(make_server):
+    """The client holds its last piece back until audio arrives."""
+    srv = make_server()
+    _, s = stub(srv.target)
+    got_audio = threading.Event()
+    sent_last = threading.Event()
+
+    def reqs():
+        yield cosyvoice_pb2.StreamRequest(setup=sft("", spk="英文女"))
+        yield cosyvoice_pb2.StreamRequest(text=b"This is the first sentence. ")
+        yield cosyvoice_pb2.StreamRequest(text=b"And here")
+        assert got_audio.wait(30), "no audio before the last piece"
+        sent_last.set()
+        yield cosyvoice_pb2.StreamRequest(text=b" is the last one.")
+
+    chunks = []
+    for r in s.StreamInference(reqs(), timeout=60):
+        if not sent_last.is_set():
+            got_audio.set()
+        chunks.append(r.tts_audio)
+    assert got_audio.is_set() and sent_last.is_set() and len(chunks) >= 2
+
+
+def expect_error(s, reqs, code, text=None, timeout=30):
+    with pytest.raises(grpc.RpcError) as e:
+        for _ in s.StreamInference(reqs, timeout=timeout):
+            pass
+    assert e.value.code() == code, e.value.details()
+    if text:
+        assert text in e.value.details()
+    return e.value.details()
+
+
+def test_empty_stream(make_server):
+    srv = make_server()
+    _, s = stub(srv.target)
+    expect_error(s, iter([]), grpc.StatusCode.INVALID_ARGUMENT, "without any message")
+    expect_error(s, pieces(sft("", spk="英文女"), []), grpc.StatusCode.INVALID_ARGUMENT,
+                 "no text")
+
+
+def test_first_message_without_mode(make_server):
+    srv = make_server()
+    _, s = stub(srv.target)
+    expect_error(s, iter([cosyvoice_pb2.StreamRequest(text=b"hello")]),
+                 grpc.StatusCode.INVALID_ARGUMENT, "must carry setup")
+    expect_error(s, pieces(cosyvoice_pb2.Request(), ["hello"]),
+                 grpc.StatusCode.INVALID_ARGUMENT, "no payload")
+
+
+def test_text_over_limit(make_server):
+    srv = make_server("--max-text", "50")
+    _, s = stub(srv.target)
+    expect_error(s, pieces(sft("", spk="英文女"), ["word " * 8, "word " * 8]),
+                 grpc.StatusCode.INVALID_ARGUMENT, "--max-text")
+
+
+def test_idle_timeout_frees_slot(make_server):
+    srv = make_server("--max-conc", "1", "--max-queue", "0", "--text-idle-timeout", "1")
+    _, s = stub(srv.target)
+    hold = threading.Event()
+
+    def reqs():
+        yield cosyvoice_pb2.StreamRequest(setup=sft("Hello there.", spk="英文女"))
+        hold.wait(20)
+
+    expect_error(s, reqs(), grpc.StatusCode.DEADLINE_EXCEEDED, "--text-idle-timeout")
+    hold.set()
+    # the slot is free again
+    assert b"".join(stream(s, sft("", spk="英文女"), ["Done."]))
+
+
+def test_cancel_mid_stream_frees_slot(make_server):
+    srv = make_server("--max-conc", "1", "--max-queue", "0")
+    _, s = stub(srv.target)
+    hold = threading.Event()
+
+    def reqs():
+        yield cosyvoice_pb2.StreamRequest(setup=sft("First sentence here. Next", spk="英文女"))
+        hold.wait(20)
+
+    it = s.StreamInference(reqs(), timeout=30)
+    next(it)  # audio flows: the call holds the slot
+    it.cancel()
+    hold.set()
+    srv.wait_log("CANCELLED")
+    assert b"".join(stream(s, sft("", spk="英文女"), ["Again."]))
