@@ -130,3 +130,19 @@ def test_cancel_mid_stream_frees_slot(make_server):
     hold.set()
     srv.wait_log("CANCELLED")
     assert b"".join(stream(s, sft("", spk="英文女"), ["Again."]))
+
+
+def test_neural_v1_tiny_streamed_pieces(make_server):
+    """The v1 engine (tiny random model, fixed seed: deterministic) gets every
+    complete sentence as soon as it exists; its audio is that of each
+    sentence sent whole, so split numbers and characters are read as whole."""
+    import os
+    from conftest import ROOT
+    model = os.path.join(ROOT, "tests", "data", "golden", "cosyvoice-v1-tiny")
+    srv = make_server("--engine", "cosyvoice", "--model-dir", model,
+                      "--engine-opt", "seed=3", "--engine-opt", "fixed_tokens=60")
+    _, s = stub(srv.target)
+    sentences = ["The price is $1,234.56 today.", "We meet at 10:30 in the café."]
+    streamed = b"".join(stream(s, sft("", spk="英文女"), split_tiny(" ".join(sentences))))
+    whole = b"".join(b"".join(collect(s, sft(t, spk="英文女"))[0]) for t in sentences)
+    assert len(streamed) > 0 and streamed == whole
