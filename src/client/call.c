@@ -4,7 +4,11 @@
 #include <grpc/grpc_security.h>
 #include <grpc/support/alloc.h>
 #include <grpc/support/time.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -89,8 +93,13 @@ static void send_request(call_state *s, const call_params *p)
     ops[2].op = GRPC_OP_SEND_CLOSE_FROM_CLIENT;
     ops[3].op = GRPC_OP_RECV_INITIAL_METADATA;
     ops[3].data.recv_initial_metadata.recv_initial_metadata = &s->initial_md;
-    /* A failed batch (refused connection, deadline) shows in the status. */
-    run_batch(s, ops, 4, (void *)1);
+    /* A failed batch (refused connection, deadline) shows in the status.
+     * Streamed text: the half-close comes after the text (text_sender);
+     * the server's metadata comes with its first reply. */
+    if (p->text_fd >= 0)
+        run_batch(s, ops, 2, (void *)1);
+    else
+        run_batch(s, ops, 4, (void *)1);
     grpc_byte_buffer_destroy(payload);
     if (n_md) {
         grpc_slice_unref(md.key);
@@ -119,6 +128,44 @@ static void receive_status(call_state *s, call_result *r)
         len = sizeof r->details - 1;
     memcpy(r->details, GRPC_SLICE_START_PTR(s->details), len);
     r->details[len] = '\0';
+}
+
+/* StreamInference: the text, sent as it can be read (a pipe from an LLM
+ * gives it a few bytes at a time), then the half-close. */
+typedef struct text_sender {
+    call_state *s;
+    int fd;
+    atomic_bool stop;
+} text_sender;
+
+static void *text_sender_run(void *arg)
+{
+    text_sender *t = arg;
+    char buf[4096];
+    while (!atomic_load(&t->stop)) {
+        struct pollfd pfd = {.fd = t->fd, .events = POLLIN};
+        int pr = poll(&pfd, 1, 100);
+        if (pr == 0) continue;
+        ssize_t n = pr > 0 ? read(t->fd, buf, sizeof buf) : -1;
+        if (n <= 0) break; /* end of input (or an error): the text is complete */
+        size_t len;
+        uint8_t *msg = wire_stream_request_encode(NULL, buf, (size_t)n, &len);
+        if (!msg) break;
+        grpc_byte_buffer *bb = grpc_bytes_wrap(msg, len);
+        free(msg);
+        grpc_op op;
+        memset(&op, 0, sizeof op);
+        op.op = GRPC_OP_SEND_MESSAGE;
+        op.data.send_message.send_message = bb;
+        bool ok = run_batch(t->s, &op, 1, (void *)4);
+        grpc_byte_buffer_destroy(bb);
+        if (!ok) return NULL; /* the call is over */
+    }
+    grpc_op op;
+    memset(&op, 0, sizeof op);
+    op.op = GRPC_OP_SEND_CLOSE_FROM_CLIENT;
+    run_batch(t->s, &op, 1, (void *)5);
+    return NULL;
 }
 
 void call_run(const call_params *p, call_chunk_fn on_chunk, void *ctx, call_result *r)
@@ -151,10 +198,22 @@ void call_run(const call_params *p, call_chunk_fn on_chunk, void *ctx, call_resu
         gpr_now(GPR_CLOCK_MONOTONIC),
         gpr_time_from_millis((int64_t)(p->timeout_s * 1000.0), GPR_TIMESPAN));
     s.call = grpc_channel_create_call(s.channel, NULL, GRPC_PROPAGATE_DEFAULTS, s.cq,
-                                      grpc_slice_from_static_string(CALL_METHOD), NULL, deadline,
-                                      NULL);
+                                      grpc_slice_from_static_string(
+                                          p->text_fd >= 0 ? CALL_STREAM_METHOD : CALL_METHOD),
+                                      NULL, deadline, NULL);
 
     send_request(&s, p);
+    text_sender ts = {.s = &s, .fd = p->text_fd};
+    atomic_init(&ts.stop, false);
+    pthread_t sender;
+    bool sending = p->text_fd >= 0 && pthread_create(&sender, NULL, text_sender_run, &ts) == 0;
+    if (p->text_fd >= 0) { /* comes with the first reply, while the text goes out */
+        grpc_op op;
+        memset(&op, 0, sizeof op);
+        op.op = GRPC_OP_RECV_INITIAL_METADATA;
+        op.data.recv_initial_metadata.recv_initial_metadata = &s.initial_md;
+        run_batch(&s, &op, 1, (void *)6);
+    }
 
     /* One RECV_MESSAGE at a time until the stream ends (NULL payload). */
     for (;;) {
@@ -179,6 +238,10 @@ void call_run(const call_params *p, call_chunk_fn on_chunk, void *ctx, call_resu
     }
     receive_status(&s, r);
     r->total_s = cv_now() - t0;
+    if (sending) {
+        atomic_store(&ts.stop, true);
+        pthread_join(sender, NULL);
+    }
 
     grpc_call_unref(s.call);
     grpc_completion_queue_shutdown(s.cq);

@@ -12,6 +12,7 @@
 #include "common/status.h"
 
 #define CALL_METHOD "/cosyvoice.CosyVoice/Inference"
+#define CALL_STREAM_METHOD "/cosyvoice.CosyVoice/StreamInference"
 /* Rate of chunks whose sample_rate field is unset (older servers). */
 #define CALL_DEFAULT_SAMPLE_RATE 22050
 
@@ -22,7 +23,8 @@ typedef cv_status (*call_chunk_fn)(void *ctx, const int16_t *pcm, size_t n,
 
 typedef struct call_params {
     const char *target;      /* "host:port" */
-    const uint8_t *request;  /* serialized cosyvoice.Request */
+    const uint8_t *request;  /* serialized cosyvoice.Request (StreamRequest setup with text_fd) */
+    int text_fd;             /* >= 0: StreamInference, the text read from this fd as it comes */
     size_t request_len;
     const char *request_id;  /* sent as x-request-id; NULL or "" for none */
     double timeout_s;        /* deadline of the call */

@@ -123,7 +123,7 @@ static int build_request(const client_options *o, uint8_t **buf, size_t *len)
     }
     tts_request req = {
         .mode = o->mode,
-        .tts_text = client_options_tts_text(o),
+        .tts_text = o->text_stdin ? (o->tts_text ? o->tts_text : "") : client_options_tts_text(o),
         .spk_id = o->spk_id,
         .prompt_text = o->prompt_text,
         .instruct_text = o->mode == TTS_MODE_INSTRUCT ? client_options_instruct_text(o) : "",
@@ -133,7 +133,8 @@ static int build_request(const client_options *o, uint8_t **buf, size_t *len)
         .stream = !o->no_stream,
         .request_id = "",
     };
-    *buf = wire_request_encode(&req, len);
+    *buf = o->text_stdin ? wire_stream_request_encode(&req, NULL, 0, len)
+                         : wire_request_encode(&req, len);
     audio_pcm_free(&prompt);
     if (!*buf) {
         fprintf(stderr, PROG ": error: out of memory encoding the request\n");
@@ -210,7 +211,10 @@ int main(int argc, char **argv)
     else
         make_request_id(request_id, sizeof request_id);
     call_params p = {.target = target, .request = req, .request_len = req_len,
-                     .request_id = request_id, .timeout_s = o.timeout_s};
+                     .request_id = request_id, .timeout_s = o.timeout_s,
+                     .text_fd = o.text_stdin ? 0 : -1};
+    if (o.text_stdin)
+        o.retries = 0; /* the text is read once: a call cannot be made again */
     output out = {.path = o.no_wav ? NULL : o.tts_wav, .wav = NULL};
     if (o.play) { /* before grpc_init: see playback_create() */
         out.pb = playback_create(o.play_buffer_ms, err, sizeof err);

@@ -24,7 +24,7 @@ static const char DEFAULT_INSTRUCT[] =
 
 enum {
     OPT_HOST = 256, OPT_PORT, OPT_MODE, OPT_TTS_TEXT, OPT_SPK_ID, OPT_PROMPT_TEXT,
-    OPT_PROMPT_WAV, OPT_INSTRUCT_TEXT, OPT_TTS_WAV, OPT_TIMEOUT, OPT_RETRIES, OPT_NO_STREAM,
+    OPT_PROMPT_WAV, OPT_INSTRUCT_TEXT, OPT_TTS_WAV, OPT_TIMEOUT, OPT_RETRIES, OPT_NO_STREAM, OPT_TEXT_STDIN,
     OPT_SPEED, OPT_REQUEST_ID, OPT_QUIET, OPT_HELP, OPT_TLS, OPT_TLS_CA, OPT_TLS_CERT,
     OPT_TLS_KEY, OPT_TLS_NAME, OPT_PLAY, OPT_PLAY_BUFFER, OPT_NO_WAV, OPT_VERSION,
 };
@@ -49,6 +49,7 @@ static const struct option LONG_OPTS[] = {
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {"retries", required_argument, NULL, OPT_RETRIES},
     {"no-stream", no_argument, NULL, OPT_NO_STREAM},
+    {"text-stdin", no_argument, NULL, OPT_TEXT_STDIN},
     {"no_stream", no_argument, NULL, OPT_NO_STREAM},
     {"speed", required_argument, NULL, OPT_SPEED},
     {"request-id", required_argument, NULL, OPT_REQUEST_ID},
@@ -220,6 +221,7 @@ options_result client_options_parse(int argc, char **argv, client_options *o, ch
             o->retries = (int)l;
             break;
         case OPT_NO_STREAM: o->no_stream = true; break;
+        case OPT_TEXT_STDIN: o->text_stdin = true; break;
         case OPT_SPEED:
             if (!parse_num(arg, 0, TTS_MAX_SPEED, &d) || d < TTS_MIN_SPEED)
                 return opt_error(err, errcap, "--speed must be a number in [%g, %g], not '%s'",
@@ -307,6 +309,9 @@ void client_options_usage(FILE *f, const char *prog)
 "  --instruct_text TEXT   speaking-style instruction (instruct; default: a sample)\n"
 "  --speed X              speaking rate, 1.0 = normal, in [0.25, 4] (default 1.0)\n"
 "  --no-stream            ask for one chunk per text segment instead of streaming\n"
+"  --text-stdin           send the text from stdin as it arrives (StreamInference):\n"
+"                         'llm | cosyvoice-client --text-stdin --play' speaks while\n"
+"                         the LLM writes; --tts_text, if given, is spoken first\n"
 "  --request-id ID        sent as x-request-id metadata (default: generated)\n"
 "\n"
 "Connection:\n"

@@ -24,6 +24,7 @@ typedef struct client_options {
     double timeout_s;          /* deadline of each attempt */
     int retries;               /* extra attempts while no audio has arrived */
     bool no_stream;
+    bool text_stdin;           /* StreamInference: the text is read from stdin as it comes */
     float speed;               /* 1.0 = normal */
     const char *request_id;    /* NULL: generated */
     bool quiet;

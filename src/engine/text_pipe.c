@@ -49,6 +49,13 @@ void text_pipe_fail(text_pipe *p, cv_status why)
     pthread_mutex_unlock(&p->mu);
 }
 
+void text_pipe_touch(text_pipe *p)
+{
+    pthread_mutex_lock(&p->mu);
+    p->last_arrival = cv_now();
+    pthread_mutex_unlock(&p->mu);
+}
+
 size_t text_pipe_chars(text_pipe *p)
 {
     pthread_mutex_lock(&p->mu);

@@ -45,6 +45,9 @@ cv_status text_pipe_end(text_pipe *p);
 /* Fails the pipe (cancellation): a waiting reader returns why at once. The
  * first failure stays. */
 void text_pipe_fail(text_pipe *p, cv_status why);
+/* Starts the idle clock afresh (when the call the pipe was made for
+ * arrives). */
+void text_pipe_touch(text_pipe *p);
 /* Characters received so far. */
 size_t text_pipe_chars(text_pipe *p);
 

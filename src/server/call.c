@@ -546,6 +546,7 @@ static bool recv_next(infer_call *c)
 
 static void on_stream_new(server_ctx *s, infer_call *c)
 {
+    text_pipe_touch(&c->pipe); /* made while the call was awaited */
     if (!call_arrived(s, c))
         return;
     if (!recv_next(c))

@@ -146,3 +146,24 @@ def test_neural_v1_tiny_streamed_pieces(make_server):
     streamed = b"".join(stream(s, sft("", spk="英文女"), split_tiny(" ".join(sentences))))
     whole = b"".join(b"".join(collect(s, sft(t, spk="英文女"))[0]) for t in sentences)
     assert len(streamed) > 0 and streamed == whole
+
+
+def test_client_text_stdin_pipe(make_server, tmp_path):
+    """cosyvoice-client --text-stdin sends what arrives on stdin (a number
+    split across two writes)."""
+    import subprocess
+    import wave
+    from conftest import CLIENT
+    srv = make_server()
+    out = tmp_path / "out.wav"
+    p = subprocess.Popen([CLIENT, "--host", "127.0.0.1", "--port", str(srv.port), "--mode",
+                          "sft", "--spk_id", "英文女", "--text-stdin", "--tts_wav", str(out),
+                          "--timeout", "60"], stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+    p.stdin.write("Hello from a pipe. The number is 1,".encode())
+    p.stdin.flush()
+    p.stdin.write("234 and this is the end.\n".encode())
+    p.stdin.close()
+    err = p.stderr.read().decode()
+    assert p.wait(60) == 0, err
+    with wave.open(str(out)) as w:
+        assert w.getnframes() > w.getframerate()  # more than a second of speech
