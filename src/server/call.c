@@ -562,6 +562,8 @@ static void on_setup(server_ctx *s, infer_call *c, const uint8_t *bytes, size_t 
     size_t n = 0;
     cv_status st = wire_stream_request_decode(bytes, len, &kind, &c->wr, &text, &n);
     free(text);
+    if (kind != WIRE_STREAM_SETUP) /* logged as "-": no mode */
+        c->wr.req.mode = TTS_MODE_COUNT;
     if (st.code == CV_OK && kind != WIRE_STREAM_SETUP)
         st = cv_error(CV_INVALID_ARGUMENT,
                       "the first StreamInference message must carry setup (a Request with one "
