@@ -51,6 +51,9 @@ class FakeServer:
         self.requests = []   # (Request, metadata dict)
         self.sent = {}       # tts_text -> list of chunk bytes of the last call
 
+    def StreamInference(self, request_iterator, context):
+        context.abort(grpc.StatusCode.UNIMPLEMENTED, "the fake server has Inference only")
+
     def Inference(self, request, context):
         kind = request.WhichOneof("RequestPayload")
         text = getattr(request, kind).tts_text if kind else ""

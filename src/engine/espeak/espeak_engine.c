@@ -188,6 +188,7 @@ static cv_status e_synthesize(engine *e, const tts_request *req, tts_sink *sink)
     if (!cv_is_ok(&st))
         return st;
     speak_state ss = {0};
+    size_t total = 0; /* segments of the whole text (streamed: spoken) */
     if (req->source) {
         st = speak_source(&plan, req, sink, &ss);
     } else {
@@ -201,10 +202,13 @@ static cv_status e_synthesize(engine *e, const tts_request *req, tts_sink *sink)
             st = cv_error(CV_INVALID_ARGUMENT, TEXT_NOTHING_TO_SPEAK);
         if (cv_is_ok(&st))
             st = speak(&plan, &segs, req, sink, &ss);
+        total = segs.count;
         text_segments_free(&segs);
     }
+    if (req->source)
+        total = ss.done;
     LOG_DEBUG("espeak[%s]: %zu segments, status %s", req->request_id ? req->request_id : "",
-              ss.done, cv_code_name(st.code));
+              total, cv_code_name(st.code));
     pcm_buf_free(&ss.buf);
     voice_plan_free(&plan);
     return st;
