@@ -52,6 +52,7 @@ static cv_status cve_open(const engine_options *opt, engine **out)
     cv_status st = cv_settings_parse(opt->params, opt->n_params, opt->n_threads, &e->set);
     /* nn's shared pool (flow, vocoder, text encoder) is process-wide; the
      * LM's per-token products use a pool of the same size per call. */
+    e->set.speakers_file = opt->speakers_file;
     if (cv_is_ok(&st)) nn_set_threads(e->set.n_threads);
     if (cv_is_ok(&st)) st = cv_model_load(opt->model_dir, &e->set, &e->m);
     if (!cv_is_ok(&st)) {
@@ -65,10 +66,17 @@ static cv_status cve_open(const engine_options *opt, engine **out)
     const char *prec = nn_precision_name(nn_get_precision());
     if (nn_backend_isa_limited()) LOG_WARN("compute: %s; precision %s", compute, prec);
     else LOG_INFO("compute: %s; precision %s", compute, prec);
-    LOG_INFO("cosyvoice engine: %s loaded in %.2f s (%d speakers, %d threads per call, "
-             "first hop %d tokens, stream scale %g)",
-             opt->model_dir, e->m->load_seconds, e->m->n_speakers, e->set.n_threads,
-             e->m->t2w.first_hop, (double)e->m->t2w.scale);
+    if (e->m->family == CV_FAMILY_V1)
+        LOG_INFO("cosyvoice engine: %s loaded in %.2f s (%d speakers, %d threads per call, "
+                 "first hop %d tokens, stream scale %g)",
+                 opt->model_dir, e->m->load_seconds, e->m->n_speakers, e->set.n_threads,
+                 e->m->t2w.first_hop, (double)e->m->t2w.scale);
+    else
+        LOG_INFO("cosyvoice engine: %s (%s) loaded in %.2f s (%d speakers and saved voices, "
+                 "%d threads per call, causal hop %d..%d tokens)",
+                 opt->model_dir, cv_family_name(e->m->family), e->m->load_seconds,
+                 e->m->n_speakers, e->set.n_threads, e->m->ct2w.token_hop_len,
+                 e->m->ct2w.token_max_hop_len);
     *out = &e->base;
     return cv_ok();
 }

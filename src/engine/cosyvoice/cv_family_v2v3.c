@@ -38,11 +38,11 @@ cv_status cv_v2v3_load(cv_model *m, const char *dir, const char *yaml_path,
     if (cv_is_ok(&st) && set->lm_int8) st = qwen2_lm_quantize(m->qlm);
     if (!cv_is_ok(&st)) return st;
 
-    flow2_config f2;
-    flow3_config f3;
-    st = v3 ? flow3_config_from_yaml(m->yaml, &f3) : flow2_config_from_yaml(m->yaml, &f2);
+    flow2_config *f2 = &m->flow2_cfg; /* kept: the pool borrows it */
+    flow3_config *f3 = &m->flow3_cfg;
+    st = v3 ? flow3_config_from_yaml(m->yaml, f3) : flow2_config_from_yaml(m->yaml, f2);
     if (!cv_is_ok(&st)) return st;
-    const causal_flow_config *fc = v3 ? &f3.flow : &f2.flow;
+    const causal_flow_config *fc = v3 ? &f3->flow : &f2->flow;
     m->n_mels = fc->output_size;
     m->spk_dim = fc->spk_embed_dim;
     m->lookahead = fc->pre_lookahead_len;
@@ -51,8 +51,8 @@ cv_status cv_v2v3_load(cv_model *m, const char *dir, const char *yaml_path,
     if (!cv_is_ok(&st)) return st;
     m->flow_noise = nn_noise_gaussian_new(CV_FLOW_NOISE_SEED);
     if (!m->flow_noise) return cv_error(CV_RESOURCE_EXHAUSTED, "out of memory");
-    st = v3 ? flow3_pool_new(&m->flow_sd, &f3, m->flow_noise, &m->causal_flows)
-            : flow2_pool_new(&m->flow_sd, &f2, m->flow_noise, &m->causal_flows);
+    st = v3 ? flow3_pool_new(&m->flow_sd, f3, m->flow_noise, &m->causal_flows)
+            : flow2_pool_new(&m->flow_sd, f2, m->flow_noise, &m->causal_flows);
     if (!cv_is_ok(&st))
         return cv_error(st.code, "%s: %s", path, st.message);
     m->hift = hift_open(dir, &st);

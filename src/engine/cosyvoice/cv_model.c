@@ -73,13 +73,13 @@ cv_status cv_settings_parse(const char *const *params, size_t n, int n_threads,
 /* SFT speakers of spk2info.pt (either layout of model/io/spk2info.h; saved
  * voices without an 'embedding' are kept in m->speakers for the modes that
  * use them). */
-static cv_status load_speakers(cv_model *m, const char *dir)
+static cv_status load_speakers(cv_model *m, const char *dir, const char *speakers_file)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/" SPK2INFO_FILENAME, dir);
-    const char *paths[1] = {path};
-    const bool optional[1] = {true};
-    cv_status st = spk_table_load_files(&m->speakers, paths, optional, 1);
+    const char *paths[2] = {path, speakers_file};
+    const bool optional[2] = {true, false}; /* a --speakers file must exist */
+    cv_status st = spk_table_load_files(&m->speakers, paths, optional, speakers_file ? 2 : 1);
     if (!cv_is_ok(&st)) return st;
     if (access(path, F_OK) != 0) LOG_WARN("%s: not found; no sft/instruct speakers", path);
     const int E = m->spk_dim;
@@ -177,7 +177,7 @@ cv_status cv_model_load(const char *dir, const cv_settings *set, cv_model **out)
     m->family = family;
     if (cv_is_ok(&st))
         st = family == CV_FAMILY_V1 ? load_v1(m, dir, path, set) : cv_v2v3_load(m, dir, path, set);
-    if (cv_is_ok(&st)) st = load_speakers(m, dir);
+    if (cv_is_ok(&st)) st = load_speakers(m, dir, set->speakers_file);
     if (cv_is_ok(&st)) {
         /* optional: only zero_shot and cross_lingual need it */
         cv_status pst;

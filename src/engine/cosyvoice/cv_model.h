@@ -14,6 +14,8 @@
 #include "model/blocks/qwen2_lm.h"
 #include "model/family.h"
 #include "model/v1/flow_pool.h"
+#include "model/v2/flow.h"
+#include "model/v3/flow.h"
 #include "model/blocks/hift.h"
 #include "model/v1/llm.h"
 #include "model/frontend/prompt_frontend.h"
@@ -33,6 +35,7 @@ typedef struct cv_settings {
     int fixed_tokens;   /* fixed_tokens=N: exactly N speech tokens per segment, eos
                            ignored (benchmarks with random weights) */
     bool lm_int8;       /* lm_int8=1: 8-bit LM weights for token decoding (llm_quantize) */
+    const char *speakers_file; /* --speakers, or NULL */
     bool bf16;          /* precision=bf16: flow, vocoder and LM products with weights in
                            bfloat16 (CPUs with AVX512_BF16 or AMX); fp32 (default) otherwise */
 } cv_settings;
@@ -63,6 +66,8 @@ typedef struct cv_model {
     qwen2_lm *qlm;
     instance_pool *causal_flows;
     nn_noise *flow_noise;
+    flow2_config flow2_cfg; /* borrowed by causal_flows */
+    flow3_config flow3_cfg;
     causal_t2w_params ct2w;
     int lookahead; /* the flow's pre_lookahead_len */
     const spk_voice **speaker_voices; /* [n_speakers], into speakers */
