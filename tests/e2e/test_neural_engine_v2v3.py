@@ -14,6 +14,7 @@ import os
 import shutil
 import subprocess
 
+import grpc
 import pytest
 
 from conftest import BUILD, ROOT, SERVER, collect, cosyvoice_pb2, stub
@@ -142,6 +143,21 @@ def test_v3_modes_system_prompt_and_instruct2(make_server, tmp_path, prompt16k):
     cl, rates = call(s, R.Request(cross_lingual_request=R.crosslingualRequest(
         tts_text=V3_TEXT, prompt_audio=pcm)))
     assert rates == {24000} and cl and all(cl)
+    # instruct2 with a fresh recording (instructRequest.prompt_audio, field 16):
+    # the same conditioning as the saved voice made from that recording
+    ins_audio, rates = call(s, R.Request(instruct_request=R.instructRequest(
+        tts_text=V3_TEXT, instruct_text="Speak slowly.", prompt_audio=pcm)))
+    assert rates == {24000} and b"".join(ins_audio) == b"".join(ins)
+    with pytest.raises(grpc.RpcError) as e:
+        call(s, R.Request(instruct_request=R.instructRequest(
+            tts_text=V3_TEXT, spk_id="mine", instruct_text="Speak slowly.", prompt_audio=pcm)))
+    assert e.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "not both" in e.value.details()
+    out = tmp_path / "c.wav"
+    p = subprocess.run([CLIENT, "--host", "127.0.0.1", "--port", str(srv.port), "--mode",
+                        "instruct", "--instruct_text", "Speak slowly.", "--prompt_wav", wav,
+                        "--tts_text", V3_TEXT, "--tts_wav", str(out)],
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0 and "rate=24000" in p.stderr, p.stderr
 
 
 def corrupt(path):

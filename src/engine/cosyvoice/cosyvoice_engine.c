@@ -104,7 +104,13 @@ static const char *cve_name(const engine *base, size_t i)
 static cv_status cve_check(engine *base, const tts_request *r)
 {
     cosyvoice_engine *e = (cosyvoice_engine *)base;
-    switch (r->mode) {
+    const bool instruct2_audio = r->mode == TTS_MODE_INSTRUCT && r->prompt_pcm && r->prompt_samples;
+    if (instruct2_audio && e->m->family == CV_FAMILY_V1)
+        return cv_error(CV_INVALID_ARGUMENT, "instruct with prompt_audio (instruct2) needs a "
+                        "CosyVoice2/3 model directory; CosyVoice-300M-Instruct takes spk_id");
+    if (instruct2_audio && (!r->instruct_text || !*r->instruct_text))
+        return cv_error(CV_INVALID_ARGUMENT, "instruct needs instruct_text");
+    switch (instruct2_audio ? TTS_MODE_CROSS_LINGUAL : r->mode) {
     case TTS_MODE_SFT:
     case TTS_MODE_INSTRUCT:
         if (e->m->n_speakers == 0)
@@ -145,7 +151,8 @@ static cv_status cve_synthesize(engine *base, const tts_request *r, tts_sink *si
     cv_conditioning cond = {0};
     int32_t *prompt_text = NULL;
     prompt_features pf = {0};
-    if (r->mode == TTS_MODE_SFT || r->mode == TTS_MODE_INSTRUCT) {
+    const bool instruct2_audio = r->mode == TTS_MODE_INSTRUCT && r->prompt_pcm && r->prompt_samples;
+    if (!instruct2_audio && (r->mode == TTS_MODE_SFT || r->mode == TTS_MODE_INSTRUCT)) {
         const spk_voice *v = cv_model_voice(e->m, r->spk_id);
         const float *emb = cv_model_speaker(e->m, r->spk_id);
         const bool saved = e->m->family != CV_FAMILY_V1 && v->has_prompt;
@@ -183,7 +190,14 @@ static cv_status cve_synthesize(engine *base, const tts_request *r, tts_sink *si
         cond.n_flow_prompt_speech = pf.n_tokens;
         cond.flow_prompt_feat = pf.prompt_mel;
         cond.n_flow_prompt_frames = pf.mel_frames;
-        if (r->mode == TTS_MODE_ZERO_SHOT) {
+        if (instruct2_audio) { /* instruct2: the instruction is the LM's prompt text */
+            st = cv_instruct_tokens(e->m->tok, r->instruct_text, &prompt_text, &cond.n_prompt_text);
+            if (!cv_is_ok(&st)) {
+                prompt_features_free(&pf);
+                return st;
+            }
+            cond.prompt_text = prompt_text;
+        } else if (r->mode == TTS_MODE_ZERO_SHOT) {
             st = cv_prompt_text_tokens(e->m->tok, r->prompt_text, &prompt_text,
                                        &cond.n_prompt_text);
             if (!cv_is_ok(&st)) {
