@@ -38,11 +38,19 @@ def model_dir(tmp_path, family, copy=()):
     d = tmp_path / f"v{family}"
     d.mkdir()
     for name in ("CosyVoice-BlankEN", f"cosyvoice{family}.yaml", "flow.pt", "hift.pt", "llm.pt"):
-        if name in copy:
+        if name == "CosyVoice-BlankEN" and name not in copy:
+            (d / name).mkdir()
+            for f in os.listdir(os.path.join(src, name)):
+                os.symlink(os.path.join(src, name, f), d / name / f)
+        elif name in copy:
             (shutil.copytree if os.path.isdir(os.path.join(src, name)) else shutil.copy)(
                 os.path.join(src, name), d / name)
         else:
             os.symlink(os.path.join(src, name), d / name)
+    # what an official directory also ships and the engine does not read
+    for junk in ("flow.encoder.fp32.zip", "flow.decoder.estimator.fp32.mygpu.plan",
+                 "flow.decoder.estimator.fp32.onnx", "CosyVoice-BlankEN/model.safetensors"):
+        (d / junk).write_bytes(b"not read")
     os.symlink(os.path.join(FRONTEND2, "campplus.onnx"), d / "campplus.onnx")
     os.symlink(os.path.join(FRONTEND2, "speech_tokenizer_v2.onnx"),
                d / f"speech_tokenizer_v{family}.onnx")
