@@ -96,6 +96,11 @@ static cv_status load_open_file(SNDFILE *sf, const SF_INFO *info, const char *na
     if (!res)
         return cv_error(CV_INTERNAL, "cannot resample %s from %d Hz to %d Hz", name,
                         info->samplerate, target_rate);
+    if (m == 0) { /* a few frames at a high rate: nothing left at target_rate */
+        free(res);
+        return cv_error(CV_INVALID_ARGUMENT, "%s is too short: no samples at %d Hz", name,
+                        target_rate);
+    }
     int16_t *pcm = malloc((m ? m : 1) * sizeof *pcm);
     if (!pcm) {
         free(res);

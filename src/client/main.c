@@ -113,7 +113,9 @@ static void make_request_id(char *buf, size_t cap)
 static int build_request(const client_options *o, uint8_t **buf, size_t *len)
 {
     audio_pcm prompt = {0};
-    if (o->mode == TTS_MODE_ZERO_SHOT || o->mode == TTS_MODE_CROSS_LINGUAL) {
+    /* instruct with --prompt_wav: instruct2 with that recording, no spk_id */
+    const bool instruct2 = o->mode == TTS_MODE_INSTRUCT && o->prompt_wav;
+    if (o->mode == TTS_MODE_ZERO_SHOT || o->mode == TTS_MODE_CROSS_LINGUAL || instruct2) {
         cv_status st = audio_file_load_mono(o->prompt_wav, TTS_PROMPT_RATE, &prompt);
         if (!cv_is_ok(&st)) {
             fprintf(stderr, PROG ": error: --prompt_wav: %s\n", st.message);
@@ -124,8 +126,8 @@ static int build_request(const client_options *o, uint8_t **buf, size_t *len)
     tts_request req = {
         .mode = o->mode,
         .tts_text = o->text_stdin ? (o->tts_text ? o->tts_text : "") : client_options_tts_text(o),
-        .spk_id = o->spk_id,
-        .prompt_text = o->prompt_text,
+        .spk_id = instruct2 ? "" : o->spk_id,
+        .prompt_text = o->mode == TTS_MODE_ZERO_SHOT ? o->prompt_text : "",
         .instruct_text = o->mode == TTS_MODE_INSTRUCT ? client_options_instruct_text(o) : "",
         .prompt_pcm = prompt.samples,
         .prompt_samples = prompt.n,

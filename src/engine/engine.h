@@ -83,6 +83,7 @@ struct tts_sink {
 
 typedef struct engine_options {
     const char *model_dir; /* engines that need model files */
+    const char *speakers_file; /* --speakers: saved voices outside model_dir, or NULL */
     int n_threads;         /* compute threads per call (0 = default) */
     /* Engine-specific settings, "key=value" each (--engine-opt); an engine
      * refuses keys it does not know, engines without settings ignore them. */

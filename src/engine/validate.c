@@ -99,8 +99,17 @@ cv_status tts_request_validate(const tts_request *r, const tts_limits *lim)
                         "means 1)", (double)r->speed, (double)TTS_MIN_SPEED,
                         (double)TTS_MAX_SPEED);
     switch (r->mode) {
-    case TTS_MODE_SFT:
     case TTS_MODE_INSTRUCT:
+        if (r->prompt_samples && !text_is_blank(r->spk_id))
+            return cv_error(CV_INVALID_ARGUMENT,
+                            "instruct takes spk_id or prompt_audio, not both");
+        if (r->prompt_samples) return check_prompt(r, lim); /* instruct2 with a recording */
+        if (text_is_blank(r->spk_id))
+            return cv_error(CV_INVALID_ARGUMENT,
+                            "instruct needs spk_id (a preset speaker or saved voice) or "
+                            "prompt_audio (CosyVoice2/3)");
+        break;
+    case TTS_MODE_SFT:
         if (text_is_blank(r->spk_id))
             return cv_error(CV_INVALID_ARGUMENT, "%s needs spk_id (a preset speaker)",
                             tts_mode_name(r->mode));

@@ -226,28 +226,94 @@ static float row_max(const float *r, int d)
     return m;
 }
 
+/* One softmax row. The loops are written so that their vector form gives the
+ * same bits as this scalar form: the maximum keeps the scalar comparison
+ * (NaN skipped, the first of equal values kept; a -0/+0 choice cannot change
+ * r - m or exp), subtraction and scaling are per element, and the eight
+ * partial sums are the eight lanes of one 256-bit accumulator. */
+static void softmax_row_scalar(float *r, int d)
+{
+    float m = row_max(r, d);
+    if (m == -INFINITY) {
+        memset(r, 0, (size_t)d * sizeof(float));
+        return;
+    }
+    for (int j = 0; j < d; j++) r[j] -= m;
+    nn_vexp(r, r, (size_t)d); /* vectorised: attention rows are long */
+    /* eight partial sums: vectorisable and accurate enough for d terms in (0, 1] */
+    float part[8] = {0};
+    int j = 0;
+    for (; j + 8 <= d; j += 8)
+        for (int k = 0; k < 8; k++) part[k] += r[j + k];
+    double sum = 0.0;
+    for (int k = 0; k < 8; k++) sum += part[k];
+    for (; j < d; j++) sum += r[j];
+    float inv = (float)(1.0 / sum);
+    for (j = 0; j < d; j++) r[j] *= inv;
+}
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#include <immintrin.h>
+#pragma GCC push_options
+#pragma GCC target("avx2")
+static void softmax_row_avx2(float *r, int d)
+{
+    /* maximum: lane-wise "x > m ? x : m", then the lanes in order, as above */
+    __m256 mv = _mm256_set1_ps(-INFINITY);
+    int j = 0;
+    for (; j + 8 <= d; j += 8) {
+        __m256 v = _mm256_loadu_ps(r + j);
+        mv = _mm256_blendv_ps(mv, v, _mm256_cmp_ps(v, mv, _CMP_GT_OQ));
+    }
+    float lanes[8];
+    _mm256_storeu_ps(lanes, mv);
+    float m = -INFINITY;
+    for (int k = 0; k < 8; k++)
+        if (lanes[k] > m) m = lanes[k];
+    for (; j < d; j++)
+        if (r[j] > m) m = r[j];
+    if (m == -INFINITY) {
+        memset(r, 0, (size_t)d * sizeof(float));
+        return;
+    }
+    const __m256 mb = _mm256_set1_ps(m);
+    for (j = 0; j + 8 <= d; j += 8) _mm256_storeu_ps(r + j, _mm256_sub_ps(_mm256_loadu_ps(r + j), mb));
+    for (; j < d; j++) r[j] -= m;
+    nn_vexp(r, r, (size_t)d);
+    __m256 acc = _mm256_setzero_ps();
+    for (j = 0; j + 8 <= d; j += 8) acc = _mm256_add_ps(acc, _mm256_loadu_ps(r + j));
+    float part[8];
+    _mm256_storeu_ps(part, acc);
+    double sum = 0.0;
+    for (int k = 0; k < 8; k++) sum += part[k];
+    for (; j < d; j++) sum += r[j];
+    float inv = (float)(1.0 / sum);
+    const __m256 ib = _mm256_set1_ps(inv);
+    for (j = 0; j + 8 <= d; j += 8) _mm256_storeu_ps(r + j, _mm256_mul_ps(_mm256_loadu_ps(r + j), ib));
+    for (; j < d; j++) r[j] *= inv;
+}
+#pragma GCC pop_options
+
+typedef void (*softmax_row_fn)(float *, int);
+static softmax_row_fn softmax_row_pick(void)
+{
+    static _Atomic(softmax_row_fn) impl = NULL; /* same answer from every thread */
+    softmax_row_fn f = impl;
+    if (!f) {
+        __builtin_cpu_init();
+        f = __builtin_cpu_supports("avx2") ? softmax_row_avx2 : softmax_row_scalar;
+        impl = f;
+    }
+    return f;
+}
+#else
+static void (*softmax_row_pick(void))(float *, int) { return softmax_row_scalar; }
+#endif
+
 void nn_softmax_rows(float *x, int n, int d)
 {
-    for (int i = 0; i < n; i++) {
-        float *r = x + (size_t)i * d;
-        float m = row_max(r, d);
-        if (m == -INFINITY) {
-            memset(r, 0, (size_t)d * sizeof(float));
-            continue;
-        }
-        for (int j = 0; j < d; j++) r[j] -= m;
-        nn_vexp(r, r, (size_t)d); /* vectorised: attention rows are long */
-        /* eight partial sums: vectorisable and accurate enough for d terms in (0, 1] */
-        float part[8] = {0};
-        int j = 0;
-        for (; j + 8 <= d; j += 8)
-            for (int k = 0; k < 8; k++) part[k] += r[j + k];
-        double sum = 0.0;
-        for (int k = 0; k < 8; k++) sum += part[k];
-        for (; j < d; j++) sum += r[j];
-        float inv = (float)(1.0 / sum);
-        for (j = 0; j < d; j++) r[j] *= inv;
-    }
+    void (*row)(float *, int) = softmax_row_pick();
+    for (int i = 0; i < n; i++) row(x + (size_t)i * d, d);
 }
 
 void nn_log_softmax_rows(float *x, int n, int d)

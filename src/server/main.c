@@ -26,7 +26,8 @@ int main(int argc, char **argv)
     if (server_tls_load(&s.opt) != 0) /* before the (slow) engine load */
         return 1;
 
-    engine_options eo = {.model_dir = s.opt.model_dir, .n_threads = s.opt.threads,
+    engine_options eo = {.model_dir = s.opt.model_dir, .speakers_file = s.opt.speakers_file,
+                         .n_threads = s.opt.threads,
                          .params = s.opt.engine_params,
                          .n_params = (size_t)s.opt.n_engine_params};
     double t0 = cv_now();

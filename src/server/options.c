@@ -46,6 +46,9 @@ void server_options_usage(FILE *out)
     fprintf(out,
 "\n"
 "  --model-dir DIR           model directory, for engines that need one\n"
+"  --speakers FILE           cosyvoice: saved voices kept outside the model\n"
+"                            directory (cosyvoice-speaker --speakers), loaded\n"
+"                            after its spk2info.pt\n"
 "  --threads N               compute threads per call (default 1)\n"
 "  --engine-opt KEY=VALUE    engine-specific setting (repeatable); cosyvoice:\n"
 "                            first_hop, stream_scale, seed, fixed_tokens, lm_int8\n"
@@ -111,7 +114,7 @@ int server_options_parse(int argc, char **argv, server_options *o)
         .max_request_bytes = 4u << 20, .grace = 10.0, .chunk_queue = 4, .send_timeout = 30.0, .text_idle_timeout = 30.0,
         .max_connections = 1000, .header_timeout = 10.0, .idle_timeout = 300.0,
     };
-    enum { O_HOST = 256, O_PORT, O_MAXCONC, O_MAXQ, O_ENGINE, O_MODEL, O_THREADS, O_MAXTEXT,
+    enum { O_HOST = 256, O_PORT, O_MAXCONC, O_MAXQ, O_ENGINE, O_MODEL, O_SPEAKERS, O_THREADS, O_MAXTEXT,
            O_MAXPROMPT, O_MAXREQ, O_GRACE, O_CHUNKQ, O_LIST, O_TLS_CERT, O_TLS_KEY,
            O_TLS_CA, O_METRICS, O_ENGINE_OPT, O_HTTP, O_SEND_TIMEOUT, O_MAX_CONN,
            O_HEADER_TIMEOUT, O_IDLE_TIMEOUT, O_TEXT_IDLE };
@@ -123,6 +126,7 @@ int server_options_parse(int argc, char **argv, server_options *o)
         {"engine", required_argument, 0, O_ENGINE},
         {"model-dir", required_argument, 0, O_MODEL},
         {"model_dir", required_argument, 0, O_MODEL},
+        {"speakers", required_argument, 0, O_SPEAKERS},
         {"threads", required_argument, 0, O_THREADS},
         {"engine-opt", required_argument, 0, O_ENGINE_OPT},
         {"max-text", required_argument, 0, O_MAXTEXT},
@@ -166,6 +170,7 @@ int server_options_parse(int argc, char **argv, server_options *o)
             break;
         case O_ENGINE: o->engine = optarg; break;
         case O_MODEL: o->model_dir = optarg; break;
+        case O_SPEAKERS: o->speakers_file = optarg; break;
         case O_ENGINE_OPT:
             if (!strchr(optarg, '=') || o->n_engine_params >= SERVER_MAX_ENGINE_PARAMS) {
                 fprintf(stderr, "cosyvoice-server: --engine-opt wants KEY=VALUE (at most %d), got '%s'\n",

@@ -15,6 +15,7 @@ typedef struct server_options {
     int max_queue;           /* calls waiting for a slot; -1 = same as max_conc */
     const char *engine;
     const char *model_dir;
+    const char *speakers_file; /* --speakers */
     int threads;             /* compute threads per call (neural engine) */
     const char *engine_params[SERVER_MAX_ENGINE_PARAMS]; /* --engine-opt KEY=VALUE */
     int n_engine_params;

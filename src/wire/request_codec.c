@@ -166,6 +166,8 @@ cv_status wire_request_decode(const uint8_t *data, size_t len, wire_request *out
         r->tts_text = str_or_empty(m->instruct_request->tts_text);
         r->spk_id = str_or_empty(m->instruct_request->spk_id);
         r->instruct_text = str_or_empty(m->instruct_request->instruct_text);
+        if (m->instruct_request->prompt_audio.len) /* instruct2 with a recording */
+            st = take_pcm(m->instruct_request->prompt_audio, out);
         break;
     default:
         r->mode = TTS_MODE_COUNT; /* reported by validation */
@@ -238,6 +240,7 @@ uint8_t *wire_request_encode(const tts_request *r, size_t *len)
         in.tts_text = (char *)r->tts_text;
         in.spk_id = (char *)r->spk_id;
         in.instruct_text = (char *)r->instruct_text;
+        if (r->prompt_samples) in.prompt_audio = audio;
         m.request_payload_case = COSYVOICE__REQUEST__REQUEST_PAYLOAD_INSTRUCT_REQUEST;
         m.instruct_request = &in;
         break;

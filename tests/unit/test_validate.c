@@ -139,6 +139,41 @@ static void test_codec_roundtrip(void **state)
     free(buf);
 }
 
+/* instructRequest.prompt_audio (instruct2 with a recording): spk_id or
+ * prompt_audio, not both, not neither; the recording is checked like a
+ * zero-shot prompt and survives the wire. */
+static void test_instruct_prompt_audio(void **state)
+{
+    (void)state;
+    int16_t pcm[8000];
+    for (int i = 0; i < 8000; i++) pcm[i] = (int16_t)(i * 3 - 12000);
+    tts_request r = base(TTS_MODE_INSTRUCT);
+    r.instruct_text = "Speak slowly.";
+    r.prompt_pcm = pcm;
+    r.prompt_samples = 8000;
+    assert_int_equal(tts_request_validate(&r, &LIM).code, CV_INVALID_ARGUMENT); /* both */
+    r.spk_id = "";
+    assert_int_equal(tts_request_validate(&r, &LIM).code, CV_OK);
+    r.prompt_samples = 10; /* far too short: the zero-shot prompt rule */
+    assert_int_equal(tts_request_validate(&r, &LIM).code, CV_INVALID_ARGUMENT);
+    r.prompt_samples = 0;
+    r.prompt_pcm = NULL;
+    assert_int_equal(tts_request_validate(&r, &LIM).code, CV_INVALID_ARGUMENT); /* neither */
+    r.prompt_pcm = pcm;
+    r.prompt_samples = 8000;
+    size_t len;
+    uint8_t *buf = wire_request_encode(&r, &len);
+    assert_non_null(buf);
+    wire_request w;
+    assert_int_equal(wire_request_decode(buf, len, &w).code, CV_OK);
+    assert_int_equal(w.req.mode, TTS_MODE_INSTRUCT);
+    assert_string_equal(w.req.instruct_text, "Speak slowly.");
+    assert_int_equal(w.req.prompt_samples, 8000);
+    assert_memory_equal(w.req.prompt_pcm, pcm, sizeof pcm);
+    wire_request_free(&w);
+    free(buf);
+}
+
 static void test_codec_odd_bytes_and_garbage(void **state)
 {
     (void)state;
@@ -367,6 +402,7 @@ int main(void)
         cmocka_unit_test(test_text_limit),
         cmocka_unit_test(test_prompt_rules),
         cmocka_unit_test(test_codec_roundtrip),
+        cmocka_unit_test(test_instruct_prompt_audio),
         cmocka_unit_test(test_codec_odd_bytes_and_garbage),
         cmocka_unit_test(test_response_roundtrip),
         cmocka_unit_test(test_speed_range),

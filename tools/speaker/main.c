@@ -41,8 +41,8 @@ static void usage(FILE *f)
             "transcript's token ids) and stores them in DIR/spk2info.pt, or in FILE with\n"
             "--speakers, in the reference's add_zero_shot_spk format; the other voices in\n"
             "the file are kept. --replace replaces a voice of the same name.\n"
-            "--prompt-text-ids gives the transcript's ids directly (CosyVoice2/3 until\n"
-            "their text tokenizer is built).\n");
+            "--prompt-text-ids gives the transcript's ids directly (e.g. the reference\n"
+            "tokenizer's ids for a test).\n");
 }
 
 static int fail(const cv_status *st)

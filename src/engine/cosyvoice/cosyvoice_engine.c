@@ -1,4 +1,6 @@
-/* The "cosyvoice" engine: the native CosyVoice-300M (v1) pipeline.
+/* The "cosyvoice" engine: the native CosyVoice pipeline for CosyVoice-300M
+ * (v1), CosyVoice2-0.5B (v2) and Fun-CosyVoice3 (v3) model directories (the
+ * per-family LM and token-to-audio steps: cv_family_v2v3.h).
  *
  * open() loads the model directory once (cv_model); weights are shared
  * read-only by concurrent calls, each call keeps its own caches (LM
@@ -12,7 +14,13 @@
  * tokens + prompt mel to the flow, the prompt's speaker embedding to both)
  * and cross_lingual (the same without prompt text and LM prompt tokens)
  * need the prompt front end (campplus.onnx, speech_tokenizer_v1.onnx in the
- * model directory); without it they are refused with FAILED_PRECONDITION. */
+ * model directory); without it they are refused with FAILED_PRECONDITION.
+ *
+ * v2 / v3 (24 kHz): sft with a saved voice (spk2info.pt entry with a prompt)
+ * is zero_shot with the saved prompt; an SFT entry (embedding only)
+ * conditions only the flow. instruct is the reference's instruct2: the
+ * instruction + <|endofprompt|> is the LM's prompt text, no LM prompt
+ * speech, the flow conditioned on the saved voice. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +52,7 @@ static cv_status cve_open(const engine_options *opt, engine **out)
     cv_status st = cv_settings_parse(opt->params, opt->n_params, opt->n_threads, &e->set);
     /* nn's shared pool (flow, vocoder, text encoder) is process-wide; the
      * LM's per-token products use a pool of the same size per call. */
+    e->set.speakers_file = opt->speakers_file;
     if (cv_is_ok(&st)) nn_set_threads(e->set.n_threads);
     if (cv_is_ok(&st)) st = cv_model_load(opt->model_dir, &e->set, &e->m);
     if (!cv_is_ok(&st)) {
@@ -57,10 +66,17 @@ static cv_status cve_open(const engine_options *opt, engine **out)
     const char *prec = nn_precision_name(nn_get_precision());
     if (nn_backend_isa_limited()) LOG_WARN("compute: %s; precision %s", compute, prec);
     else LOG_INFO("compute: %s; precision %s", compute, prec);
-    LOG_INFO("cosyvoice engine: %s loaded in %.2f s (%d speakers, %d threads per call, "
-             "first hop %d tokens, stream scale %g)",
-             opt->model_dir, e->m->load_seconds, e->m->n_speakers, e->set.n_threads,
-             e->m->t2w.first_hop, (double)e->m->t2w.scale);
+    if (e->m->family == CV_FAMILY_V1)
+        LOG_INFO("cosyvoice engine: %s loaded in %.2f s (%d speakers, %d threads per call, "
+                 "first hop %d tokens, stream scale %g)",
+                 opt->model_dir, e->m->load_seconds, e->m->n_speakers, e->set.n_threads,
+                 e->m->t2w.first_hop, (double)e->m->t2w.scale);
+    else
+        LOG_INFO("cosyvoice engine: %s (%s) loaded in %.2f s (%d speakers and saved voices, "
+                 "%d threads per call, causal hop %d..%d tokens)",
+                 opt->model_dir, cv_family_name(e->m->family), e->m->load_seconds,
+                 e->m->n_speakers, e->set.n_threads, e->m->ct2w.token_hop_len,
+                 e->m->ct2w.token_max_hop_len);
     *out = &e->base;
     return cv_ok();
 }
@@ -88,7 +104,13 @@ static const char *cve_name(const engine *base, size_t i)
 static cv_status cve_check(engine *base, const tts_request *r)
 {
     cosyvoice_engine *e = (cosyvoice_engine *)base;
-    switch (r->mode) {
+    const bool instruct2_audio = r->mode == TTS_MODE_INSTRUCT && r->prompt_pcm && r->prompt_samples;
+    if (instruct2_audio && e->m->family == CV_FAMILY_V1)
+        return cv_error(CV_INVALID_ARGUMENT, "instruct with prompt_audio (instruct2) needs a "
+                        "CosyVoice2/3 model directory; CosyVoice-300M-Instruct takes spk_id");
+    if (instruct2_audio && (!r->instruct_text || !*r->instruct_text))
+        return cv_error(CV_INVALID_ARGUMENT, "instruct needs instruct_text");
+    switch (instruct2_audio ? TTS_MODE_CROSS_LINGUAL : r->mode) {
     case TTS_MODE_SFT:
     case TTS_MODE_INSTRUCT:
         if (e->m->n_speakers == 0)
@@ -96,7 +118,7 @@ static cv_status cve_check(engine *base, const tts_request *r)
                             "%s needs speakers, and this model directory has no spk2info.pt "
                             "entries (use zero_shot or cross_lingual with this model)",
                             tts_mode_name(r->mode));
-        if (!cv_model_speaker(e->m, r->spk_id)) {
+        if (!cv_model_voice(e->m, r->spk_id)) {
             char list[1024];
             engine_speaker_list(base, list, sizeof list);
             return cv_error(CV_INVALID_ARGUMENT, "unknown spk_id '%s' (valid: %s)", r->spk_id,
@@ -110,8 +132,8 @@ static cv_status cve_check(engine *base, const tts_request *r)
         if (!e->m->prompt_fe)
             return cv_error(CV_FAILED_PRECONDITION,
                             "%s needs the prompt front end (campplus.onnx, "
-                            "speech_tokenizer_v1.onnx), not available in this model dir: %s",
-                            tts_mode_name(r->mode), e->m->prompt_frontend_why);
+                            "speech_tokenizer_v%d.onnx), not available in this model dir: %s",
+                            tts_mode_name(r->mode), (int)e->m->family, e->m->prompt_frontend_why);
         if (!r->prompt_pcm || r->prompt_samples == 0)
             return cv_error(CV_INVALID_ARGUMENT, "%s needs prompt audio", tts_mode_name(r->mode));
         return cv_ok();
@@ -129,12 +151,29 @@ static cv_status cve_synthesize(engine *base, const tts_request *r, tts_sink *si
     cv_conditioning cond = {0};
     int32_t *prompt_text = NULL;
     prompt_features pf = {0};
-    if (r->mode == TTS_MODE_SFT || r->mode == TTS_MODE_INSTRUCT) {
+    const bool instruct2_audio = r->mode == TTS_MODE_INSTRUCT && r->prompt_pcm && r->prompt_samples;
+    if (!instruct2_audio && (r->mode == TTS_MODE_SFT || r->mode == TTS_MODE_INSTRUCT)) {
+        const spk_voice *v = cv_model_voice(e->m, r->spk_id);
         const float *emb = cv_model_speaker(e->m, r->spk_id);
+        const bool saved = e->m->family != CV_FAMILY_V1 && v->has_prompt;
         cond.flow_embedding = emb;
+        if (saved) { /* CosyVoice2/3 saved voice: its prompt conditions the flow */
+            cond.flow_embedding = v->flow_embedding;
+            cond.flow_prompt_speech = v->flow_tokens;
+            cond.n_flow_prompt_speech = v->n_flow_tokens;
+            cond.flow_prompt_feat = v->prompt_feat;
+            cond.n_flow_prompt_frames = v->feat_frames;
+        }
         if (r->mode == TTS_MODE_SFT) {
-            cond.llm_embedding = emb;
-        } else { /* no LM embedding: the reference removes it (information leak) */
+            cond.llm_embedding = emb; /* v1 only: Qwen2LM has no speaker embedding */
+            if (saved) { /* like zero_shot with the saved prompt */
+                cond.prompt_text = v->prompt_text;
+                cond.n_prompt_text = v->n_prompt_text;
+                cond.llm_prompt_speech = v->llm_tokens;
+                cond.n_llm_prompt_speech = v->n_llm_tokens;
+            }
+        } else { /* no LM embedding: the reference removes it (information leak); v2/v3:
+                    instruct2, the instruction + <|endofprompt|> and no LM prompt speech */
             st = cv_instruct_tokens(e->m->tok, r->instruct_text, &prompt_text, &cond.n_prompt_text);
             if (!cv_is_ok(&st)) return st;
             cond.prompt_text = prompt_text;
@@ -142,8 +181,7 @@ static cv_status cve_synthesize(engine *base, const tts_request *r, tts_sink *si
     } else {
         st = prompt_frontend_run(e->m->prompt_fe, r->prompt_pcm, r->prompt_samples, &pf);
         if (!cv_is_ok(&st)) return st;
-        if (pf.n_mels != e->m->flow_cfg.output_size ||
-            PROMPT_SPK_DIM != e->m->flow_cfg.spk_embed_dim) {
+        if (pf.n_mels != e->m->n_mels || PROMPT_SPK_DIM != e->m->spk_dim) {
             prompt_features_free(&pf);
             return cv_error(CV_INTERNAL, "prompt front end sizes do not match the model");
         }
@@ -152,7 +190,14 @@ static cv_status cve_synthesize(engine *base, const tts_request *r, tts_sink *si
         cond.n_flow_prompt_speech = pf.n_tokens;
         cond.flow_prompt_feat = pf.prompt_mel;
         cond.n_flow_prompt_frames = pf.mel_frames;
-        if (r->mode == TTS_MODE_ZERO_SHOT) {
+        if (instruct2_audio) { /* instruct2: the instruction is the LM's prompt text */
+            st = cv_instruct_tokens(e->m->tok, r->instruct_text, &prompt_text, &cond.n_prompt_text);
+            if (!cv_is_ok(&st)) {
+                prompt_features_free(&pf);
+                return st;
+            }
+            cond.prompt_text = prompt_text;
+        } else if (r->mode == TTS_MODE_ZERO_SHOT) {
             st = cv_prompt_text_tokens(e->m->tok, r->prompt_text, &prompt_text,
                                        &cond.n_prompt_text);
             if (!cv_is_ok(&st)) {
@@ -188,7 +233,7 @@ static cv_status cve_synthesize(engine *base, const tts_request *r, tts_sink *si
 
 const engine_ops cosyvoice_engine_ops = {
     .name = "cosyvoice",
-    .description = "native CosyVoice-300M (v1) neural engine: LM + flow + HiFT, streaming",
+    .description = "native CosyVoice v1/v2/v3 neural engine: LM + flow + HiFT, streaming",
     .open = cve_open,
     .close = cve_close,
     .sample_rate = cve_rate,

@@ -10,7 +10,7 @@
 #include "common/timeutil.h"
 #include "engine/cosyvoice/cv_text.h"
 #include "text/frontend.h"
-#include "model/v1/t2w_stream.h"
+#include "engine/cosyvoice/cv_family_v2v3.h"
 
 static atomic_uint_fast64_t g_call_counter;
 
@@ -68,12 +68,11 @@ static void *lm_thread(void *arg)
             continue;
         }
         const cv_text_segment *seg = &j->segs->items[k];
-        llm_input in = {.text = seg->ids, .n_text = seg->n_ids,
-                        .prompt_text = j->cond->prompt_text,
-                        .n_prompt_text = j->cond->n_prompt_text,
-                        .prompt_speech = j->cond->llm_prompt_speech,
-                        .n_prompt_speech = j->cond->n_llm_prompt_speech,
-                        .embedding = j->cond->llm_embedding};
+        cv_lm_prompt in = {.prompt_text = j->cond->prompt_text,
+                           .n_prompt_text = j->cond->n_prompt_text,
+                           .prompt_speech = j->cond->llm_prompt_speech,
+                           .n_prompt_speech = j->cond->n_llm_prompt_speech,
+                           .embedding = j->cond->llm_embedding};
         llm_decode_options o = llm_decode_defaults();
         o.seed = j->seed + (uint64_t)k;
         o.on_token = on_token;
@@ -91,7 +90,7 @@ static void *lm_thread(void *arg)
         int32_t *tokens = NULL;
         int n = 0;
         double t0 = cv_now(), c0 = t2w_process_cpu();
-        cv_status st = llm_generate(j->m->llm, &in, &o, &tokens, &n);
+        cv_status st = cv_segment_generate(j->m, &in, seg->ids, seg->n_ids, &o, &tokens, &n);
         j->busy += cv_now() - t0;
         j->busy_cpu += t2w_process_cpu() - c0;
         free(tokens);
@@ -199,21 +198,17 @@ cv_status cv_call_run(const cv_model *m, const cv_settings *set, const tts_reque
                          .embedding = cond->flow_embedding};
     if (!noise) st = cv_error(CV_RESOURCE_EXHAUSTED, "out of memory");
     for (int k = 0; k < segs.count && cv_is_ok(&st); k++) {
-        t2w_state *s = NULL;
-        st = t2w_new(m->flow, m->hift, &m->t2w, &prompt, noise, &s);
-        if (!cv_is_ok(&st)) break;
-        t2w_set_stop(s, &(cv_stop){poll_sink_cancelled, sink});
-        t2w_stream_stats ss;
+        t2w_stream_stats ss = {0};
         LOG_DEBUG("[%s] segment %d/%d: %s", req->request_id, k + 1, segs.count, segs.items[k].text);
-        st = t2w_stream_run(s, &job.queues[k], req->stream, req->speed, emit, &ec, &ss);
-        t2w_free(s);
+        st = cv_segment_t2w(m, &prompt, noise, &(cv_stop){poll_sink_cancelled, sink},
+                            &job.queues[k], req->stream, req->speed, emit, &ec, &ss);
         if (k == 0) {
             stats->t_first_token = ss.t_first_token;
             stats->t_first_ready = ss.t_first_ready;
             stats->t_first_chunk = ss.t_first_chunk;
             stats->first_flow = ss.first.flow;
             stats->first_vocoder = ss.first.vocoder;
-            int need = m->t2w.first_hop + m->t2w.token_overlap;
+            int need = cv_segment_first_need(m, &prompt);
             if (cv_is_ok(&st) && ss.chunks > 0)
                 log_first_chunk(req, stats, req->stream && ss.tokens >= need ? need : ss.tokens);
         }

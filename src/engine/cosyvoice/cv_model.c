@@ -9,6 +9,7 @@
 
 #include "common/log.h"
 #include "common/timeutil.h"
+#include "engine/cosyvoice/cv_family_v2v3.h"
 #include "model/family.h"
 #include "model/v1/llm_yaml.h"
 #include "nn/backend.h"
@@ -72,34 +73,84 @@ cv_status cv_settings_parse(const char *const *params, size_t n, int n_threads,
 /* SFT speakers of spk2info.pt (either layout of model/io/spk2info.h; saved
  * voices without an 'embedding' are kept in m->speakers for the modes that
  * use them). */
-static cv_status load_speakers(cv_model *m, const char *dir)
+static cv_status load_speakers(cv_model *m, const char *dir, const char *speakers_file)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/" SPK2INFO_FILENAME, dir);
-    const char *paths[1] = {path};
-    const bool optional[1] = {true};
-    cv_status st = spk_table_load_files(&m->speakers, paths, optional, 1);
+    const char *paths[2] = {path, speakers_file};
+    const bool optional[2] = {true, false}; /* a --speakers file must exist */
+    cv_status st = spk_table_load_files(&m->speakers, paths, optional, speakers_file ? 2 : 1);
     if (!cv_is_ok(&st)) return st;
     if (access(path, F_OK) != 0) LOG_WARN("%s: not found; no sft/instruct speakers", path);
-    const int E = m->flow_cfg.spk_embed_dim;
+    const int E = m->spk_dim;
+    const bool saved_ok = m->family != CV_FAMILY_V1; /* v1 serves SFT entries only */
     m->speaker_names = calloc(m->speakers.count + 1, sizeof(char *));
     m->speaker_embeddings = calloc(m->speakers.count + 1, sizeof(float *));
-    if (!m->speaker_names || !m->speaker_embeddings)
+    m->speaker_voices = calloc(m->speakers.count + 1, sizeof(spk_voice *));
+    if (!m->speaker_names || !m->speaker_embeddings || !m->speaker_voices)
         return cv_error(CV_RESOURCE_EXHAUSTED, "out of memory");
     for (size_t i = 0; i < m->speakers.count; i++) {
         const spk_voice *v = &m->speakers.items[i];
-        if (!v->embedding) continue;
-        if (v->embedding_dim != E)
-            return cv_error(CV_INVALID_ARGUMENT, "%s: %s.embedding has %d values, expected %d", path,
-                            v->name, v->embedding_dim, E);
+        const bool saved = saved_ok && v->has_prompt;
+        if (!v->embedding && !saved) continue;
+        if (v->embedding && v->embedding_dim != E)
+            return cv_error(CV_INVALID_ARGUMENT, "%s: %s.embedding has %d values, expected %d",
+                            v->source, v->name, v->embedding_dim, E);
+        if (saved && (v->prompt_embedding_dim != E || (v->n_flow_tokens && v->feat_dim != m->n_mels)))
+            return cv_error(CV_INVALID_ARGUMENT,
+                            "%s: saved voice %s has %d-value embeddings and %d mel bins; this "
+                            "model needs %d and %d",
+                            v->source, v->name, v->prompt_embedding_dim, v->feat_dim, E,
+                            m->n_mels);
         m->speaker_names[m->n_speakers] = v->name;
-        m->speaker_embeddings[m->n_speakers] = v->embedding;
+        m->speaker_embeddings[m->n_speakers] = v->embedding ? v->embedding : v->flow_embedding;
+        m->speaker_voices[m->n_speakers] = v;
         m->n_speakers++;
     }
     if (m->n_speakers == 0 && access(path, F_OK) == 0) /* fatal unless the prompt front end serves */
         LOG_WARN("%s holds no speaker embeddings ('<speaker>.embedding'): sft and instruct "
                  "are not available", path);
     return cv_ok();
+}
+
+/* cosyvoice.yaml (yaml_path), llm.pt, flow.pt, hift.pt, Whisper's tokenizer */
+static cv_status load_v1(cv_model *m, const char *dir, const char *yaml_path,
+                         const cv_settings *set)
+{
+    char path[4096];
+    cv_status st = yaml_config_load(yaml_path, &m->yaml);
+    if (cv_is_ok(&st)) st = llm_config_from_yaml(m->yaml, &m->llm_cfg);
+    if (cv_is_ok(&st)) st = flow_config_from_yaml(m->yaml, &m->flow_cfg);
+    if (cv_is_ok(&st)) {
+        snprintf(path, sizeof path, "%s/llm.pt", dir);
+        st = pt_load(path, &m->llm_sd);
+    }
+    if (cv_is_ok(&st)) st = llm_load(&m->llm_sd, &m->llm_cfg, &m->llm);
+    if (cv_is_ok(&st) && set->lm_int8) st = llm_quantize(m->llm);
+    if (cv_is_ok(&st)) {
+        snprintf(path, sizeof path, "%s/flow.pt", dir);
+        st = pt_load(path, &m->flow_sd);
+    }
+    if (cv_is_ok(&st)) st = flow_pool_new(&m->flow_sd, &m->flow_cfg, &m->flow);
+    if (cv_is_ok(&st)) m->hift = hift_open(dir, &st);
+    if (cv_is_ok(&st)) {
+        m->sample_rate = (int)yaml_config_int(m->yaml, "sample_rate",
+                                              hift_get_config(m->hift)->sampling_rate);
+        m->t2w = t2w_params_default(m->flow_cfg.input_frame_rate, m->sample_rate,
+                                    hift_samples_per_frame(m->hift));
+        if (set->first_hop > 0) m->t2w.first_hop = set->first_hop;
+        m->t2w.scale = set->stream_scale;
+        st = t2w_params_check(&m->t2w);
+        m->n_mels = m->flow_cfg.output_size;
+        m->spk_dim = m->flow_cfg.spk_embed_dim;
+    }
+    if (cv_is_ok(&st)) {
+        char vocab[4096];
+        st = bpe_tokenizer_find_vocab(dir, NULL, vocab, sizeof vocab);
+        if (cv_is_ok(&st)) LOG_INFO("cosyvoice engine: tokenizer vocabulary %s", vocab);
+        if (cv_is_ok(&st)) m->tok = bpe_tokenizer_load(vocab, &st);
+    }
+    return st;
 }
 
 cv_status cv_model_load(const char *dir, const cv_settings *set, cv_model **out)
@@ -123,40 +174,10 @@ cv_status cv_model_load(const char *dir, const cv_settings *set, cv_model **out)
     char path[4096];
     cv_family family;
     cv_status st = cv_family_detect(dir, &family, path, sizeof path);
-    if (cv_is_ok(&st) && family != CV_FAMILY_V1)
-        st = cv_error(CV_UNIMPLEMENTED, "%s: %s directories are not served yet (only CosyVoice-300M)",
-                      dir, cv_family_name(family));
-    if (cv_is_ok(&st)) st = yaml_config_load(path, &m->yaml);
-    if (cv_is_ok(&st)) st = llm_config_from_yaml(m->yaml, &m->llm_cfg);
-    if (cv_is_ok(&st)) st = flow_config_from_yaml(m->yaml, &m->flow_cfg);
-    if (cv_is_ok(&st)) {
-        snprintf(path, sizeof path, "%s/llm.pt", dir);
-        st = pt_load(path, &m->llm_sd);
-    }
-    if (cv_is_ok(&st)) st = llm_load(&m->llm_sd, &m->llm_cfg, &m->llm);
-    if (cv_is_ok(&st) && set->lm_int8) st = llm_quantize(m->llm);
-    if (cv_is_ok(&st)) {
-        snprintf(path, sizeof path, "%s/flow.pt", dir);
-        st = pt_load(path, &m->flow_sd);
-    }
-    if (cv_is_ok(&st)) st = flow_pool_new(&m->flow_sd, &m->flow_cfg, &m->flow);
-    if (cv_is_ok(&st)) m->hift = hift_open(dir, &st);
-    if (cv_is_ok(&st)) {
-        m->sample_rate = (int)yaml_config_int(m->yaml, "sample_rate",
-                                              hift_get_config(m->hift)->sampling_rate);
-        m->t2w = t2w_params_default(m->flow_cfg.input_frame_rate, m->sample_rate,
-                                    hift_samples_per_frame(m->hift));
-        if (set->first_hop > 0) m->t2w.first_hop = set->first_hop;
-        m->t2w.scale = set->stream_scale;
-        st = t2w_params_check(&m->t2w);
-    }
-    if (cv_is_ok(&st)) {
-        char vocab[4096];
-        st = bpe_tokenizer_find_vocab(dir, NULL, vocab, sizeof vocab);
-        if (cv_is_ok(&st)) LOG_INFO("cosyvoice engine: tokenizer vocabulary %s", vocab);
-        if (cv_is_ok(&st)) m->tok = bpe_tokenizer_load(vocab, &st);
-    }
-    if (cv_is_ok(&st)) st = load_speakers(m, dir);
+    m->family = family;
+    if (cv_is_ok(&st))
+        st = family == CV_FAMILY_V1 ? load_v1(m, dir, path, set) : cv_v2v3_load(m, dir, path, set);
+    if (cv_is_ok(&st)) st = load_speakers(m, dir, set->speakers_file);
     if (cv_is_ok(&st)) {
         /* optional: only zero_shot and cross_lingual need it */
         cv_status pst;
@@ -188,6 +209,8 @@ void cv_model_free(cv_model *m)
     if (!m) return;
     free(m->speaker_names);
     free(m->speaker_embeddings);
+    free(m->speaker_voices);
+    cv_v2v3_free(m);
     prompt_frontend_free(m->prompt_fe);
     bpe_tokenizer_free(m->tok);
     hift_free(m->hift);
@@ -204,5 +227,12 @@ const float *cv_model_speaker(const cv_model *m, const char *name)
 {
     for (int i = 0; i < m->n_speakers; i++)
         if (strcmp(m->speaker_names[i], name) == 0) return m->speaker_embeddings[i];
+    return NULL;
+}
+
+const spk_voice *cv_model_voice(const cv_model *m, const char *name)
+{
+    for (int i = 0; i < m->n_speakers; i++)
+        if (strcmp(m->speaker_names[i], name) == 0) return m->speaker_voices[i];
     return NULL;
 }

@@ -9,7 +9,13 @@
 #include <stdint.h>
 
 #include "common/status.h"
+#include "model/blocks/causal_t2w.h"
+#include "model/blocks/instance_pool.h"
+#include "model/blocks/qwen2_lm.h"
+#include "model/family.h"
 #include "model/v1/flow_pool.h"
+#include "model/v2/flow.h"
+#include "model/v3/flow.h"
 #include "model/blocks/hift.h"
 #include "model/v1/llm.h"
 #include "model/frontend/prompt_frontend.h"
@@ -29,6 +35,7 @@ typedef struct cv_settings {
     int fixed_tokens;   /* fixed_tokens=N: exactly N speech tokens per segment, eos
                            ignored (benchmarks with random weights) */
     bool lm_int8;       /* lm_int8=1: 8-bit LM weights for token decoding (llm_quantize) */
+    const char *speakers_file; /* --speakers, or NULL */
     bool bf16;          /* precision=bf16: flow, vocoder and LM products with weights in
                            bfloat16 (CPUs with AVX512_BF16 or AMX); fp32 (default) otherwise */
 } cv_settings;
@@ -38,6 +45,7 @@ cv_status cv_settings_parse(const char *const *params, size_t n, int n_threads,
                             cv_settings *out);
 
 typedef struct cv_model {
+    cv_family family;
     yaml_config *yaml;
     pt_dict llm_sd, flow_sd;
     spk_table speakers; /* spk2info.pt: SFT speakers and saved voices */
@@ -52,7 +60,18 @@ typedef struct cv_model {
     int n_speakers;
     const char **speaker_names;       /* into speakers */
     const float **speaker_embeddings; /* [spk_embed_dim] each, into speakers */
-    t2w_params t2w;
+    t2w_params t2w; /* v1 */
+    /* v2 / v3 (cv_family_v2v3.c): Qwen2 LM, pool of causal flows, their
+     * fixed noise buffer (the reference's rand_noise, drawn once) */
+    qwen2_lm *qlm;
+    instance_pool *causal_flows;
+    nn_noise *flow_noise;
+    flow2_config flow2_cfg; /* borrowed by causal_flows */
+    flow3_config flow3_cfg;
+    causal_t2w_params ct2w;
+    int lookahead; /* the flow's pre_lookahead_len */
+    const spk_voice **speaker_voices; /* [n_speakers], into speakers */
+    int n_mels, spk_dim; /* the flow's mel bins and x-vector width */
     /* zero_shot / cross_lingual: NULL when the directory lacks campplus.onnx
      * or speech_tokenizer_v1.onnx (prompt_frontend_why says why) */
     prompt_frontend *prompt_fe;
@@ -64,5 +83,7 @@ cv_status cv_model_load(const char *dir, const cv_settings *set, cv_model **out)
 void cv_model_free(cv_model *m);
 /* The speaker's embedding, or NULL. */
 const float *cv_model_speaker(const cv_model *m, const char *name);
+/* The speaker's voice (SFT entry and/or saved voice), or NULL. */
+const spk_voice *cv_model_voice(const cv_model *m, const char *name);
 
 #endif

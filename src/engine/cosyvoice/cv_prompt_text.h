@@ -6,9 +6,8 @@
  * uses. CosyVoice-300M: the text is normalized as for a zero-shot request
  * (verbatim when it holds "<|...|>" special tokens) and tokenized with
  * Whisper's multilingual BPE (cv_prompt_text_tokens). CosyVoice2/3 tokenize
- * with Qwen2's BPE from CosyVoice-BlankEN/, which this tree does not have
- * yet: cv_prompt_text_open reports that as UNIMPLEMENTED, and callers that
- * can take the ids from elsewhere (the reference's tokenizer) do.
+ * with Qwen2's BPE from CosyVoice-BlankEN/ plus the family's special tokens
+ * (model/frontend/text_tokenizer.h), normalized the same way.
  *
  * The reference's add_zero_shot_spk tokenizes the prompt text without
  * normalizing it, while inference_zero_shot normalizes it first; a saved
