@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/grow_buf.h"
 #include "common/timeutil.h"
 #include "common/utf8.h"
 #include "engine/validate.h"
@@ -98,16 +99,8 @@ static cv_status append_locked(text_pipe *p, const char *s, size_t n)
         return cv_error(CV_INVALID_ARGUMENT,
                         "the streamed text has more than %zu characters, the limit (--max-text): "
                         "split it into several calls", p->max_chars);
-    if (p->len + n + 1 > p->cap) {
-        size_t cap = (p->len + n + 1) * 2;
-        char *b = realloc(p->buf, cap);
-        if (!b) return cv_error(CV_RESOURCE_EXHAUSTED, "out of memory for the streamed text");
-        p->buf = b;
-        p->cap = cap;
-    }
-    memcpy(p->buf + p->len, s, n);
-    p->len += n;
-    p->buf[p->len] = '\0';
+    if (!grow_buf_append(&p->buf, &p->len, &p->cap, s, n))
+        return cv_error(CV_RESOURCE_EXHAUSTED, "out of memory for the streamed text");
     p->chars += chars;
     if (!p->nonblank) {
         char *t = strndup(s, n);

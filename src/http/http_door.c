@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "common/grow_buf.h"
 #include "common/log.h"
 #include "http/http_internal.h"
 #include "server/http_guard.h"
@@ -147,21 +148,8 @@ static void on_body(http_req *r, const char *data, size_t n)
         return;
     }
     if (r->route == ROUTE_SPEECH) {
-        if (r->json_len + n + 1 > r->json_cap) {
-            size_t cap = r->json_cap ? r->json_cap : 1024;
-            while (cap < r->json_len + n + 1)
-                cap *= 2;
-            char *j = realloc(r->json, cap);
-            if (!j) {
-                r->form_broken = true;
-                return;
-            }
-            r->json = j;
-            r->json_cap = cap;
-        }
-        memcpy(r->json + r->json_len, data, n);
-        r->json_len += n;
-        r->json[r->json_len] = '\0';
+        if (!grow_buf_append(&r->json, &r->json_len, &r->json_cap, data, n))
+            r->form_broken = true;
     } else if (!r->pp) {
         r->form_broken = true; /* a body that is not a form */
     } else if (MHD_post_process(r->pp, data, n) != MHD_YES) {

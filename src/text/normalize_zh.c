@@ -1,4 +1,5 @@
 /* Chinese number words. */
+#include "common/grow_buf.h"
 #include "text/normalize_words.h"
 
 #include <stdint.h>
@@ -10,18 +11,7 @@ static const char *const ZH_DIGIT[10] = {"零", "一", "二", "三", "四",
 
 void sb_addn(sbuf *b, const char *str, size_t n)
 {
-    if (b->oom) return;
-    if (b->n + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 64;
-        while (cap < b->n + n + 1) cap *= 2;
-        char *p = realloc(b->s, cap);
-        if (!p) { b->oom = true; return; }
-        b->s = p;
-        b->cap = cap;
-    }
-    memcpy(b->s + b->n, str, n);
-    b->n += n;
-    b->s[b->n] = '\0';
+    if (!b->oom && !grow_buf_append(&b->s, &b->n, &b->cap, str, n)) b->oom = true;
 }
 
 void sb_add(sbuf *b, const char *str) { sb_addn(b, str, strlen(str)); }

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/grow_buf.h"
 #include "common/utf8.h"
 #include "text/markup.h"
 #include "text/script.h"
@@ -28,17 +29,7 @@ void text_feed_free(text_feed *f)
 
 bool text_feed_push(text_feed *f, const char *s, size_t n)
 {
-    if (f->len + n + 1 > f->cap) {
-        size_t cap = (f->len + n + 1) * 2;
-        char *p = realloc(f->buf, cap);
-        if (!p) return false;
-        f->buf = p;
-        f->cap = cap;
-    }
-    memcpy(f->buf + f->len, s, n);
-    f->len += n;
-    f->buf[f->len] = '\0';
-    return true;
+    return grow_buf_append(&f->buf, &f->len, &f->cap, s, n);
 }
 
 static bool is_blank(uint32_t c)

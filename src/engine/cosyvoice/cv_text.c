@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unicode/uchar.h>
 
+#include "common/grow_buf.h"
 #include "common/utf8.h"
 #include "text/frontend.h"
 
@@ -17,17 +18,7 @@ typedef struct sbuf {
 
 static bool sb_add(sbuf *b, const char *s, size_t n)
 {
-    if (b->n + n + 1 > b->cap) {
-        size_t cap = (b->n + n + 1) * 2;
-        char *p = realloc(b->p, cap);
-        if (!p) return false;
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->n, s, n);
-    b->n += n;
-    b->p[b->n] = '\0';
-    return true;
+    return grow_buf_append(&b->p, &b->n, &b->cap, s, n);
 }
 static bool sb_str(sbuf *b, const char *s) { return sb_add(b, s, strlen(s)); }
 
