@@ -2,7 +2,6 @@
 #include "engine/text_pipe.h"
 
 #include <errno.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -195,17 +194,7 @@ static cv_status pipe_read(tts_text_source *src, char **piece, size_t *n)
                                     p->idle_timeout));
             continue;
         }
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        double wait = due - cv_now() + 0.001;
-        if (wait < 0) wait = 0;
-        double whole = floor(wait);
-        ts.tv_sec += (time_t)whole;
-        ts.tv_nsec += (long)((wait - whole) * 1e9);
-        if (ts.tv_nsec >= 1000000000L) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000L;
-        }
+        struct timespec ts = cv_timespec_after(CLOCK_MONOTONIC, due - cv_now() + 0.001);
         pthread_cond_timedwait(&p->cv, &p->mu, &ts);
     }
     pthread_mutex_unlock(&p->mu);

@@ -32,6 +32,7 @@
 #include "audio/stream_encoder.h"
 #include "common/base64.h"
 #include "common/log.h"
+#include "common/timeutil.h"
 #include "http/http_internal.h"
 
 #define container_of(p, T, m) ((T *)((char *)(p)-offsetof(T, m)))
@@ -518,13 +519,7 @@ static void *watch_main(void *arg)
             }
             pthread_mutex_unlock(&c->mu);
         }
-        struct timespec t;
-        clock_gettime(CLOCK_REALTIME, &t);
-        t.tv_nsec += 100 * 1000 * 1000;
-        if (t.tv_nsec >= 1000000000L) {
-            t.tv_sec++;
-            t.tv_nsec -= 1000000000L;
-        }
+        struct timespec t = cv_timespec_after(CLOCK_REALTIME, 0.1);
         pthread_cond_timedwait(&d->watch_cv, &d->mu, &t);
     }
     pthread_mutex_unlock(&d->mu);

@@ -39,13 +39,7 @@ static void *watchdog(void *arg)
                 shutdown(e->fd, SHUT_RDWR);
                 e->waiting = false; /* once */
             }
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_nsec += 250 * 1000000L;
-        if (ts.tv_nsec >= 1000000000L) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000L;
-        }
+        struct timespec ts = cv_timespec_after(CLOCK_REALTIME, 0.25);
         pthread_cond_timedwait(&g->cv, &g->mu, &ts);
     }
     pthread_mutex_unlock(&g->mu);
