@@ -408,10 +408,18 @@ def test_connection_floods_are_bounded_and_the_ports_recover(make_server):
     limit = int(line.split("max-connections ")[1].split(")")[0])
     assert 4 <= limit < 128 and "RLIMIT_NOFILE 128 leaves room" in log
     socks = flood(srv.port, 300)
-    # The metrics port has its own share and still answers.
-    m = scrape(mport)
-    assert value(m, "cosyvoice_connections", listener="grpc") == limit
-    assert value(m, "cosyvoice_connections_refused_total", listener="grpc") > 0
+    # The metrics port has its own share and still answers. The kernel's
+    # backlog took the connections; the server accepts them at its own pace,
+    # so the gauge climbs to the limit, and must never pass it.
+    seen = []
+
+    def at_limit():
+        m = scrape(mport)
+        seen.append(value(m, "cosyvoice_connections", listener="grpc"))
+        refused = value(m, "cosyvoice_connections_refused_total", listener="grpc")
+        return m if seen[-1] >= limit and refused > 0 else None
+    m = wait_for(at_limit)
+    assert m is not None and max(seen) == limit, seen
     socks += flood(mport, 300)
     for sk in socks:
         sk.close()
