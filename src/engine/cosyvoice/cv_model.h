@@ -28,7 +28,8 @@
 /* Settings from engine_options (--threads, --engine-opt KEY=VALUE). */
 typedef struct cv_settings {
     int n_threads;      /* compute threads per call */
-    int first_hop;      /* first_hop=N: tokens before the first chunk (0: reference's 100) */
+    int first_hop;      /* first_hop=N: tokens before the first chunk (0: the reference's:
+                           v1 100 + overlap; v2/v3 25 + prompt pad, see causal_t2w.h) */
     float stream_scale; /* stream_scale=F: hop growth factor, >= 1 (reference: 1) */
     bool have_seed;     /* seed=N: fixed sampling/noise seed for every call (tests) */
     uint64_t seed;
