@@ -87,7 +87,11 @@ cv_status cv_v2v3_load(cv_model *m, const char *dir, const char *yaml_path,
                             set->first_hop, cv_family_name(m->family), min);
     }
     m->t2w.first_hop = causal_t2w_first_hop(&m->ct2w, 0); /* for the first-chunk log only */
-    return cv_text_tokenizer_load(dir, m->family, NULL, &m->tok);
+    st = cv_text_tokenizer_load(dir, m->family, NULL, &m->tok);
+    /* v3: the default system prompt, tokenized once (a tokenizer without
+     * <|endofprompt|> is refused here rather than on every request) */
+    if (cv_is_ok(&st) && v3) st = cv3_llm_system_prompt_ids(m->tok, &m->v3_system, &m->n_v3_system);
+    return st;
 }
 
 void cv_v2v3_free(cv_model *m)
@@ -98,6 +102,8 @@ void cv_v2v3_free(cv_model *m)
     m->qlm = NULL;
     nn_noise_free(m->flow_noise);
     m->flow_noise = NULL;
+    free(m->v3_system);
+    m->v3_system = NULL;
 }
 
 /* v3: the silent-token filter between the LM and the caller's on_token */
@@ -132,8 +138,8 @@ cv_status cv_segment_generate(const cv_model *m, const cv_lm_prompt *p, const in
     if (!cv3_llm_has_endofprompt(p->prompt_text, p->n_prompt_text) &&
         !cv3_llm_has_endofprompt(text, n_text)) {
         int n = 0;
-        cv_status st = cv3_llm_with_system_prompt(m->tok, p->prompt_text, p->n_prompt_text,
-                                                  &with_sys, &n);
+        cv_status st = cv3_llm_prepend_system(m->v3_system, m->n_v3_system, p->prompt_text,
+                                              p->n_prompt_text, &with_sys, &n);
         if (!cv_is_ok(&st)) return st;
         in.prompt_text = with_sys;
         in.n_prompt_text = n;

@@ -71,6 +71,8 @@ typedef struct cv_model {
     flow3_config flow3_cfg;
     causal_t2w_params ct2w;
     int lookahead; /* the flow's pre_lookahead_len */
+    int32_t *v3_system; /* v3: cv3_llm_system_prompt()'s ids, tokenized at load */
+    int n_v3_system;
     const spk_voice **speaker_voices; /* [n_speakers], into speakers */
     int n_mels, spk_dim; /* the flow's mel bins and x-vector width */
     /* zero_shot / cross_lingual: NULL when the directory lacks campplus.onnx

@@ -39,7 +39,8 @@ static bool append(voc3 *v, const float *m, int F)
             return false;
         }
         v->packed = p;
-        for (int c = 0; c < v->C; c++)
+        /* nothing to move on the first chunk (v->mel is still NULL) */
+        for (int c = 0; v->frames && c < v->C; c++)
             memcpy(n + (size_t)c * cap, v->mel + (size_t)c * v->cap, sizeof(float) * v->frames);
         free(v->mel);
         v->mel = n;
