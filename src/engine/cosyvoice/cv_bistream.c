@@ -173,7 +173,11 @@ cv_status cv_bistream_generate(const cv_model *m, const cv_lm_prompt *p, cv_id_s
             break;
         }
         fed += n;
-        st = qwen2_lm_bistream_feed(b, ids, n);
+        /* one id per piece, as the reference's front end yields them: the
+         * schedule starts at most one run per piece, so a group of ids
+         * would leave text waiting in the cache */
+        for (int i = 0; i < n && cv_is_ok(&st) && !pc.stopped; i++)
+            st = qwen2_lm_bistream_feed(b, ids + i, 1);
         free(ids);
         if (!cv_is_ok(&st) || pc.stopped) break;
     }

@@ -16,7 +16,10 @@
  * Inference, at the cost of a few words of delay: a piece is complete only
  * once the text after it has started (see docs/streaming_text.md). Pieces
  * after the first get a leading blank unless they or the text before them
- * are Chinese/Japanese/Korean, as the front end joins sentences.
+ * are Chinese/Japanese/Korean, as the front end joins sentences. The ids
+ * of a piece go to the LM one at a time, as the reference's front end
+ * hands over a generator's ids (its schedule starts at most one run of
+ * speech per piece, so a group of ids would hold text back).
  *
  * The id source is an interface so tests can drive the decoding with the
  * golden data's text ids (tests/unit/test_neural_engine_bistream.c). */
