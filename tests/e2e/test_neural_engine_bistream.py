@@ -126,8 +126,16 @@ def test_v2_idle_timeout_and_cancel_free_slot(make_server, tmp_path, prompt16k):
     expect_error(s, stalled(), grpc.StatusCode.DEADLINE_EXCEEDED, "--text-idle-timeout")
     srv.wait_log("streamed-text LM stopped (DEADLINE_EXCEEDED)")
     # cancellation while the LM waits for text, after audio has flowed
+    def trickling():
+        """A word every 0.5 s until told to stop: the idle timeout never
+        fires, however slow the first chunk (sanitizer builds)."""
+        yield R.StreamRequest(setup=cross_lingual(pcm))
+        yield R.StreamRequest(text=b"a to be in the and is on the con for the is " * 3)
+        while not hold.wait(0.5):
+            yield R.StreamRequest(text=b"the ")
+
     def started():
-        it = s.StreamInference(stalled(), timeout=60)
+        it = s.StreamInference(trickling(), timeout=60)
         next(it)
         return it
 
