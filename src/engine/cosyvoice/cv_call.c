@@ -268,7 +268,11 @@ cv_status cv_call_run(const cv_model *m, const cv_settings *set, const tts_reque
         stats->flow_cpu += ss.total.flow_cpu;
         stats->vocoder_cpu += ss.total.vocoder_cpu;
     }
-    if (!cv_is_ok(&st)) atomic_store(&job.cancel, true);
+    if (!cv_is_ok(&st)) {
+        atomic_store(&job.cancel, true);
+        /* the LM thread may be waiting for text: it must not wait on */
+        if (bistream && req->source->stop) req->source->stop(req->source, st);
+    }
     pthread_join(th, NULL);
     stats->lm_seconds = job.busy;
     stats->lm_cpu = job.busy_cpu;
