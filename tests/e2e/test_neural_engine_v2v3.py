@@ -191,3 +191,34 @@ def test_broken_v2_directory_fails_at_start(tmp_path, name, how):
         assert "cosyvoice" in p.stderr and ".yaml" in p.stderr, p.stderr
     else:
         assert os.path.basename(name) in p.stderr, p.stderr
+
+
+@pytest.mark.parametrize("family", [2, 3])
+def test_first_hop_brings_the_first_chunk_forward(make_server, tmp_path, prompt16k, family):
+    """--engine-opt first_hop=15 (the triton runtime's): the first chunk
+    after 15 tokens instead of 25 + the prompt pad, then the reference's hops
+    (50, 100), so 170 tokens stream in one chunk more; the same amount of
+    audio, every chunk real. Too short a first hop is refused at start-up."""
+    d = model_dir(tmp_path, family)
+    _, pcm = prompt16k
+    text, prompt = (V2_TEXT, V2_PROMPT) if family == 2 else (V3_TEXT, V3_PROMPT)
+    got = {}
+    for opt in ("seed=3", "first_hop=15"):
+        srv = make_server(*engine(d, "seed=3", "fixed_tokens=170", opt))
+        _, s = stub(srv.target)
+        got[opt], rates = call(s, zero_shot(text, prompt, pcm))
+        assert rates == {24000}
+    ref, fast = got["seed=3"], got["first_hop=15"]
+    spf, held = 480, 8  # samples per mel frame, mel frames a streamed chunk holds back
+    assert len(ref) == 3 and len(ref[1]) == 2 * (50 * 2 * spf)
+    assert len(fast) == 4
+    assert len(fast[0]) == 2 * (15 * 2 - held) * spf < len(ref[0])
+    assert [len(c) for c in fast[1:3]] == [2 * 50 * 2 * spf, 2 * 100 * 2 * spf]
+    assert sum(map(len, fast)) == sum(map(len, ref)) == 2 * 170 * 2 * spf
+    for c in fast:
+        samples = memoryview(c).cast("h")
+        assert max(samples) > 0 > min(samples)
+    for bad, why in (("first_hop=4", "at least 5 tokens"), ("first_hop=101", "at most the max hop")):
+        p = subprocess.run([SERVER, *engine(d, bad), "--port", "0"], capture_output=True,
+                           text=True, timeout=60)
+        assert p.returncode != 0 and why in p.stderr and bad in p.stderr, p.stderr

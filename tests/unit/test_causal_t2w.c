@@ -1,7 +1,7 @@
 /* CosyVoice2/3's token-to-audio step and schedule (blocks/causal_t2w,
  * v2/token2wav, v3/token2wav) on the tiny golden models, beyond the golden
  * parity runs (tools/parity):
- *  - the hop schedule: prompt pad, growth, and that it belongs to the call:
+ *  - the hop schedule: prompt pad, growth, first_hop, and that it belongs to the call:
  *    a second call, and two calls at once from one flow pool, run the same
  *    schedule and make the same audio (the reference grows one hop on the
  *    shared model object);
@@ -105,6 +105,7 @@ typedef struct call {
     const family *f;
     const fixture *x;
     int n_tokens, pause_every;
+    int first_hop; /* causal_t2w_params.first_hop (0: the reference's) */
     bool stream, prompt;
     float speed;
     cv_status end;  /* how the producer finishes */
@@ -168,6 +169,7 @@ static void *run_call(void *arg)
     if (c->prompt)
         prompt = (t2w_prompt){c->x->prompt_tokens, 37, c->x->prompt_feat, 74, c->x->emb};
     causal_t2w_params p = causal_t2w_params_default();
+    p.first_hop = c->first_hop;
     causal_t2w *s = NULL;
     c->st = f->v == 2 ? t2w2_new(f->flows, f->hift, &p, &prompt, c->x->noise, &s)
                       : t2w3_new(f->flows, f->hift, &p, &prompt, c->x->noise, &s);
@@ -266,6 +268,38 @@ static void test_prompt_pad(void **state)
         assert_calls(&c, want, 3);
         assert_int_equal(c.n, (size_t)100 * 2 * 480);
         free(c.pcm);
+    }
+}
+
+/* first_hop = 15 (the triton runtime's): the first chunk after 15 tokens
+ * whatever the prompt (no pad), then the reference's hops (50, 100); the
+ * same total audio, each chunk non-empty. */
+static void test_first_hop(void **state)
+{
+    fixture *x = *state;
+    causal_t2w_params p = causal_t2w_params_default();
+    p.first_hop = 15;
+    assert_int_equal(causal_t2w_params_check(&p).code, CV_OK);
+    assert_int_equal(causal_t2w_first_hop(&p, 37), 15);
+    assert_int_equal(causal_t2w_first_hop(&p, 0), 15);
+    p.first_hop = 101;
+    assert_int_equal(causal_t2w_params_check(&p).code, CV_INVALID_ARGUMENT);
+    p.first_hop = -1;
+    assert_int_equal(causal_t2w_params_check(&p).code, CV_INVALID_ARGUMENT);
+    static const int want[][3] = {{18, 0, 0}, {68, 15, 0}, {140, 65, 1}};
+    for (int fam = 0; fam < 2; fam++) {
+        for (int prompt = 0; prompt < 2; prompt++) {
+            call c = make_call(x, fam, 140, true, prompt);
+            c.first_hop = 15;
+            run_call(&c);
+            assert_int_equal(c.st.code, CV_OK);
+            assert_calls(&c, want, 3);
+            /* 30 mel frames less the 8 held back; then 100 frames */
+            assert_int_equal(c.lengths[0], (30 - 8) * 480);
+            assert_int_equal(c.lengths[1], 100 * 480);
+            assert_int_equal(c.n, (size_t)140 * 2 * 480);
+            free(c.pcm);
+        }
     }
 }
 
@@ -392,6 +426,7 @@ int main(void)
         cmocka_unit_test(test_hops),
         cmocka_unit_test(test_schedule_is_per_call),
         cmocka_unit_test(test_prompt_pad),
+        cmocka_unit_test(test_first_hop),
         cmocka_unit_test(test_trickle_equals_all_at_once),
         cmocka_unit_test(test_v3_chunks),
         cmocka_unit_test(test_finished_chunks_are_final),

@@ -73,9 +73,11 @@ static cv_status cve_open(const engine_options *opt, engine **out)
                  e->m->t2w.first_hop, (double)e->m->t2w.scale);
     else
         LOG_INFO("cosyvoice engine: %s (%s) loaded in %.2f s (%d speakers and saved voices, "
-                 "%d threads per call, causal hop %d..%d tokens)",
+                 "%d threads per call, first hop %s%d tokens, then %d..%d)",
                  opt->model_dir, cv_family_name(e->m->family), e->m->load_seconds,
-                 e->m->n_speakers, e->set.n_threads, e->m->ct2w.token_hop_len,
+                 e->m->n_speakers, e->set.n_threads, e->m->ct2w.first_hop ? "" : "prompt pad + ",
+                 causal_t2w_first_hop(&e->m->ct2w, 0),
+                 causal_t2w_next_hop(&e->m->ct2w, e->m->ct2w.token_hop_len),
                  e->m->ct2w.token_max_hop_len);
     *out = &e->base;
     return cv_ok();

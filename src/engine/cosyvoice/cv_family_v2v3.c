@@ -20,6 +20,15 @@
  * CausalConditionalCFM draws rand_noise once (seed 0) at construction. */
 #define CV_FLOW_NOISE_SEED 0
 
+/* Samples a streamed first chunk of `frames` mel frames yields: v2 holds
+ * back T2W2_MEL_CACHE frames for the cross-fade, v3's causal vocoder its
+ * look-ahead. */
+static int first_chunk_samples(const cv_model *m, int frames)
+{
+    if (m->family == CV_FAMILY_V3) return hift_infer_samples(m->hift, frames, false);
+    return (frames - T2W2_MEL_CACHE) * hift_samples_per_frame(m->hift);
+}
+
 cv_status cv_v2v3_load(cv_model *m, const char *dir, const char *yaml_path,
                        const cv_settings *set)
 {
@@ -60,14 +69,29 @@ cv_status cv_v2v3_load(cv_model *m, const char *dir, const char *yaml_path,
     m->sample_rate = (int)yaml_config_int(m->yaml, "sample_rate",
                                           hift_get_config(m->hift)->sampling_rate);
     m->ct2w = causal_t2w_params_default();
-    if (set->first_hop > 0 || set->stream_scale != 1.0f)
-        LOG_WARN("first_hop / stream_scale are not applied to %s yet: its causal flow streams "
-                 "in the reference's 25-token chunks",
-                 cv_family_name(m->family));
+    m->ct2w.first_hop = set->first_hop; /* 0: the reference's */
+    if (set->stream_scale != 1.0f)
+        LOG_WARN("stream_scale is not applied to %s: its hops grow as the reference's "
+                 "(x2 up to 100 tokens)", cv_family_name(m->family));
     st = causal_t2w_params_check(&m->ct2w);
-    if (!cv_is_ok(&st)) return st;
-    m->t2w.first_hop = m->ct2w.token_hop_len; /* for the first-chunk log only */
-    return cv_text_tokenizer_load(dir, m->family, NULL, &m->tok);
+    if (!cv_is_ok(&st)) return cv_error(st.code, "first_hop=%d: %s", set->first_hop, st.message);
+    if (set->first_hop > 0) {
+        int min = 1;
+        while (min <= m->ct2w.token_max_hop_len &&
+               first_chunk_samples(m, min * fc->token_mel_ratio) <= 0)
+            min++;
+        if (set->first_hop < min)
+            return cv_error(CV_INVALID_ARGUMENT,
+                            "first_hop=%d is too short for %s: a first chunk needs at least %d "
+                            "tokens to leave audio after what the vocoder holds back",
+                            set->first_hop, cv_family_name(m->family), min);
+    }
+    m->t2w.first_hop = causal_t2w_first_hop(&m->ct2w, 0); /* for the first-chunk log only */
+    st = cv_text_tokenizer_load(dir, m->family, NULL, &m->tok);
+    /* v3: the default system prompt, tokenized once (a tokenizer without
+     * <|endofprompt|> is refused here rather than on every request) */
+    if (cv_is_ok(&st) && v3) st = cv3_llm_system_prompt_ids(m->tok, &m->v3_system, &m->n_v3_system);
+    return st;
 }
 
 void cv_v2v3_free(cv_model *m)
@@ -78,6 +102,8 @@ void cv_v2v3_free(cv_model *m)
     m->qlm = NULL;
     nn_noise_free(m->flow_noise);
     m->flow_noise = NULL;
+    free(m->v3_system);
+    m->v3_system = NULL;
 }
 
 /* v3: the silent-token filter between the LM and the caller's on_token */
@@ -112,8 +138,8 @@ cv_status cv_segment_generate(const cv_model *m, const cv_lm_prompt *p, const in
     if (!cv3_llm_has_endofprompt(p->prompt_text, p->n_prompt_text) &&
         !cv3_llm_has_endofprompt(text, n_text)) {
         int n = 0;
-        cv_status st = cv3_llm_with_system_prompt(m->tok, p->prompt_text, p->n_prompt_text,
-                                                  &with_sys, &n);
+        cv_status st = cv3_llm_prepend_system(m->v3_system, m->n_v3_system, p->prompt_text,
+                                              p->n_prompt_text, &with_sys, &n);
         if (!cv_is_ok(&st)) return st;
         in.prompt_text = with_sys;
         in.n_prompt_text = n;

@@ -11,7 +11,8 @@
  * v3 only: the LM input must hold <|endofprompt|>. When neither the prompt
  * text nor the segment's text has it, the reference examples' system prompt
  * "You are a helpful assistant.<|endofprompt|>" is put in front of the
- * prompt text (cv3_llm_with_system_prompt); and more than 5 consecutive
+ * prompt text (its ids tokenized once at load: cv3_llm_system_prompt_ids,
+ * cv3_llm_prepend_system); and more than 5 consecutive
  * silent tokens are dropped before the flow (cv3_silent_filter_keep), as
  * CosyVoice3Model does. */
 #ifndef CV_ENGINE_COSYVOICE_FAMILY_V2V3_H

@@ -28,7 +28,8 @@
 /* Settings from engine_options (--threads, --engine-opt KEY=VALUE). */
 typedef struct cv_settings {
     int n_threads;      /* compute threads per call */
-    int first_hop;      /* first_hop=N: tokens before the first chunk (0: reference's 100) */
+    int first_hop;      /* first_hop=N: tokens before the first chunk (0: the reference's:
+                           v1 100 + overlap; v2/v3 25 + prompt pad, see causal_t2w.h) */
     float stream_scale; /* stream_scale=F: hop growth factor, >= 1 (reference: 1) */
     bool have_seed;     /* seed=N: fixed sampling/noise seed for every call (tests) */
     uint64_t seed;
@@ -72,6 +73,8 @@ typedef struct cv_model {
     flow3_config flow3_cfg;
     causal_t2w_params ct2w;
     int lookahead; /* the flow's pre_lookahead_len */
+    int32_t *v3_system; /* v3: cv3_llm_system_prompt()'s ids, tokenized at load */
+    int n_v3_system;
     const spk_voice **speaker_voices; /* [n_speakers], into speakers */
     int n_mels, spk_dim; /* the flow's mel bins and x-vector width */
     /* zero_shot / cross_lingual: NULL when the directory lacks campplus.onnx

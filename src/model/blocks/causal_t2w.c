@@ -32,11 +32,16 @@ cv_status causal_t2w_params_check(const causal_t2w_params *p)
         return cv_error(CV_INVALID_ARGUMENT,
                         "token2wav: need 1 <= hop (%d) <= max hop (%d) and a scale >= 1",
                         p->token_hop_len, p->token_max_hop_len);
+    if (p->first_hop < 0 || p->first_hop > p->token_max_hop_len)
+        return cv_error(CV_INVALID_ARGUMENT,
+                        "token2wav: first hop %d must be at most the max hop (%d tokens)",
+                        p->first_hop, p->token_max_hop_len);
     return cv_ok();
 }
 
 int causal_t2w_first_hop(const causal_t2w_params *p, int n_prompt_tokens)
 {
+    if (p->first_hop > 0) return p->first_hop;
     int h = p->token_hop_len;
     int pad = (n_prompt_tokens + h - 1) / h * h - n_prompt_tokens;
     return h + pad;

@@ -16,6 +16,15 @@
  * pre_lookahead_len tokens exist; then offset += hop and the hop doubles up
  * to 100. Once the LM has finished, the rest goes in the last chunk.
  *
+ * first_hop = N (--engine-opt first_hop=N) replaces only that first hop,
+ * pad included, by N tokens: the first chunk runs once N +
+ * pre_lookahead_len tokens exist, as in the reference's triton runtime
+ * (runtime/triton_trtllm, token_hop_len = 15, no pad). The hops after it
+ * are the reference's (50, then 100). The first chunk's boundary then no
+ * longer falls on the flow's 25-token attention chunks: its last frames are
+ * computed with less right context than the default schedule gives them
+ * (as in the triton runtime), so the audio differs from the default's.
+ *
  * The hop lives in the call's state, reset for every call. The reference
  * keeps it on the model object (self.token_hop_len) and never resets it:
  * its second request starts at hop 100 (a 4 s first chunk instead of 1 s),
@@ -37,12 +46,14 @@ typedef struct causal_t2w_params {
     int token_hop_len;       /* 25: must match the flow's training chunk size */
     int token_max_hop_len;   /* 100 */
     int stream_scale_factor; /* 2 */
+    int first_hop;           /* 0: the reference's (token_hop_len + prompt pad); N: N tokens */
 } causal_t2w_params;
 
 /* The reference's numbers. */
 causal_t2w_params causal_t2w_params_default(void);
 cv_status causal_t2w_params_check(const causal_t2w_params *p);
-/* The first hop for a flow prompt of n_prompt_tokens tokens. */
+/* The first hop for a flow prompt of n_prompt_tokens tokens (first_hop
+ * when set). */
 int causal_t2w_first_hop(const causal_t2w_params *p, int n_prompt_tokens);
 /* The hop after one of `hop` (the first hop's prompt pad not counted). */
 int causal_t2w_next_hop(const causal_t2w_params *p, int hop);

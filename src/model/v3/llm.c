@@ -46,35 +46,55 @@ bool cv3_llm_has_endofprompt(const int32_t *ids, int n)
     return false;
 }
 
+cv_status cv3_llm_system_prompt_ids(const bpe_tokenizer *tok, int32_t **ids, int *n)
+{
+    *ids = NULL;
+    *n = 0;
+    const char *p = cv3_llm_system_prompt();
+    int32_t *v = NULL;
+    size_t nv = 0;
+    cv_status s = bpe_encode(tok, p, strlen(p), &v, &nv);
+    if (!cv_is_ok(&s)) return s;
+    if (!cv3_llm_has_endofprompt(v, (int)nv)) {
+        free(v);
+        return cv_error(CV_FAILED_PRECONDITION,
+                        "the tokenizer has no " CV3_ENDOFPROMPT " token %d: not CosyVoice3's",
+                        CV3_ENDOFPROMPT_ID);
+    }
+    *ids = v;
+    *n = (int)nv;
+    return cv_ok();
+}
+
+cv_status cv3_llm_prepend_system(const int32_t *sys, int n_sys, const int32_t *ids, int n,
+                                 int32_t **out, int *n_out)
+{
+    *out = NULL;
+    *n_out = 0;
+    if (cv3_llm_has_endofprompt(ids, n)) n_sys = 0;
+    int32_t *v = malloc(((size_t)n_sys + (size_t)n + 1) * sizeof *v);
+    if (!v) return cv_error(CV_RESOURCE_EXHAUSTED, "out of memory");
+    if (n_sys) memcpy(v, sys, (size_t)n_sys * sizeof *v);
+    if (n) memcpy(v + n_sys, ids, (size_t)n * sizeof *v);
+    *out = v;
+    *n_out = n_sys + n;
+    return cv_ok();
+}
+
 cv_status cv3_llm_with_system_prompt(const bpe_tokenizer *tok, const int32_t *ids, int n,
                                      int32_t **out, int *n_out)
 {
     *out = NULL;
     *n_out = 0;
     int32_t *sys = NULL;
-    size_t n_sys = 0;
+    int n_sys = 0;
     if (!cv3_llm_has_endofprompt(ids, n)) {
-        const char *p = cv3_llm_system_prompt();
-        cv_status s = bpe_encode(tok, p, strlen(p), &sys, &n_sys);
+        cv_status s = cv3_llm_system_prompt_ids(tok, &sys, &n_sys);
         if (!cv_is_ok(&s)) return s;
-        if (!cv3_llm_has_endofprompt(sys, (int)n_sys)) {
-            free(sys);
-            return cv_error(CV_FAILED_PRECONDITION,
-                            "the tokenizer has no " CV3_ENDOFPROMPT " token %d: not CosyVoice3's",
-                            CV3_ENDOFPROMPT_ID);
-        }
     }
-    int32_t *v = malloc(((size_t)n_sys + (size_t)n + 1) * sizeof *v);
-    if (!v) {
-        free(sys);
-        return cv_error(CV_RESOURCE_EXHAUSTED, "out of memory");
-    }
-    if (n_sys) memcpy(v, sys, n_sys * sizeof *v);
-    if (n) memcpy(v + n_sys, ids, (size_t)n * sizeof *v);
+    cv_status s = cv3_llm_prepend_system(sys, n_sys, ids, n, out, n_out);
     free(sys);
-    *out = v;
-    *n_out = (int)n_sys + n;
-    return cv_ok();
+    return s;
 }
 
 bool cv3_silent_filter_keep(cv3_silent_filter *f, int32_t token)

@@ -16,7 +16,7 @@
  * the text: it ends the instruction or system prompt (the reference
  * asserts it). qwen2_lm_generate refuses input without it
  * (INVALID_ARGUMENT); a caller that wants the reference examples' default
- * puts cv3_llm_system_prompt() in front (cv3_llm_with_system_prompt). */
+ * puts cv3_llm_system_prompt() in front (cv3_llm_prepend_system). */
 #ifndef CV_MODEL_V3_LLM_H
 #define CV_MODEL_V3_LLM_H
 
@@ -51,8 +51,17 @@ const char *cv3_llm_system_prompt(void);
 /* Whether ids[0..n) hold <|endofprompt|>. */
 bool cv3_llm_has_endofprompt(const int32_t *ids, int n);
 
-/* ids[0..n) with the system prompt's ids in front when they hold no
- * <|endofprompt|> (else a plain copy), into a malloc'd *out, *n_out. */
+/* The system prompt's ids (malloc'd *ids, *n), tokenized by tok;
+ * FAILED_PRECONDITION when tok has no <|endofprompt|> (not CosyVoice3's
+ * tokenizer). The engine does this once at load. */
+cv_status cv3_llm_system_prompt_ids(const bpe_tokenizer *tok, int32_t **ids, int *n);
+
+/* ids[0..n) with sys[0..n_sys) in front when they hold no <|endofprompt|>
+ * (else a plain copy), into a malloc'd *out, *n_out. */
+cv_status cv3_llm_prepend_system(const int32_t *sys, int n_sys, const int32_t *ids, int n,
+                                 int32_t **out, int *n_out);
+
+/* Both in one: tokenizes the system prompt on every call (tests, tools). */
 cv_status cv3_llm_with_system_prompt(const bpe_tokenizer *tok, const int32_t *ids, int n,
                                      int32_t **out, int *n_out);
 

@@ -1,8 +1,15 @@
-"""Stand-in for torchaudio.save as the reference FastAPI client uses it:
-int16 samples of shape (channels, frames) saved as 16-bit PCM WAV."""
+"""Stand-in for the torchaudio calls of the reference clients (see ../README.md):
+save (both clients: int16 samples of shape (channels, frames) saved as 16-bit
+PCM WAV) and load (the gRPC client's load_wav: a 16-bit PCM WAV as float32
+samples in [-1, 1) of shape (channels, frames), what torchaudio's soundfile
+backend returns). Resampling is not imitated: transforms.Resample refuses, so
+a test must give the prompt at 16 kHz (load_wav then does not resample)."""
 import wave
 
 import numpy as np
+
+from . import transforms  # noqa: F401  (torchaudio.transforms.Resample)
+from torch import Tensor
 
 
 def save(path, tensor, sample_rate):
@@ -14,3 +21,12 @@ def save(path, tensor, sample_rate):
         w.setsampwidth(2)
         w.setframerate(int(sample_rate))
         w.writeframes(np.ascontiguousarray(data.T).astype("<i2").tobytes())
+
+
+def load(path, backend=None):
+    with wave.open(str(path), "rb") as w:
+        assert w.getsampwidth() == 2, "stand-in loads 16-bit PCM WAV only"
+        channels, rate = w.getnchannels(), w.getframerate()
+        frames = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2")
+    samples = frames.reshape(-1, channels).T.astype(np.float32) / 32768.0
+    return Tensor(samples), rate
