@@ -151,6 +151,28 @@ static void log_first_chunk(const tts_request *req, const cv_call_stats *s, int 
              s->first_vocoder * 1e3);
 }
 
+void cv_conditioning_for_voice(const cv_model *m, const spk_voice *v, const float *embedding,
+                               bool llm_prompt, cv_conditioning *cond)
+{
+    const bool saved = m->family != CV_FAMILY_V1 && v->has_prompt;
+    cond->flow_embedding = embedding;
+    if (saved) { /* CosyVoice2/3 saved voice: its prompt conditions the flow */
+        cond->flow_embedding = v->flow_embedding;
+        cond->flow_prompt_speech = v->flow_tokens;
+        cond->n_flow_prompt_speech = v->n_flow_tokens;
+        cond->flow_prompt_feat = v->prompt_feat;
+        cond->n_flow_prompt_frames = v->feat_frames;
+    }
+    if (!llm_prompt) return;
+    cond->llm_embedding = embedding; /* v1 only: Qwen2LM has no speaker embedding */
+    if (saved) { /* like zero_shot with the saved prompt */
+        cond->prompt_text = v->prompt_text;
+        cond->n_prompt_text = v->n_prompt_text;
+        cond->llm_prompt_speech = v->llm_tokens;
+        cond->n_llm_prompt_speech = v->n_llm_tokens;
+    }
+}
+
 cv_status cv_call_run(const cv_model *m, const cv_settings *set, const tts_request *req,
                       const cv_conditioning *cond, double t_start, tts_sink *sink,
                       cv_call_stats *stats)
