@@ -38,7 +38,7 @@ static void help(void)
            "  --source DIR  v2/v3: the source tree whose tests/data/golden holds the Qwen2\n"
            "                tokenizer files and the small ONNX stand-ins that are copied\n"
            "                (default: $CV_SOURCE_DIR, else the current directory)\n"
-           "Full size on disk: v1 1.2 GB, v2 2.5 GB, v3 3.2 GB.\n");
+           "Full size on disk: v2 2.5 GB, v3 3.3 GB (float32 weights).\n");
 }
 
 int main(int argc, char **argv)

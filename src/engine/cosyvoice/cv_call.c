@@ -85,6 +85,7 @@ static void *lm_thread(void *arg)
             /* min_len = max_len = fixed_tokens: eos is never allowed */
             float r = ((float)j->set->fixed_tokens + 0.5f) / (float)seg->n_ids;
             o.min_token_text_ratio = o.max_token_text_ratio = r;
+            o.no_stop = true; /* nor CosyVoice2/3's other stop ids */
         }
         j->cur = k;
         int32_t *tokens = NULL;
