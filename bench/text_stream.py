@@ -5,9 +5,17 @@ piece to the first audio chunk and from the last piece to the end of audio
 (the call's end), median of 3 runs.
 
 Usage: /usr/bin/python3 bench/text_stream.py [build-dir]
-Engines: the default (espeak) and cosyvoice v1 with the tiny random model
-(tests/data/golden/cosyvoice-v1-tiny, 60 speech tokens per segment)."""
+Engines: the default (espeak); cosyvoice v1 with the tiny random model
+(tests/data/golden/cosyvoice-v1-tiny, 60 speech tokens per segment: the
+per-sentence path); cosyvoice v2 with the tiny random model
+(tests/data/golden/cosyvoice2-tiny + frontend2-tiny's prompt front end,
+cross_lingual with tests/data/prompts/zero_shot_prompt.wav: the bistream
+path, one LM decoding for the whole text). The tiny v2 LM knows only text
+ids < 1024, so its text is made of such words (same length in words and
+sentences); with random weights it stops at a random eos after the text
+ends (fixed seed), so its "end of audio" figure includes that tail."""
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -23,21 +31,59 @@ from conftest import Server, cosyvoice_pb2, stub  # noqa: E402
 TEXT = ("Sure, here is a short answer. The meeting starts at 10:30 on Monday, "
         "in the large room on the second floor. Bring the report from last week, "
         "and please be on time. Thank you!")
-TINY = os.path.join(ROOT, "tests", "data", "golden", "cosyvoice-v1-tiny")
-ENGINES = {
-    "espeak (default)": [],
-    "cosyvoice v1 tiny": ["--engine", "cosyvoice", "--model-dir", TINY,
-                          "--engine-opt", "fixed_tokens=60", "--engine-opt", "seed=1"],
-}
+# the same shape (34 words, 4 sentences) in words the tiny v2 LM knows
+TEXT_V2 = ("a to be in the is. the con for the and is on the be, "
+           "on the is for a con to be in. the is a con, "
+           "and to on is. a the!")
+GOLDEN = os.path.join(ROOT, "tests", "data", "golden")
+TINY = os.path.join(GOLDEN, "cosyvoice-v1-tiny")
+PROMPT_WAV = os.path.join(ROOT, "tests", "data", "prompts", "zero_shot_prompt.wav")
 
 
-def one(s, pace):
-    words = [w + " " for w in TEXT.split(" ")]
+def sft_setup():
+    return cosyvoice_pb2.Request(sft_request=cosyvoice_pb2.sftRequest(spk_id="英文女"))
+
+
+def tiny_v2_dir(tmp):
+    """The tiny v2 model plus the prompt front end, as the e2e tests build it."""
+    src = os.path.join(GOLDEN, "cosyvoice2-tiny")
+    d = os.path.join(tmp, "v2")
+    os.mkdir(d)
+    for name in ("CosyVoice-BlankEN", "cosyvoice2.yaml", "flow.pt", "hift.pt", "llm.pt"):
+        os.symlink(os.path.join(src, name), os.path.join(d, name))
+    fe = os.path.join(GOLDEN, "frontend2-tiny")
+    os.symlink(os.path.join(fe, "campplus.onnx"), os.path.join(d, "campplus.onnx"))
+    os.symlink(os.path.join(fe, "speech_tokenizer_v2.onnx"),
+               os.path.join(d, "speech_tokenizer_v2.onnx"))
+    return d
+
+
+def cross_lingual_setup(tmp):
+    wav = os.path.join(tmp, "prompt16k.wav")
+    subprocess.run(["sox", PROMPT_WAV, "-r", "16000", "-c", "1", "-b", "16", wav], check=True)
+    pcm = subprocess.run(["sox", wav, "-t", "raw", "-e", "signed", "-b", "16", "-"],
+                         check=True, capture_output=True).stdout
+    return lambda: cosyvoice_pb2.Request(
+        cross_lingual_request=cosyvoice_pb2.crosslingualRequest(prompt_audio=pcm))
+
+
+def engines(tmp):
+    """name -> (server args, setup message factory, text)"""
+    return {
+        "espeak (default)": ([], sft_setup, TEXT),
+        "cosyvoice v1 tiny": (["--engine", "cosyvoice", "--model-dir", TINY, "--engine-opt",
+                               "fixed_tokens=60", "--engine-opt", "seed=1"], sft_setup, TEXT),
+        "cosyvoice v2 tiny": (["--engine", "cosyvoice", "--model-dir", tiny_v2_dir(tmp),
+                               "--engine-opt", "seed=1"], cross_lingual_setup(tmp), TEXT_V2),
+    }
+
+
+def one(s, pace, setup, text):
+    words = [w + " " for w in text.split(" ")]
     marks = {}
 
     def reqs():
-        yield cosyvoice_pb2.StreamRequest(setup=cosyvoice_pb2.Request(
-            sft_request=cosyvoice_pb2.sftRequest(spk_id="英文女")))
+        yield cosyvoice_pb2.StreamRequest(setup=setup())
         for i, w in enumerate(words):
             if i:
                 time.sleep(pace)
@@ -58,11 +104,19 @@ def main():
     cpu = subprocess.run("lscpu | grep 'Model name'", shell=True, capture_output=True,
                          text=True).stdout.split(":")[-1].strip()
     print(f"CPU: {cpu}; {len(TEXT.split())} words")
-    for name, args in ENGINES.items():
+    tmp = tempfile.mkdtemp(prefix="text-stream-")
+    try:
+        run_all(tmp)
+    finally:
+        shutil.rmtree(tmp)
+
+
+def run_all(tmp):
+    for name, (args, setup, text) in engines(tmp).items():
         srv = Server(*args)
         _, s = stub(srv.target)
         for pace in (0.030, 0.100):
-            runs = [one(s, pace) for _ in range(3)]
+            runs = [one(s, pace, setup, text) for _ in range(3)]
             fa = statistics.median(r[0] for r in runs)
             tail = statistics.median(r[1] for r in runs)
             print(f"{name:20s} word every {pace * 1000:3.0f} ms: first piece -> first audio "

@@ -54,6 +54,10 @@ struct tts_text_source {
      * --max-text or not UTF-8 (INVALID_ARGUMENT), cancellation (CANCELLED).
      * Called from one thread at a time. */
     cv_status (*read)(tts_text_source *src, char **piece, size_t *n);
+    /* Optional (may be NULL): the engine gives up on the text (its own
+     * failure, on another thread than the reader): a read blocked now or
+     * later returns why at once instead of waiting for the next piece. */
+    void (*stop)(tts_text_source *src, cv_status why);
 };
 
 typedef struct tts_request {

@@ -12,11 +12,13 @@
 #include "engine/validate.h"
 
 static cv_status pipe_read(tts_text_source *src, char **piece, size_t *n);
+static void pipe_stop(tts_text_source *src, cv_status why);
 
 void text_pipe_init(text_pipe *p, size_t max_chars, double idle_timeout)
 {
     memset(p, 0, sizeof *p);
     p->src.read = pipe_read;
+    p->src.stop = pipe_stop;
     p->max_chars = max_chars;
     p->idle_timeout = idle_timeout;
     p->last_arrival = cv_now();
@@ -47,6 +49,11 @@ void text_pipe_fail(text_pipe *p, cv_status why)
     pthread_mutex_lock(&p->mu);
     fail_locked(p, why);
     pthread_mutex_unlock(&p->mu);
+}
+
+static void pipe_stop(tts_text_source *src, cv_status why)
+{
+    text_pipe_fail((text_pipe *)src, why); /* src is the pipe's first member */
 }
 
 void text_pipe_touch(text_pipe *p)

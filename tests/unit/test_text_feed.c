@@ -110,6 +110,13 @@ static void test_pipe_errors(void **state)
     text_pipe_init(&tp, 5, 0.05);
     assert_int_equal(tp.src.read(&tp.src, &piece, &n).code, CV_DEADLINE_EXCEEDED);
     text_pipe_destroy(&tp);
+
+    /* the engine gives up (no idle timeout): a read returns its status */
+    text_pipe_init(&tp, 5, 0);
+    assert_non_null(tp.src.stop);
+    tp.src.stop(&tp.src, cv_error(CV_INTERNAL, "engine failed"));
+    assert_int_equal(tp.src.read(&tp.src, &piece, &n).code, CV_INTERNAL);
+    text_pipe_destroy(&tp);
 }
 
 int main(void)

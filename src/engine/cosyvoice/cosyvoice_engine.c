@@ -207,13 +207,24 @@ static cv_status cve_synthesize(engine *base, const tts_request *r, tts_sink *si
     prompt_features_free(&pf);
     if (cv_is_ok(&st)) {
         double audio = (double)stats.samples / e->m->sample_rate;
-        LOG_INFO("[%s] %s done: %d segment(s), %d chunk(s), %d speech tokens, %.2f s audio in "
+        LOG_INFO("[%s] %s done: %d %s, %d chunk(s), %d speech tokens, %.2f s audio in "
                  "%.2f s (RTF %.2f)",
-                 r->request_id, tts_mode_name(r->mode), stats.segments, stats.chunks,
+                 r->request_id, tts_mode_name(r->mode), stats.segments,
+                 r->source ? "streamed text" : "segment(s)", stats.chunks,
                  stats.tokens, audio, stats.t_end - t0,
                  audio > 0 ? (stats.t_end - t0) / audio : 0.0);
     }
     return st;
+}
+
+/* StreamInference: CosyVoice2/3 decode streamed text in one bistream LM
+ * run (cv_bistream.h), in every mode, as the reference's generator input
+ * does; CosyVoice-300M has no such decoding and gets the generic
+ * per-piece path (engine_synthesize: one call per complete piece). */
+static bool cve_reads_source(const engine *base, const tts_request *r)
+{
+    (void)r;
+    return ((const cosyvoice_engine *)base)->m->family != CV_FAMILY_V1;
 }
 
 const engine_ops cosyvoice_engine_ops = {
@@ -226,4 +237,5 @@ const engine_ops cosyvoice_engine_ops = {
     .speaker_name = cve_name,
     .check = cve_check,
     .synthesize = cve_synthesize,
+    .reads_source = cve_reads_source,
 };

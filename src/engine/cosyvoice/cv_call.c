@@ -8,9 +8,10 @@
 
 #include "common/log.h"
 #include "common/timeutil.h"
+#include "engine/cosyvoice/cv_bistream.h"
+#include "engine/cosyvoice/cv_family_v2v3.h"
 #include "engine/cosyvoice/cv_text.h"
 #include "text/frontend.h"
-#include "engine/cosyvoice/cv_family_v2v3.h"
 
 static atomic_uint_fast64_t g_call_counter;
 
@@ -18,6 +19,7 @@ typedef struct lm_job {
     const cv_model *m;
     const cv_settings *set;
     const cv_text_segments *segs;
+    tts_text_source *source; /* streamed text (bistream): one decoding, segs unused */
     const cv_conditioning *cond;
     token_queue *queues;
     tts_sink *sink;
@@ -81,6 +83,7 @@ static void *lm_thread(void *arg)
         /* the prefill of a long text takes seconds: it polls the call too */
         o.stop = &(cv_stop){poll_sink_cancelled, j->sink};
         o.n_threads = j->set->n_threads;
+        if (j->set->greedy) o.mode = LLM_SAMPLE_GREEDY;
         if (j->set->fixed_tokens > 0) {
             /* min_len = max_len = fixed_tokens: eos is never allowed */
             float r = ((float)j->set->fixed_tokens + 0.5f) / (float)seg->n_ids;
@@ -103,6 +106,44 @@ static void *lm_thread(void *arg)
         if (!cv_is_ok(&st)) failed = st;
         token_queue_finish(q, st);
     }
+    return NULL;
+}
+
+/* Streamed text: one bistream decoding into queues[0] (cv_bistream.h). */
+static void *lm_bistream_thread(void *arg)
+{
+    lm_job *j = arg;
+    cv_lm_prompt in = {.prompt_text = j->cond->prompt_text,
+                       .n_prompt_text = j->cond->n_prompt_text,
+                       .prompt_speech = j->cond->llm_prompt_speech,
+                       .n_prompt_speech = j->cond->n_llm_prompt_speech};
+    llm_decode_options o = llm_decode_defaults();
+    o.seed = j->seed;
+    o.on_token = on_token;
+    o.user = j;
+    o.cancel = &j->cancel;
+    o.stop = &(cv_stop){poll_sink_cancelled, j->sink};
+    o.n_threads = j->set->n_threads;
+    if (j->set->greedy) o.mode = LLM_SAMPLE_GREEDY;
+    j->cur = 0;
+    cv_text_ids ti;
+    cv_text_ids_init(&ti, j->m->tok, j->source);
+    int n = 0;
+    double t0 = cv_now(), c0 = t2w_process_cpu();
+    cv_status st = cv_bistream_generate(j->m, &in, &ti.base, &o, &n);
+    /* busy includes the waits for text: the LM runs as the text comes */
+    j->busy += cv_now() - t0;
+    j->busy_cpu += t2w_process_cpu() - c0;
+    cv_text_ids_free(&ti);
+    if (cv_is_ok(&st) && (j->sink_cancelled || atomic_load(&j->cancel)))
+        st = cv_error(CV_CANCELLED, "cancelled");
+    if (!cv_is_ok(&st))
+        LOG_INFO("[%s] streamed-text LM stopped (%s) after %d tokens, %d text pieces",
+                 j->request_id, cv_code_name(st.code), n, ti.pieces);
+    else
+        LOG_DEBUG("[%s] streamed-text LM: %d tokens from %d text pieces", j->request_id, n,
+                  ti.pieces);
+    token_queue_finish(&j->queues[0], st);
     return NULL;
 }
 
@@ -182,23 +223,30 @@ cv_status cv_call_run(const cv_model *m, const cv_settings *set, const tts_reque
     if (!stats) stats = &local;
     memset(stats, 0, sizeof *stats);
     stats->t_start = t_start;
-    cv_text_segments segs;
-    cv_status st = cv_text_segments_make(m->tok, req->tts_text, &segs);
-    if (!cv_is_ok(&st)) return st;
-    if (segs.count == 0) {
-        cv_text_segments_free(&segs);
-        return cv_error(CV_INVALID_ARGUMENT, TEXT_NOTHING_TO_SPEAK);
+    cv_text_segments segs = {0};
+    cv_status st = cv_ok();
+    const bool bistream = req->source != NULL;
+    int count = 1; /* token queues: one per segment, one for streamed text */
+    if (!bistream) {
+        st = cv_text_segments_make(m->tok, req->tts_text, &segs);
+        if (!cv_is_ok(&st)) return st;
+        if (segs.count == 0) {
+            cv_text_segments_free(&segs);
+            return cv_error(CV_INVALID_ARGUMENT, TEXT_NOTHING_TO_SPEAK);
+        }
+        count = segs.count;
     }
     stats->t_frontend_done = cv_now();
-    stats->segments = segs.count;
+    stats->segments = count;
 
-    lm_job job = {.m = m, .set = set, .segs = &segs, .cond = cond, .sink = sink,
+    lm_job job = {.m = m, .set = set, .segs = &segs, .source = req->source, .cond = cond,
+                  .sink = sink,
                   .request_id = req->request_id, .seed = call_seed(set)};
     atomic_init(&job.cancel, false);
-    job.queues = calloc((size_t)segs.count, sizeof *job.queues);
+    job.queues = calloc((size_t)count, sizeof *job.queues);
     int n_init = 0;
     if (!job.queues) st = cv_error(CV_RESOURCE_EXHAUSTED, "out of memory");
-    for (; cv_is_ok(&st) && n_init < segs.count; n_init++) st = token_queue_init(&job.queues[n_init]);
+    for (; cv_is_ok(&st) && n_init < count; n_init++) st = token_queue_init(&job.queues[n_init]);
     if (!cv_is_ok(&st)) {
         for (int i = 0; i < n_init; i++) token_queue_destroy(&job.queues[i]);
         free(job.queues);
@@ -207,7 +255,7 @@ cv_status cv_call_run(const cv_model *m, const cv_settings *set, const tts_reque
     }
     pthread_t th;
     stats->t_lm_start = cv_now();
-    if (pthread_create(&th, NULL, lm_thread, &job) != 0) {
+    if (pthread_create(&th, NULL, bistream ? lm_bistream_thread : lm_thread, &job) != 0) {
         for (int i = 0; i < n_init; i++) token_queue_destroy(&job.queues[i]);
         free(job.queues);
         cv_text_segments_free(&segs);
@@ -220,9 +268,10 @@ cv_status cv_call_run(const cv_model *m, const cv_settings *set, const tts_reque
                          .feat = cond->flow_prompt_feat, .n_frames = cond->n_flow_prompt_frames,
                          .embedding = cond->flow_embedding};
     if (!noise) st = cv_error(CV_RESOURCE_EXHAUSTED, "out of memory");
-    for (int k = 0; k < segs.count && cv_is_ok(&st); k++) {
+    for (int k = 0; k < count && cv_is_ok(&st); k++) {
         t2w_stream_stats ss = {0};
-        LOG_DEBUG("[%s] segment %d/%d: %s", req->request_id, k + 1, segs.count, segs.items[k].text);
+        if (!bistream)
+            LOG_DEBUG("[%s] segment %d/%d: %s", req->request_id, k + 1, count, segs.items[k].text);
         st = cv_segment_t2w(m, &prompt, noise, &(cv_stop){poll_sink_cancelled, sink},
                             &job.queues[k], req->stream, req->speed, emit, &ec, &ss);
         if (k == 0) {
@@ -242,7 +291,11 @@ cv_status cv_call_run(const cv_model *m, const cv_settings *set, const tts_reque
         stats->flow_cpu += ss.total.flow_cpu;
         stats->vocoder_cpu += ss.total.vocoder_cpu;
     }
-    if (!cv_is_ok(&st)) atomic_store(&job.cancel, true);
+    if (!cv_is_ok(&st)) {
+        atomic_store(&job.cancel, true);
+        /* the LM thread may be waiting for text: it must not wait on */
+        if (bistream && req->source->stop) req->source->stop(req->source, st);
+    }
     pthread_join(th, NULL);
     stats->lm_seconds = job.busy;
     stats->lm_cpu = job.busy_cpu;
@@ -251,7 +304,7 @@ cv_status cv_call_run(const cv_model *m, const cv_settings *set, const tts_reque
     if (cv_is_ok(&st) && sink->cancelled(sink)) st = cv_error(CV_CANCELLED, "cancelled");
     nn_noise_free(noise);
     free(ec.buf);
-    for (int i = 0; i < segs.count; i++) token_queue_destroy(&job.queues[i]);
+    for (int i = 0; i < count; i++) token_queue_destroy(&job.queues[i]);
     free(job.queues);
     cv_text_segments_free(&segs);
     return st;

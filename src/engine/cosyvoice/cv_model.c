@@ -56,6 +56,10 @@ cv_status cv_settings_parse(const char *const *params, size_t n, int n_threads,
             if (!parse_num(v, 0, 1, &d))
                 return cv_error(CV_INVALID_ARGUMENT, "lm_int8 must be 0 or 1");
             out->lm_int8 = d != 0;
+        } else if (kl == 8 && !strncmp(kv, "sampling", kl)) {
+            if (strcmp(v, "greedy") && strcmp(v, "ras"))
+                return cv_error(CV_INVALID_ARGUMENT, "sampling must be ras or greedy");
+            out->greedy = !strcmp(v, "greedy");
         } else if (kl == 9 && !strncmp(kv, "precision", kl)) {
             if (strcmp(v, "bf16") && strcmp(v, "fp32"))
                 return cv_error(CV_INVALID_ARGUMENT, "precision must be bf16 or fp32");
@@ -63,7 +67,7 @@ cv_status cv_settings_parse(const char *const *params, size_t n, int n_threads,
         } else {
             return cv_error(CV_INVALID_ARGUMENT,
                             "unknown cosyvoice engine option '%.*s' (known: first_hop, "
-                            "stream_scale, seed, fixed_tokens, lm_int8, precision)",
+                            "stream_scale, seed, fixed_tokens, lm_int8, sampling, precision)",
                             (int)kl, kv);
         }
     }

@@ -34,6 +34,8 @@ typedef struct cv_settings {
     uint64_t seed;
     int fixed_tokens;   /* fixed_tokens=N: exactly N speech tokens per segment, eos
                            ignored (benchmarks with random weights) */
+    bool greedy;        /* sampling=greedy: argmax instead of the reference's sampler
+                           (parity tests); sampling=ras: the default */
     bool lm_int8;       /* lm_int8=1: 8-bit LM weights for token decoding (llm_quantize) */
     const char *speakers_file; /* --speakers, or NULL */
     bool bf16;          /* precision=bf16: flow, vocoder and LM products with weights in

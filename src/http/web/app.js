@@ -178,6 +178,9 @@ let rec = null;
 async function toggleRecord() {
   const button = $('record');
   if (rec) {
+    // The audio thread may have queued more onaudioprocess events; they
+    // must not run against a finished recording (rec becomes null below).
+    rec.node.onaudioprocess = null;
     rec.stream.getTracks().forEach((t) => t.stop());
     rec.node.disconnect();
     await rec.ctx.close();
@@ -194,11 +197,12 @@ async function toggleRecord() {
     const ctx = new AudioContext();
     const source = ctx.createMediaStreamSource(stream);
     const node = ctx.createScriptProcessor(4096, 1, 1);
-    rec = { stream, ctx, node, chunks: [], length: 0 };
+    const r = { stream, ctx, node, chunks: [], length: 0 };
+    rec = r;
     node.onaudioprocess = (e) => {
       const d = new Float32Array(e.inputBuffer.getChannelData(0));
-      rec.chunks.push(d);
-      rec.length += d.length;
+      r.chunks.push(d);
+      r.length += d.length;
     };
     source.connect(node);
     node.connect(ctx.destination);

@@ -39,7 +39,7 @@ static bool append(voc3 *v, const float *m, int F)
             return false;
         }
         v->packed = p;
-        for (int c = 0; c < v->C; c++)
+        for (int c = 0; c < v->C && v->frames > 0; c++) /* mel is NULL before the first */
             memcpy(n + (size_t)c * cap, v->mel + (size_t)c * v->cap, sizeof(float) * v->frames);
         free(v->mel);
         v->mel = n;
