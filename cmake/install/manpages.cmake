@@ -12,7 +12,7 @@ set(desc_cosyvoice-client "synthesize speech with a CosyVoice gRPC server into a
 set(desc_cosyvoice-synth "run a cosyvoice-c engine on text without the server")
 set(desc_cosyvoice-textfe "show what the text front end makes of a text")
 set(desc_cosyvoice-parity "check the neural engine against the reference implementation's outputs")
-set(desc_cosyvoice-make-random-model "write a CosyVoice-300M model directory with random weights")
+set(desc_cosyvoice-make-random-model "write a CosyVoice-300M, CosyVoice2-0.5B or Fun-CosyVoice3-0.5B model directory with random weights")
 set(desc_cosyvoice-onnx-info "show what an ONNX file holds and whether cosyvoice-c can run it")
 set(desc_cosyvoice-speaker "add, list and remove the saved voices (spk2info.pt) of a CosyVoice model directory")
 

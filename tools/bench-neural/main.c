@@ -149,8 +149,10 @@ int main(int argc, char **argv)
         cv_model_free(m);
         return 1;
     }
-    const float *emb = m->speaker_embeddings[0];
-    cv_conditioning cond = {.llm_embedding = emb, .flow_embedding = emb};
+    /* sft with the first speaker: v1 an x-vector, v2/v3 a saved voice (its
+       prompt conditions the LM and the flow, as the engine does) */
+    cv_conditioning cond = {0};
+    cv_conditioning_for_voice(m, m->speaker_voices[0], m->speaker_embeddings[0], true, &cond);
     tts_request req = {.mode = TTS_MODE_SFT, .tts_text = text, .spk_id = m->speaker_names[0],
                        .prompt_text = "", .instruct_text = "", .speed = 1.0f,
                        .stream = stream, .request_id = "bench"};
@@ -206,7 +208,8 @@ int main(int argc, char **argv)
                s.flow_cpu / threads / audio, s.vocoder_cpu / threads / audio);
     printf("memory               %.0f MB resident after load, peak +%.0f MB during the "
            "call(s), %d flow instance(s)\n",
-           rss_loaded / 1024.0, (hwm - rss_loaded) / 1024.0, flow_pool_size(m->flow));
+           rss_loaded / 1024.0, (hwm - rss_loaded) / 1024.0,
+           m->flow ? flow_pool_size(m->flow) : instance_pool_size(m->causal_flows));
     cv_model_free(m);
     return 0;
 }

@@ -1,136 +1,85 @@
-/* cosyvoice-make-random-model OUT_DIR [--seed N] [--speakers N]
+/* cosyvoice-make-random-model OUT_DIR [--family v1|v2|v3] [--small]
+ *                             [--seed N] [--speakers N] [--source DIR]
  *
- * Writes a model directory in the layout the cosyvoice engine loads, at the
- * full CosyVoice-300M size, with random weights: cosyvoice.yaml (official
- * sizes), llm.pt, flow.pt and hift.pt as torch.save-style zip archives, and
- * spk2info.pt with a few speakers. For benchmarks (the audio is noise, and
- * the LM rarely emits eos: force a token count with --engine-opt
- * fixed_tokens=N). The text tokenizer's vocabulary is not copied (the
- * engine finds the installed or source-tree copy, as for official
- * directories). */
+ * Writes a model directory in the official layout the cosyvoice engine
+ * loads, with random weights, at the full size of the family's released
+ * model (v1: CosyVoice-300M, the default; v2: CosyVoice2-0.5B; v3:
+ * Fun-CosyVoice3-0.5B) or, with --small (v2/v3), at a few MB for tests.
+ * For benchmarks and loader tests: the audio is noise, and the LM rarely
+ * emits eos (force a token count with --engine-opt fixed_tokens=N).
+ * dir_v1.c and dir_v2v3.c say what each directory holds. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
-#include "random/hift_random.h"
-#include "model/v1/flow.h"
-#include "random/flow_random.h"
-#include "model/blocks/hift.h"
-#include "random/llm_random.h"
-#include "model/v1/llm_yaml.h"
-#include "model/io/yaml_config.h"
-#include "model/io/pt_write.h"
-#include "model/io/spk2info.h"
-#include "yaml_300m.h"
+#include "random_dir.h"
 
-static int fail(const char *what, cv_status st)
+#define USAGE                                                                              \
+    "usage: cosyvoice-make-random-model OUT_DIR [--family v1|v2|v3] [--small] [--seed N]\n" \
+    "                                   [--speakers N] [--source DIR]\n"
+
+static void help(void)
 {
-    fprintf(stderr, "cosyvoice-make-random-model: %s: %s\n", what, st.message);
-    return 1;
+    printf(USAGE
+           "Writes a model directory in the official layout the cosyvoice engine loads, with\n"
+           "random weights (for benchmarks and loader tests: the audio is noise).\n"
+           "  --family v1   CosyVoice-300M (default): cosyvoice.yaml, llm.pt, flow.pt,\n"
+           "                hift.pt, spk2info.pt with SFT speakers\n"
+           "  --family v2   CosyVoice2-0.5B: cosyvoice2.yaml, llm.pt, flow.pt, hift.pt,\n"
+           "                CosyVoice-BlankEN/, campplus.onnx, speech_tokenizer_v2.onnx,\n"
+           "                spk2info.pt with saved voices (3 s prompts)\n"
+           "  --family v3   Fun-CosyVoice3-0.5B: the same with cosyvoice3.yaml and\n"
+           "                speech_tokenizer_v3.onnx\n"
+           "  --small       v2/v3: a few-MB model of the same architecture (tests)\n"
+           "  --seed N      weights seed (default 1)\n"
+           "  --speakers N  speakers or saved voices in spk2info.pt (default 3)\n"
+           "  --source DIR  v2/v3: the source tree whose tests/data/golden holds the Qwen2\n"
+           "                tokenizer files and the small ONNX stand-ins that are copied\n"
+           "                (default: $CV_SOURCE_DIR, else the current directory)\n"
+           "Full size on disk: v2 2.5 GB, v3 3.3 GB (float32 weights).\n");
 }
-
-static size_t numel(const pt_dict *d)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < d->count; i++) n += (size_t)pt_numel(&d->items[i]);
-    return n;
-}
-
-/* Writes one state dict and frees it. */
-static int write_dict(const char *dir, const char *file, pt_dict *d)
-{
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s", dir, file);
-    cv_status st = pt_write_state_dict(path, d);
-    printf("%-12s %zu tensors, %.1f M parameters\n", file, d->count, (double)numel(d) / 1e6);
-    pt_free(d);
-    return cv_is_ok(&st) ? 0 : fail(path, st);
-}
-
-#define USAGE "usage: cosyvoice-make-random-model OUT_DIR [--seed N] [--speakers N]\n"
 
 int main(int argc, char **argv)
 {
-    const char *dir = NULL;
-    unsigned long long seed = 1;
-    int n_speakers = 3;
+    random_dir_options o = {.family = 1, .seed = 1, .n_speakers = 3,
+                            .source = getenv("CV_SOURCE_DIR") ? getenv("CV_SOURCE_DIR") : "."};
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            printf(USAGE "Writes a model directory in the layout the cosyvoice engine loads, at\n"
-                         "the full CosyVoice-300M size, with random weights (for benchmarks: the\n"
-                         "audio is noise).\n");
+            help();
             return 0;
         }
-        if (!strcmp(argv[i], "--seed") && i + 1 < argc) seed = strtoull(argv[++i], NULL, 10);
-        else if (!strcmp(argv[i], "--speakers") && i + 1 < argc) n_speakers = atoi(argv[++i]);
-        else if (argv[i][0] != '-' && !dir) dir = argv[i];
+        if (!strcmp(argv[i], "--seed") && i + 1 < argc) o.seed = strtoull(argv[++i], NULL, 10);
+        else if (!strcmp(argv[i], "--speakers") && i + 1 < argc) o.n_speakers = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--source") && i + 1 < argc) o.source = argv[++i];
+        else if (!strcmp(argv[i], "--small")) o.small = true;
+        else if (!strcmp(argv[i], "--family") && i + 1 < argc) {
+            const char *f = argv[++i];
+            o.family = !strcmp(f, "v1") ? 1 : !strcmp(f, "v2") ? 2 : !strcmp(f, "v3") ? 3 : 0;
+            if (!o.family) {
+                fprintf(stderr, "cosyvoice-make-random-model: --family %s: expected v1, v2 or "
+                                "v3\n", f);
+                return 2;
+            }
+        } else if (argv[i][0] != '-' && !o.dir) o.dir = argv[i];
         else {
             fputs(USAGE, stderr);
             return 2;
         }
     }
-    if (!dir || n_speakers < 1 || n_speakers > 100) {
+    if (!o.dir || o.n_speakers < 1 || o.n_speakers > 100) {
         fputs(USAGE, stderr);
         return 2;
     }
-    if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
-        perror(dir);
+    if (o.small && o.family == 1) {
+        fprintf(stderr, "cosyvoice-make-random-model: --small is for --family v2 / v3 (the tiny "
+                        "v1 model is tests/data/golden/cosyvoice-v1-tiny)\n");
+        return 2;
+    }
+    if (mkdir(o.dir, 0755) != 0 && errno != EEXIST) {
+        perror(o.dir);
         return 1;
     }
-    char path[4096];
-    snprintf(path, sizeof path, "%s/cosyvoice.yaml", dir);
-    FILE *f = fopen(path, "w");
-    if (!f || fputs(yaml_300m, f) < 0 || fclose(f) != 0) {
-        perror(path);
-        return 1;
-    }
-    yaml_config *y = NULL;
-    cv_status st = yaml_config_load(path, &y);
-    if (!cv_is_ok(&st)) return fail(path, st);
-    llm_config lc;
-    flow_config fc;
-    hift_config hc;
-    st = llm_config_from_yaml(y, &lc);
-    if (cv_is_ok(&st)) st = flow_config_from_yaml(y, &fc);
-    if (cv_is_ok(&st)) st = hift_config_from_yaml(y, &hc);
-    if (!cv_is_ok(&st)) {
-        yaml_config_free(y);
-        return fail("cosyvoice.yaml", st);
-    }
-    yaml_config_free(y);
-
-    rw_rng rng = rw_rng_seed(seed);
-    pt_dict d = {0};
-    st = llm_random_weights(&d, &lc, &rng);
-    if (!cv_is_ok(&st)) return fail("llm weights", st);
-    if (write_dict(dir, "llm.pt", &d)) return 1;
-    st = random_flow_weights(&d, &fc, &rng);
-    if (!cv_is_ok(&st)) return fail("flow weights", st);
-    if (write_dict(dir, "flow.pt", &d)) return 1;
-    st = hift_random_state_dict(&hc, &rng, &d);
-    if (!cv_is_ok(&st)) return fail("hift weights", st);
-    if (write_dict(dir, "hift.pt", &d)) return 1;
-
-    /* speakers: random unit-scale x-vectors, in the SFT layout */
-    const int E = fc.spk_embed_dim;
-    spk_table speakers = {0};
-    st = cv_ok();
-    for (int s = 0; s < n_speakers && cv_is_ok(&st); s++) {
-        char nm[32];
-        snprintf(nm, sizeof nm, "speaker%d", s + 1);
-        spk_voice v = {.name = strdup(nm), .embedding = malloc(sizeof(float) * (size_t)E),
-                       .embedding_dim = E};
-        if (!v.name || !v.embedding) st = cv_error(CV_RESOURCE_EXHAUSTED, "out of memory");
-        for (int k = 0; cv_is_ok(&st) && k < E; k++) v.embedding[k] = (float)(erand48(rng.x) * 2.0 - 1.0);
-        if (cv_is_ok(&st)) st = spk_table_put(&speakers, &v, false);
-        spk_voice_free(&v);
-    }
-    snprintf(path, sizeof path, "%s/" SPK2INFO_FILENAME, dir);
-    if (cv_is_ok(&st)) st = spk_table_save(&speakers, path);
-    spk_table_free(&speakers);
-    if (!cv_is_ok(&st)) return fail(path, st);
-    printf("%-12s %d speakers\n", "spk2info.pt", n_speakers);
-    return 0;
+    return o.family == 1 ? make_dir_v1(&o) : make_dir_v2v3(&o);
 }

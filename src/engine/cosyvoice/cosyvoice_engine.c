@@ -156,26 +156,11 @@ static cv_status cve_synthesize(engine *base, const tts_request *r, tts_sink *si
     const bool instruct2_audio = r->mode == TTS_MODE_INSTRUCT && r->prompt_pcm && r->prompt_samples;
     if (!instruct2_audio && (r->mode == TTS_MODE_SFT || r->mode == TTS_MODE_INSTRUCT)) {
         const spk_voice *v = cv_model_voice(e->m, r->spk_id);
-        const float *emb = cv_model_speaker(e->m, r->spk_id);
-        const bool saved = e->m->family != CV_FAMILY_V1 && v->has_prompt;
-        cond.flow_embedding = emb;
-        if (saved) { /* CosyVoice2/3 saved voice: its prompt conditions the flow */
-            cond.flow_embedding = v->flow_embedding;
-            cond.flow_prompt_speech = v->flow_tokens;
-            cond.n_flow_prompt_speech = v->n_flow_tokens;
-            cond.flow_prompt_feat = v->prompt_feat;
-            cond.n_flow_prompt_frames = v->feat_frames;
-        }
-        if (r->mode == TTS_MODE_SFT) {
-            cond.llm_embedding = emb; /* v1 only: Qwen2LM has no speaker embedding */
-            if (saved) { /* like zero_shot with the saved prompt */
-                cond.prompt_text = v->prompt_text;
-                cond.n_prompt_text = v->n_prompt_text;
-                cond.llm_prompt_speech = v->llm_tokens;
-                cond.n_llm_prompt_speech = v->n_llm_tokens;
-            }
-        } else { /* no LM embedding: the reference removes it (information leak); v2/v3:
-                    instruct2, the instruction + <|endofprompt|> and no LM prompt speech */
+        cv_conditioning_for_voice(e->m, v, cv_model_speaker(e->m, r->spk_id),
+                                  r->mode == TTS_MODE_SFT, &cond);
+        if (r->mode != TTS_MODE_SFT) {
+            /* no LM embedding: the reference removes it (information leak); v2/v3:
+               instruct2, the instruction + <|endofprompt|> and no LM prompt speech */
             st = cv_instruct_tokens(e->m->tok, r->instruct_text, &prompt_text, &cond.n_prompt_text);
             if (!cv_is_ok(&st)) return st;
             cond.prompt_text = prompt_text;

@@ -88,6 +88,7 @@ static void *lm_thread(void *arg)
             /* min_len = max_len = fixed_tokens: eos is never allowed */
             float r = ((float)j->set->fixed_tokens + 0.5f) / (float)seg->n_ids;
             o.min_token_text_ratio = o.max_token_text_ratio = r;
+            o.no_stop = true; /* nor CosyVoice2/3's other stop ids */
         }
         j->cur = k;
         int32_t *tokens = NULL;
@@ -190,6 +191,28 @@ static void log_first_chunk(const tts_request *req, const cv_call_stats *s, int 
              s->t_first_token > 0 ? (s->t_first_token - s->t_lm_start) * 1e3 : -1.0, first_need,
              (s->t_first_ready - s->t_lm_start) * 1e3, s->first_flow * 1e3,
              s->first_vocoder * 1e3);
+}
+
+void cv_conditioning_for_voice(const cv_model *m, const spk_voice *v, const float *embedding,
+                               bool llm_prompt, cv_conditioning *cond)
+{
+    const bool saved = m->family != CV_FAMILY_V1 && v->has_prompt;
+    cond->flow_embedding = embedding;
+    if (saved) { /* CosyVoice2/3 saved voice: its prompt conditions the flow */
+        cond->flow_embedding = v->flow_embedding;
+        cond->flow_prompt_speech = v->flow_tokens;
+        cond->n_flow_prompt_speech = v->n_flow_tokens;
+        cond->flow_prompt_feat = v->prompt_feat;
+        cond->n_flow_prompt_frames = v->feat_frames;
+    }
+    if (!llm_prompt) return;
+    cond->llm_embedding = embedding; /* v1 only: Qwen2LM has no speaker embedding */
+    if (saved) { /* like zero_shot with the saved prompt */
+        cond->prompt_text = v->prompt_text;
+        cond->n_prompt_text = v->n_prompt_text;
+        cond->llm_prompt_speech = v->llm_tokens;
+        cond->n_llm_prompt_speech = v->n_llm_tokens;
+    }
 }
 
 cv_status cv_call_run(const cv_model *m, const cv_settings *set, const tts_request *req,

@@ -27,6 +27,14 @@ typedef struct cv_conditioning {
     const float *flow_embedding;
 } cv_conditioning;
 
+/* The conditioning of a speaker of m (sft / instruct by spk_id): its
+ * x-vector for the flow and (v1, llm_prompt) the LM; a CosyVoice2/3 saved
+ * voice conditions the flow on its prompt too, and with llm_prompt (sft) the
+ * LM on its prompt text and speech tokens, as zero_shot with that prompt.
+ * Fields are borrowed from m; v must be cv_model_voice(m, name). */
+void cv_conditioning_for_voice(const cv_model *m, const spk_voice *v, const float *embedding,
+                               bool llm_prompt, cv_conditioning *cond);
+
 /* Figures of one call (seconds; cv_now() times for t_*). */
 typedef struct cv_call_stats {
     int segments, chunks, tokens;

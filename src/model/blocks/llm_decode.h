@@ -45,6 +45,11 @@ typedef struct llm_decode_options {
      * forced[i] = -1 leaves step i to the sampler. */
     const int32_t *forced;
     int n_forced;
+    /* Benchmarks with random weights (the engine's fixed_tokens): every stop
+     * id is masked at every step, not only the family's min-length id, so
+     * exactly max_len tokens come out (a random LM samples CosyVoice2/3's
+     * other stop ids now and then). Never set for real decoding. */
+    bool no_stop;
 } llm_decode_options;
 
 /* The reference's defaults: RAS, ratios 2 and 20, no callbacks. */

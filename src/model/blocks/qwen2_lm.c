@@ -1,6 +1,8 @@
 /* Qwen2LM / CosyVoice3LM: weights, prompt assembly and the decoding loop. */
 #include "model/blocks/qwen2_lm.h"
 
+#include <math.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -242,6 +244,8 @@ cv_status qwen2_lm_generate(const qwen2_lm *m, const qwen2_lm_input *in,
         s = qwen2_step(m->qwen, st, x, nx, h);
         if (!cv_is_ok(&s)) break;
         qwen2_lm_logp(m, h + (size_t)(nx - 1) * H, logp, pool);
+        if (o->no_stop)
+            for (int k = l->stop_from; k < l->stop_to; k++) logp[k] = -INFINITY;
         int top = llm_pick(&pick, i, logp, R, out, n);
         if (top < 0) {
             s = cv_error(CV_INTERNAL, "llm: no token can be sampled (all scores -inf)");
