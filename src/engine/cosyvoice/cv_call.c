@@ -23,6 +23,7 @@ typedef struct lm_job {
     const cv_conditioning *cond;
     token_queue *queues;
     tts_sink *sink;
+    cv_stop stop;         /* polls the sink, for the LM (a long prefill takes seconds) and the flow */
     const char *request_id;
     uint64_t seed;
     atomic_bool cancel;
@@ -54,6 +55,21 @@ static bool poll_sink_cancelled(void *user)
     return sink->cancelled(sink);
 }
 
+/* The decoding options both LM threads share: the call's seed, sampling
+ * and threads, tokens into the job's queues, cancellation both ways. */
+static llm_decode_options lm_options(lm_job *j, uint64_t seed)
+{
+    llm_decode_options o = llm_decode_defaults();
+    o.seed = seed;
+    o.on_token = on_token;
+    o.user = j;
+    o.cancel = &j->cancel;
+    o.stop = &j->stop;
+    o.n_threads = j->set->n_threads;
+    if (j->set->greedy) o.mode = LLM_SAMPLE_GREEDY;
+    return o;
+}
+
 static void *lm_thread(void *arg)
 {
     lm_job *j = arg;
@@ -75,15 +91,7 @@ static void *lm_thread(void *arg)
                            .prompt_speech = j->cond->llm_prompt_speech,
                            .n_prompt_speech = j->cond->n_llm_prompt_speech,
                            .embedding = j->cond->llm_embedding};
-        llm_decode_options o = llm_decode_defaults();
-        o.seed = j->seed + (uint64_t)k;
-        o.on_token = on_token;
-        o.user = j;
-        o.cancel = &j->cancel;
-        /* the prefill of a long text takes seconds: it polls the call too */
-        o.stop = &(cv_stop){poll_sink_cancelled, j->sink};
-        o.n_threads = j->set->n_threads;
-        if (j->set->greedy) o.mode = LLM_SAMPLE_GREEDY;
+        llm_decode_options o = lm_options(j, j->seed + (uint64_t)k);
         if (j->set->fixed_tokens > 0) {
             /* min_len = max_len = fixed_tokens: eos is never allowed */
             float r = ((float)j->set->fixed_tokens + 0.5f) / (float)seg->n_ids;
@@ -117,14 +125,7 @@ static void *lm_bistream_thread(void *arg)
                        .n_prompt_text = j->cond->n_prompt_text,
                        .prompt_speech = j->cond->llm_prompt_speech,
                        .n_prompt_speech = j->cond->n_llm_prompt_speech};
-    llm_decode_options o = llm_decode_defaults();
-    o.seed = j->seed;
-    o.on_token = on_token;
-    o.user = j;
-    o.cancel = &j->cancel;
-    o.stop = &(cv_stop){poll_sink_cancelled, j->sink};
-    o.n_threads = j->set->n_threads;
-    if (j->set->greedy) o.mode = LLM_SAMPLE_GREEDY;
+    llm_decode_options o = lm_options(j, j->seed);
     j->cur = 0;
     cv_text_ids ti;
     cv_text_ids_init(&ti, j->m->tok, j->source);
@@ -240,7 +241,7 @@ cv_status cv_call_run(const cv_model *m, const cv_settings *set, const tts_reque
     stats->segments = count;
 
     lm_job job = {.m = m, .set = set, .segs = &segs, .source = req->source, .cond = cond,
-                  .sink = sink,
+                  .sink = sink, .stop = {poll_sink_cancelled, sink},
                   .request_id = req->request_id, .seed = call_seed(set)};
     atomic_init(&job.cancel, false);
     job.queues = calloc((size_t)count, sizeof *job.queues);
@@ -272,7 +273,7 @@ cv_status cv_call_run(const cv_model *m, const cv_settings *set, const tts_reque
         t2w_stream_stats ss = {0};
         if (!bistream)
             LOG_DEBUG("[%s] segment %d/%d: %s", req->request_id, k + 1, count, segs.items[k].text);
-        st = cv_segment_t2w(m, &prompt, noise, &(cv_stop){poll_sink_cancelled, sink},
+        st = cv_segment_t2w(m, &prompt, noise, &job.stop,
                             &job.queues[k], req->stream, req->speed, emit, &ec, &ss);
         if (k == 0) {
             stats->t_first_token = ss.t_first_token;
