@@ -16,6 +16,7 @@ import pytest
 
 from conftest import cosyvoice_pb2, stub
 from stream_text_example import stream
+from test_stream_inference import stream_holding_last_piece
 from test_neural_engine_v2v3 import (V2_PROMPT, engine, model_dir, prompt16k,  # noqa: F401
                                      zero_shot)
 
@@ -66,25 +67,12 @@ def test_v2_first_audio_before_last_piece(make_server, tmp_path, prompt16k):  # 
     _, pcm = prompt16k
     srv = make_server(*engine(d, "seed=3"))
     _, s = stub(srv.target)
-    got_audio = threading.Event()
-    sent_last = threading.Event()
     first = [" ".join(WORDS[(i * 5) % len(WORDS):] + WORDS[:(i * 5) % len(WORDS)]) + ","
              for i in range(6)]
-
-    def reqs():
-        yield R.StreamRequest(setup=cross_lingual(pcm))
-        for p in first:
-            yield R.StreamRequest(text=(p + " ").encode())
-        got_audio.wait(60)
-        sent_last.set()
-        yield R.StreamRequest(text=b"and the end is on the con.")
-
-    chunks = []
-    for r in s.StreamInference(reqs(), timeout=120):
-        if not sent_last.is_set():
-            got_audio.set()
-        chunks.append(r.tts_audio)
-    assert got_audio.is_set() and sent_last.is_set(), "no audio before the last piece"
+    chunks, early = stream_holding_last_piece(
+        s, cross_lingual(pcm), [(p + " ").encode() for p in first],
+        b"and the end is on the con.", wait=60, timeout=120)
+    assert early, "no audio before the last piece"
     assert len(chunks) >= 2
 
 

@@ -13,6 +13,7 @@ import subprocess
 import pytest
 
 from conftest import BUILD, ROOT, cosyvoice_pb2, stub
+from test_neural_engine_v2v3 import call
 
 TOOL = os.path.join(BUILD, "cosyvoice-make-random-model")
 PROMPT_WAV = os.path.join(ROOT, "tests", "data", "prompts", "zero_shot_prompt.wav")
@@ -22,14 +23,6 @@ R = cosyvoice_pb2
 def make(d, *args):
     return subprocess.run([TOOL, str(d), *args, "--source", ROOT], capture_output=True,
                           text=True, timeout=300)
-
-
-def call(s, req):
-    chunks, rates = [], set()
-    for resp in s.Inference(req, timeout=120):
-        chunks.append(resp.tts_audio)
-        rates.add(resp.sample_rate)
-    return chunks, rates
 
 
 @pytest.mark.parametrize("family", [2, 3])

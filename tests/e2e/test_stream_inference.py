@@ -1,5 +1,4 @@
 """StreamInference: text streamed in, audio out while it is still arriving."""
-import queue
 import threading
 
 import grpc
@@ -43,27 +42,38 @@ def test_tiny_pieces_speak_as_whole_text(make_server):
     assert any(len(p) == 1 and p[0] >= 0x80 for p in split_tiny(TEXT))
 
 
-def test_first_audio_before_last_piece(make_server):
-    """The client holds its last piece back until audio arrives."""
-    srv = make_server()
-    _, s = stub(srv.target)
+def stream_holding_last_piece(s, setup, pieces, last, wait=30, timeout=60):
+    """Sends setup and pieces, then holds last back until an audio chunk has
+    arrived (at most wait seconds). Returns the chunks and whether audio came
+    before the last piece went out."""
     got_audio = threading.Event()
     sent_last = threading.Event()
 
     def reqs():
-        yield cosyvoice_pb2.StreamRequest(setup=sft("", spk="英文女"))
-        yield cosyvoice_pb2.StreamRequest(text=b"This is the first sentence. ")
-        yield cosyvoice_pb2.StreamRequest(text=b"And here")
-        assert got_audio.wait(30), "no audio before the last piece"
+        yield cosyvoice_pb2.StreamRequest(setup=setup)
+        for p in pieces:
+            yield cosyvoice_pb2.StreamRequest(text=p)
+        got_audio.wait(wait)
         sent_last.set()
-        yield cosyvoice_pb2.StreamRequest(text=b" is the last one.")
+        yield cosyvoice_pb2.StreamRequest(text=last)
 
     chunks = []
-    for r in s.StreamInference(reqs(), timeout=60):
+    for r in s.StreamInference(reqs(), timeout=timeout):
         if not sent_last.is_set():
             got_audio.set()
         chunks.append(r.tts_audio)
-    assert got_audio.is_set() and sent_last.is_set() and len(chunks) >= 2
+    return chunks, got_audio.is_set() and sent_last.is_set()
+
+
+def test_first_audio_before_last_piece(make_server):
+    """The client holds its last piece back until audio arrives."""
+    srv = make_server()
+    _, s = stub(srv.target)
+    chunks, early = stream_holding_last_piece(
+        s, sft("", spk="英文女"), [b"This is the first sentence. ", b"And here"],
+        b" is the last one.")
+    assert early, "no audio before the last piece"
+    assert len(chunks) >= 2
 
 
 def expect_error(s, reqs, code, text=None, timeout=30):
