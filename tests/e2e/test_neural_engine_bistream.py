@@ -16,7 +16,7 @@ import pytest
 
 from conftest import cosyvoice_pb2, stub
 from stream_text_example import stream
-from test_stream_inference import stream_holding_last_piece
+from test_stream_inference import expect_error, stream_holding_last_piece
 from test_neural_engine_v2v3 import (V2_PROMPT, engine, model_dir, prompt16k,  # noqa: F401
                                      zero_shot)
 
@@ -76,15 +76,6 @@ def test_v2_first_audio_before_last_piece(make_server, tmp_path, prompt16k):  # 
     assert len(chunks) >= 2
 
 
-def expect_error(s, reqs, code, text=None, timeout=60):
-    with pytest.raises(grpc.RpcError) as e:
-        for _ in s.StreamInference(reqs, timeout=timeout):
-            pass
-    assert e.value.code() == code, e.value.details()
-    if text:
-        assert text in e.value.details()
-
-
 def when_free(fn, wait=30):
     """fn() once the server's one slot is free: the worker lets go of it a
     moment after the client has seen the end of the previous call."""
@@ -111,7 +102,8 @@ def test_v2_idle_timeout_and_cancel_free_slot(make_server, tmp_path, prompt16k):
         yield R.StreamRequest(text=b"a to be in the and is on the con for the is " * 3)
         hold.wait(30)
 
-    expect_error(s, stalled(), grpc.StatusCode.DEADLINE_EXCEEDED, "--text-idle-timeout")
+    expect_error(s, stalled(), grpc.StatusCode.DEADLINE_EXCEEDED, "--text-idle-timeout",
+                 timeout=60)
     srv.wait_log("streamed-text LM stopped (DEADLINE_EXCEEDED)")
     # cancellation while the LM waits for text, after audio has flowed
     def trickling():

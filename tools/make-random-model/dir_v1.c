@@ -23,10 +23,7 @@ int make_dir_v1(const random_dir_options *o)
     char path[4096];
     snprintf(path, sizeof path, "%s/cosyvoice.yaml", dir);
     FILE *f = fopen(path, "w");
-    if (!f || fputs(yaml_300m, f) < 0 || fclose(f) != 0) {
-        perror(path);
-        return 1;
-    }
+    if (rd_close_text(f, f ? fputs(yaml_300m, f) : -1, path)) return 1;
     yaml_config *y = NULL;
     cv_status st = yaml_config_load(path, &y);
     if (!cv_is_ok(&st)) return rd_fail(path, st);

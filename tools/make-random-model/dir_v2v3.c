@@ -36,13 +36,6 @@
 #define EMB_DIM 192
 
 /* Closes f, written with result r (< 0: failed); 0 or 1 (message printed). */
-static int close_text(FILE *f, int r, const char *path)
-{
-    if (f && fclose(f) != 0) r = -1;
-    if (!f || r < 0) perror(path);
-    return !f || r < 0;
-}
-
 static int copy_inputs(const random_dir_options *o)
 {
     static const char *const tok_files[] = {"vocab.json", "merges.txt", "tokenizer_config.json"};
@@ -107,10 +100,10 @@ int make_dir_v2v3(const random_dir_options *o)
     }
     snprintf(path, sizeof path, "%s/CosyVoice-BlankEN/config.json", o->dir);
     FILE *f = fopen(path, "w");
-    if (close_text(f, f ? write_qwen_config(f, &s) : -1, path)) return 1;
+    if (rd_close_text(f, f ? write_qwen_config(f, &s) : -1, path)) return 1;
     snprintf(path, sizeof path, "%s/cosyvoice%d.yaml", o->dir, fam);
     f = fopen(path, "w");
-    if (close_text(f, f ? write_yaml_v2v3(f, fam, &s) : -1, path) || copy_inputs(o)) return 1;
+    if (rd_close_text(f, f ? write_yaml_v2v3(f, fam, &s) : -1, path) || copy_inputs(o)) return 1;
 
     /* the configuration as the engine will read it */
     yaml_config *y = NULL;

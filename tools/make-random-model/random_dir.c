@@ -13,6 +13,13 @@ int rd_fail(const char *what, cv_status st)
     return 1;
 }
 
+int rd_close_text(FILE *f, int r, const char *path)
+{
+    if (f && fclose(f) != 0) r = -1;
+    if (!f || r < 0) perror(path);
+    return !f || r < 0;
+}
+
 static size_t numel(const pt_dict *d)
 {
     size_t n = 0;

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "common/status.h"
 #include "model/io/pt_load.h"
@@ -27,6 +28,9 @@ int rd_fail(const char *what, cv_status st);
 /* Writes d as dir/file (torch.save zip layout), prints its size, frees it;
  * 0 or 1 as rd_fail. */
 int rd_write_dict(const char *dir, const char *file, pt_dict *d);
+/* Closes a text file just written (f NULL: fopen failed; r < 0: a write
+ * failed); 0, or 1 with the error printed against path. */
+int rd_close_text(FILE *f, int r, const char *path);
 /* Copies the file src to dst; 0 or 1 (message printed). */
 int rd_copy_file(const char *src, const char *dst);
 
