@@ -134,7 +134,10 @@ BAD_FORMS = [
     ("cross_lingual", {"tts_text": "Hi."}, (("prompt_wav", "x.wav", b"RIFF\0\0\0\0WAVE"),), 400,
      "prompt_wav"),
     ("instruct2", {"tts_text": "Hi.", "instruct_text": "Softly."},
-     (("prompt_wav", "p.wav", open(PROMPT_WAV, "rb").read()),), 400, "CosyVoice2"),
+     (("prompt_wav", "p.wav", open(PROMPT_WAV, "rb").read()),), 400, "CosyVoice2/3"),
+    ("instruct2", {"tts_text": "Hi."}, (("prompt_wav", "p.wav", open(PROMPT_WAV, "rb").read()),),
+     400, "instruct_text"),
+    ("instruct2", {"tts_text": "Hi.", "instruct_text": "Softly."}, (), 400, "prompt_wav"),
 ]
 
 
