@@ -217,6 +217,19 @@ def test_unknown_fields_are_ignored_and_voice_objects_work(make_server):
     assert abs(len(body) / 2 - 24000 * 0.23) < 48  # the tone, resampled to OpenAI's pcm rate
 
 
+def test_speed_reaches_the_engine_from_both_routes(make_server):
+    """The tone engine's length is 1/speed of the normal one: the speed field
+    of a form and of /v1/audio/speech is applied, not only range-checked."""
+    s = start(make_server, *TONE)
+    for speed in ("2", "0.5"):
+        got, _, body = infer(s, "sft", {"tts_text": "Hi.", "spk_id": "tone-low", "speed": speed})
+        assert got == 200 and len(body) == 2 * int(22050 * 0.23 / float(speed)), (speed, len(body))
+    for speed in (0.5, 4.0):
+        got, _, body = speech(s, {"input": "Hi.", "voice": "tone-low", "response_format": "pcm",
+                                  "speed": speed})
+        assert got == 200 and abs(len(body) / 2 - 24000 * 0.23 / speed) < 48, (speed, len(body))
+
+
 def test_routes_and_methods(make_server):
     s = start(make_server, *TONE)
     assert request(s, "GET", "/nope")[0] == 404
