@@ -114,7 +114,7 @@ static cv_status emit(qwen2_lm_bistream *b, int32_t id)
 
 static bool cancelled(const qwen2_lm_bistream *b)
 {
-    return b->o.cancel && atomic_load(b->o.cancel);
+    return (b->o.cancel && atomic_load(b->o.cancel)) || cv_stop_requested(b->o.stop);
 }
 
 /* LM steps until a fill (or a stop id taken as one) while text is coming. */
