@@ -4,7 +4,7 @@
 piece to the first audio chunk and from the last piece to the end of audio
 (the call's end), median of 3 runs.
 
-Usage: /usr/bin/python3 bench/text_stream.py [build-dir] [--full]
+Usage: /usr/bin/python3 bench/text_stream.py [build-dir] [--full] [--only SUBSTRING]
 Engines: the default (espeak); cosyvoice v1 with the tiny random model
 (tests/data/golden/cosyvoice-v1-tiny, 60 speech tokens per segment: the
 per-sentence path); cosyvoice v2 with the tiny random model
@@ -14,11 +14,13 @@ path, one LM decoding for the whole text). The tiny v2 LM knows only text
 ids < 1024, so its text is made of such words (same length in words and
 sentences); with random weights it stops at a random eos after the text
 ends (fixed seed), so its "end of audio" figure includes that tail.
---full adds CosyVoice2-0.5B at full size (BUILD/random-v2, written by
-cosyvoice-make-random-model --family v2 if missing; random weights), sft
-with its saved voice speaker1 (a 3 s prompt), int8 LM and bf16 flow and
-vocoder where the CPU has bf16, fixed_tokens=300 (12 s of audio for the
-34 words: random weights would not stop), one run per pace."""
+--full adds the full-size models (random weights, written by
+cosyvoice-make-random-model if missing; int8 LM, and bf16 flow and vocoder
+where the CPU has bf16; one run per pace): CosyVoice-300M (BUILD/random-300m,
+its speaker1, fixed_tokens=75 per sentence: 12 s of audio in all) and
+CosyVoice2-0.5B (BUILD/random-v2, sft with its saved voice speaker1, a 3 s
+prompt; fixed_tokens=300 for the whole streamed text: 12 s). --only runs the
+engines whose name contains SUBSTRING."""
 import os
 import shutil
 import statistics
@@ -28,8 +30,11 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-ARGS = [a for a in sys.argv[1:] if a != "--full"]
-FULL = "--full" in sys.argv[1:]
+ARGV = sys.argv[1:]
+ONLY = ARGV[ARGV.index("--only") + 1] if "--only" in ARGV[:-1] else ""
+ARGS = [a for i, a in enumerate(ARGV)
+        if a not in ("--full", "--only") and (i == 0 or ARGV[i - 1] != "--only")]
+FULL = "--full" in ARGV
 BUILD = os.path.abspath(ARGS[0]) if ARGS else os.path.join(ROOT, "build")
 sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
 os.environ.setdefault("CV_BUILD_DIR", BUILD)
@@ -56,12 +61,22 @@ def bf16_cpu():
     return " avx512_bf16" in flags or " amx_bf16" in flags
 
 
-def full_v2_dir():
-    d = os.path.join(BUILD, "random-v2")
+def full_dir(family):
+    d = os.path.join(BUILD, "random-300m" if family == "v1" else "random-" + family)
     if not os.path.exists(os.path.join(d, "hift.pt")):
-        subprocess.run([os.path.join(BUILD, "cosyvoice-make-random-model"), d, "--family", "v2",
-                        "--source", ROOT], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run([os.path.join(BUILD, "cosyvoice-make-random-model"), d, "--family",
+                        family, "--source", ROOT], check=True, stdout=subprocess.DEVNULL)
     return d
+
+
+def full_args(family, fixed_tokens):
+    opts = [f"fixed_tokens={fixed_tokens}", "seed=1", "lm_int8=1"]
+    if bf16_cpu():
+        opts.append("precision=bf16")
+    args = ["--engine", "cosyvoice", "--model-dir", full_dir(family), "--threads", "2"]
+    for o in opts:
+        args += ["--engine-opt", o]
+    return args
 
 
 def tiny_v2_dir(tmp):
@@ -97,13 +112,10 @@ def engines(tmp):
                                "--engine-opt", "seed=1"], cross_lingual_setup(tmp), TEXT_V2),
     }
     if FULL:
-        opts = ["fixed_tokens=300", "seed=1", "lm_int8=1"] + (["precision=bf16"] if bf16_cpu()
-                                                              else [])
-        args = ["--engine", "cosyvoice", "--model-dir", full_v2_dir(), "--threads", "2"]
-        for o in opts:
-            args += ["--engine-opt", o]
-        e["cosyvoice v2 full size"] = (args, lambda: sft_setup("speaker1"), TEXT)
-    return e
+        e["cosyvoice v1 full size"] = (full_args("v1", 75), lambda: sft_setup("speaker1"), TEXT)
+        e["cosyvoice v2 full size"] = (full_args("v2", 300), lambda: sft_setup("speaker1"),
+                                       TEXT)
+    return {k: v for k, v in e.items() if ONLY in k}
 
 
 def one(s, pace, setup, text):
