@@ -58,6 +58,11 @@ typedef struct llm_decode_options {
      * exactly max_len tokens come out (a random LM samples CosyVoice2/3's
      * other stop ids now and then). Never set for real decoding. */
     bool no_stop;
+    /* With no_stop, streamed-text decoding (qwen2_lm_bistream) ends after
+     * this many tokens in all instead of max_token_text_ratio x the text
+     * ids (0: that limit); tokens chosen while text is still coming are
+     * never cut, so a text longer than this gets those. */
+    int stop_after;
 } llm_decode_options;
 
 /* The reference's defaults: RAS, ratios 2 and 20, no callbacks. */
