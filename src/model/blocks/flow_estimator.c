@@ -343,16 +343,16 @@ static void resnet_forward(flow_estimator *e, const resnet_w *r, float *x, int B
 }
 
 /* Attention pieces: (item, head, block of query rows), each product run
- * serially, the pieces side by side on the shared threads (nn_parallel_for,
- * as the products; no second pool whose idle thread spins while the other
- * works) rather than as many tiny
- * split products that mostly synchronise. A block's scores stay within
- * ATT_SCORES floats (they stay in the core's cache between the two
- * products); under a chunk mask a block is one chunk, so it skips the keys
- * past its chunk's end. Blocks of all rows (two products of 200 x 200 x 64
- * per head for 4 s) run the products about 1.3x faster than the earlier
- * blocks of 2^18 multiply-adds (20 rows). The pieces depend on T, the chunk
- * and the head size only, so results do not depend on the threads. */
+ * serially, the pieces side by side on the shared threads rather than as
+ * many tiny split products that mostly synchronise (nn_parallel_for, as the
+ * products: no second pool whose idle thread spins while the other works on
+ * 2 cores). A block's scores stay within ATT_SCORES floats, in the core's
+ * cache between the two products; under a chunk mask a block is one chunk,
+ * so it skips the keys past its chunk's end. Blocks of all rows (products
+ * of 200 x 200 x 64 per head at 4 s) took 1.3x less CPU time than the
+ * earlier blocks of 2^18 multiply-adds (20 rows). The pieces depend on T,
+ * the chunk and the head size only, so results do not depend on the
+ * threads. */
 #define ATT_SCORES (1L << 17)
 typedef struct {
     const float *q, *k, *v, *mask;
