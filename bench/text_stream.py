@@ -154,15 +154,21 @@ def main():
 def run_all(tmp):
     for name, (args, setup, text) in engines(tmp).items():
         srv = Server(*args)
-        _, s = stub(srv.target)
-        reps = 1 if "full size" in name else 3
-        for pace in (0.030, 0.100):
-            runs = [one(s, pace, setup, text) for _ in range(reps)]
-            fa = statistics.median(r[0] for r in runs)
-            tail = statistics.median(r[1] for r in runs)
-            print(f"{name:20s} word every {pace * 1000:3.0f} ms: first piece -> first audio "
-                  f"{fa * 1000:6.0f} ms, last piece -> end of audio {tail * 1000:6.0f} ms")
-        srv.stop()
+        try:
+            measure(srv, name, setup, text)
+        finally:
+            srv.stop()  # also when a call fails: no server left running
+
+
+def measure(srv, name, setup, text):
+    _, s = stub(srv.target)
+    reps = 1 if "full size" in name else 3
+    for pace in (0.030, 0.100):
+        runs = [one(s, pace, setup, text) for _ in range(reps)]
+        fa = statistics.median(r[0] for r in runs)
+        tail = statistics.median(r[1] for r in runs)
+        print(f"{name:20s} word every {pace * 1000:3.0f} ms: first piece -> first audio "
+              f"{fa * 1000:6.0f} ms, last piece -> end of audio {tail * 1000:6.0f} ms")
 
 
 if __name__ == "__main__":
