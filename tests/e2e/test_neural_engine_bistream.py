@@ -76,6 +76,20 @@ def test_v2_first_audio_before_last_piece(make_server, tmp_path, prompt16k):  # 
     assert len(chunks) >= 2
 
 
+def test_v2_fixed_tokens(make_server, tmp_path, prompt16k):  # noqa: F811
+    """fixed_tokens=N (benchmarks with random weights) applies to streamed
+    text as a whole: exactly N speech tokens, 2 mel frames of 480 samples
+    each at 24 kHz, however early the random LM would stop."""
+    d = model_dir(tmp_path, 2)
+    _, pcm = prompt16k
+    for n in (150, 230):
+        srv = make_server(*engine(d, "seed=3", f"fixed_tokens={n}"))
+        _, s = stub(srv.target)
+        audio = b"".join(stream(s, cross_lingual(pcm), split_tiny(V2_TEXT), timeout=120))
+        assert len(audio) == n * 2 * 480 * 2
+        srv.stop()
+
+
 def when_free(fn, wait=30):
     """fn() once the server's one slot is free: the worker lets go of it a
     moment after the client has seen the end of the previous call."""

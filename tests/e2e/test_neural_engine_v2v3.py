@@ -222,3 +222,24 @@ def test_first_hop_brings_the_first_chunk_forward(make_server, tmp_path, prompt1
         p = subprocess.run([SERVER, *engine(d, bad), "--port", "0"], capture_output=True,
                            text=True, timeout=60)
         assert p.returncode != 0 and why in p.stderr and bad in p.stderr, p.stderr
+
+
+@pytest.mark.parametrize("family", [2, 3])
+def test_short_prompts_that_validation_accepts_are_served(make_server, tmp_path, prompt16k,
+                                                         family):
+    """Prompts from validation's 0.5 s minimum up are served by CosyVoice2/3
+    too (v1's front end refused those under 2 s with an internal ONNX
+    message: CAM++'s 100-frame segment pooling, which v2/v3 share), in both
+    prompt modes."""
+    d = model_dir(tmp_path, family)
+    _, pcm = prompt16k
+    text, prompt = (V2_TEXT, V2_PROMPT) if family == 2 else (V3_TEXT, V3_PROMPT)
+    srv = make_server(*engine(d, "seed=3", "fixed_tokens=30"))
+    _, s = stub(srv.target)
+    for secs in (0.5, 1.0, 1.99):
+        short = pcm[:2 * int(16000 * secs)]
+        for req in (zero_shot(text, prompt, short),
+                    R.Request(cross_lingual_request=R.crosslingualRequest(
+                        tts_text=text, prompt_audio=short))):
+            chunks, rates = call(s, req)
+            assert rates == {24000} and chunks and all(chunks), secs

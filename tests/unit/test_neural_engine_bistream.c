@@ -20,6 +20,7 @@
 #include "engine/cosyvoice/cv_bistream.h"
 #include "engine/cosyvoice/cv_text.h"
 #include "golden_test_util.h"
+#include "model/blocks/qwen2_lm.h"
 
 #define SET "cosyvoice2-tiny"
 
@@ -189,6 +190,41 @@ static void test_source_errors(void **state)
     npy_free(&text), npy_free(&sizes);
 }
 
+/* fixed_tokens on streamed text (benchmarks with random weights): no stop
+ * id is ever chosen, and exactly stop_after tokens come out, however
+ * early the random LM would have stopped. */
+static void test_fixed_length(void **state)
+{
+    (void)state;
+    npy_array pt = golden_npy(SET, "v2_bistream_long_prompt_text");
+    npy_array ps = golden_npy(SET, "v2_bistream_long_prompt_speech_token");
+    npy_array text = golden_npy(SET, "v2_bistream_long_text");
+    npy_array sizes = golden_npy(SET, "v2_bistream_long_text_pieces");
+    npy_array want = golden_npy(SET, "v2_bistream_long_tokens");
+    int32_t *pti = ints(&pt), *psi = ints(&ps), *ti = ints(&text);
+    cv_lm_prompt p = {.prompt_text = pti, .n_prompt_text = (int)pt.count,
+                      .prompt_speech = psi, .n_prompt_speech = (int)ps.count};
+    const int S = qwen2_lm_cfg(M->qlm)->layout.speech_token_size;
+    for (int extra = 1; extra <= 300; extra += 299) {
+        id_pieces src = {.base.next = pieces_next, .ids = ti, .sizes = sizes.idata,
+                         .n_pieces = (int)sizes.count};
+        llm_decode_options o = llm_decode_defaults();
+        o.seed = 7;
+        got g = {.n = 0};
+        o.on_token = collect;
+        o.user = &g;
+        o.no_stop = true;
+        o.stop_after = (int)want.count + extra;
+        int n = -1;
+        assert_int_equal(cv_bistream_generate(M, &p, &src.base, &o, &n).code, CV_OK);
+        assert_int_equal(n, o.stop_after);
+        assert_int_equal(g.n, o.stop_after);
+        for (int i = 0; i < g.n; i++) assert_true(g.t[i] >= 0 && g.t[i] < S);
+    }
+    free(pti), free(psi), free(ti);
+    npy_free(&pt), npy_free(&ps), npy_free(&text), npy_free(&sizes), npy_free(&want);
+}
+
 /* ---- text source -> ids ------------------------------------------------- */
 
 typedef struct text_src {
@@ -280,6 +316,7 @@ int main(void)
         cmocka_unit_test(test_golden_short),
         cmocka_unit_test(test_golden_noprompt),
         cmocka_unit_test(test_source_errors),
+        cmocka_unit_test(test_fixed_length),
         cmocka_unit_test(test_text_ids_as_whole),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

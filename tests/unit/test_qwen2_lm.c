@@ -416,6 +416,52 @@ static void test_cancel_and_stop(void **state)
     assert_int_equal(n, 0);
 }
 
+typedef struct poll_count {
+    int calls, stop_at;
+} poll_count;
+
+static bool stop_at(void *u)
+{
+    poll_count *p = u;
+    return ++p->calls >= p->stop_at;
+}
+
+/* The stop poll is asked inside the prefill, between blocks of
+ * LLM_PREFILL_CHUNK rows, not only before each token: at full size a long
+ * prompt's prefill takes seconds, and a cancelled or expired call held its
+ * slot through it (one qwen2_step over the whole prefix). */
+static void test_stop_polled_in_prefill(void **state)
+{
+    (void)state;
+    enum { NT = 2 * LLM_PREFILL_CHUNK + 10 };
+    int32_t text[NT];
+    for (int i = 0; i < NT; i++) text[i] = (int32_t)((i * 37) % 1000);
+    qwen2_lm_input in = {.text = text, .n_text = NT};
+    collect c = {0};
+    llm_decode_options o = llm_decode_defaults();
+    o.on_token = on_token;
+    o.user = &c;
+    int32_t *tok = NULL;
+    int n = 0;
+    /* the step poll, then one between each of the prefix's three blocks */
+    for (int at = 1; at <= 3; at++) {
+        poll_count p = {.stop_at = at};
+        o.stop = &(cv_stop){stop_at, &p};
+        assert_int_equal(qwen2_lm_generate(V2, &in, &o, &tok, &n).code, CV_CANCELLED);
+        assert_int_equal(n, 0);
+        assert_int_equal(c.n, 0);
+        assert_int_equal(p.calls, at);
+    }
+    /* never requested: decodes as usual, polled before every token */
+    poll_count never = {.stop_at = 1 << 30};
+    o.stop = &(cv_stop){stop_at, &never};
+    o.max_token_text_ratio = 3.5f / NT; /* int(3.5): 3 tokens */
+    assert_int_equal(qwen2_lm_generate(V2, &in, &o, &tok, &n).code, CV_OK);
+    assert_int_equal(n, 3);
+    assert_int_equal(never.calls, 3 + 2);
+    free(tok);
+}
+
 static void test_int8(void **state)
 {
     (void)state;
@@ -635,6 +681,7 @@ int main(void)
         cmocka_unit_test(test_min_len_mask),
         cmocka_unit_test(test_seeded_sampling),
         cmocka_unit_test(test_cancel_and_stop),
+        cmocka_unit_test(test_stop_polled_in_prefill),
         cmocka_unit_test(test_int8),
         cmocka_unit_test(test_v3_system_prompt),
         cmocka_unit_test(test_silent_filter),

@@ -126,6 +126,11 @@ static void *lm_bistream_thread(void *arg)
                        .prompt_speech = j->cond->llm_prompt_speech,
                        .n_prompt_speech = j->cond->n_llm_prompt_speech};
     llm_decode_options o = lm_options(j, j->seed);
+    if (j->set->fixed_tokens > 0) {
+        /* one decoding for the whole text: fixed_tokens in all */
+        o.no_stop = true;
+        o.stop_after = j->set->fixed_tokens;
+    }
     j->cur = 0;
     cv_text_ids ti;
     cv_text_ids_init(&ti, j->m->tok, j->source);

@@ -15,6 +15,14 @@
 #include "common/stop.h"
 #include "model/blocks/llm_sampling.h"
 
+/* Every family's LM reads its prefix (speaker, text, prompt speech) in
+ * blocks of at most this many rows: the same result (each row sees the rows
+ * before it), attention memory bounded by the block instead of the prefix
+ * squared, and a cancellation poll between blocks (llm_decode_options.stop):
+ * a long prompt's prefill takes seconds, and a cancelled call must not hold
+ * its slot through it. */
+#define LLM_PREFILL_CHUNK 256
+
 typedef enum llm_sampling_mode {
     LLM_SAMPLE_RAS = 0, /* the reference's sampler (production) */
     LLM_SAMPLE_GREEDY,  /* argmax (parity) */
@@ -34,9 +42,9 @@ typedef struct llm_decode_options {
     void *user;
     /* Checked before every step; once true, decoding returns CANCELLED. */
     const atomic_bool *cancel;
-    /* Polled like cancel, and by v1 also inside its prefill (between the
-     * text encoder's layers and between blocks of LLM_PREFILL_CHUNK prefix
-     * rows), which for a long text takes seconds. May be NULL. */
+    /* Polled like cancel, and also inside the prefill, which for a long
+     * text takes seconds: between blocks of LLM_PREFILL_CHUNK prefix rows
+     * (every family) and between v1's text-encoder layers. May be NULL. */
     const cv_stop *stop;
     /* Threads for the per-token products (0: nn_get_threads()). */
     int n_threads;
@@ -50,6 +58,11 @@ typedef struct llm_decode_options {
      * exactly max_len tokens come out (a random LM samples CosyVoice2/3's
      * other stop ids now and then). Never set for real decoding. */
     bool no_stop;
+    /* With no_stop, streamed-text decoding (qwen2_lm_bistream) ends after
+     * this many tokens in all instead of max_token_text_ratio x the text
+     * ids (0: that limit); tokens chosen while text is still coming are
+     * never cut, so a text longer than this gets those. */
+    int stop_after;
 } llm_decode_options;
 
 /* The reference's defaults: RAS, ratios 2 and 20, no callbacks. */

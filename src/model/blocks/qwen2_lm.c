@@ -205,6 +205,25 @@ static cv_status build_prefix(const qwen2_lm *m, const qwen2_lm_input *in, float
     return cv_ok();
 }
 
+/* nx rows through the decoder in blocks of LLM_PREFILL_CHUNK, polling the
+ * stop between blocks (at full size a prompt of a few hundred rows takes
+ * seconds; one step over all of it could not be interrupted). */
+static cv_status feed(const qwen2_lm *m, qwen2_state *st, const float *x, int nx,
+                      const cv_stop *stop, float *h)
+{
+    int H = m->cfg.qwen.hidden;
+    cv_status s = cv_ok();
+    for (int done = 0; done < nx && cv_is_ok(&s);) {
+        int k = nx - done < LLM_PREFILL_CHUNK ? nx - done : LLM_PREFILL_CHUNK;
+        if (done > 0 && cv_stop_requested(stop))
+            s = cv_error(CV_CANCELLED, "llm decoding cancelled");
+        else
+            s = qwen2_step(m->qwen, st, x + (size_t)done * H, k, h + (size_t)done * H);
+        done += k;
+    }
+    return s;
+}
+
 cv_status qwen2_lm_generate(const qwen2_lm *m, const qwen2_lm_input *in,
                             const llm_decode_options *o, int32_t **tokens, int *n_tokens)
 {
@@ -237,11 +256,11 @@ cv_status qwen2_lm_generate(const qwen2_lm *m, const qwen2_lm_input *in,
     const float *x = prefix;
     int nx = L;
     for (int i = 0; i < max_len; i++) {
-        if (o->cancel && atomic_load(o->cancel)) {
+        if ((o->cancel && atomic_load(o->cancel)) || cv_stop_requested(o->stop)) {
             s = cv_error(CV_CANCELLED, "llm decoding cancelled");
             break;
         }
-        s = qwen2_step(m->qwen, st, x, nx, h);
+        s = feed(m, st, x, nx, o->stop, h);
         if (!cv_is_ok(&s)) break;
         qwen2_lm_logp(m, h + (size_t)(nx - 1) * H, logp, pool);
         if (o->no_stop)

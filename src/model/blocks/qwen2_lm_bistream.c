@@ -2,6 +2,7 @@
 #include "model/blocks/qwen2_lm_bistream.h"
 
 #include <limits.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -114,7 +115,15 @@ static cv_status emit(qwen2_lm_bistream *b, int32_t id)
 
 static bool cancelled(const qwen2_lm_bistream *b)
 {
-    return b->o.cancel && atomic_load(b->o.cancel);
+    return (b->o.cancel && atomic_load(b->o.cancel)) || cv_stop_requested(b->o.stop);
+}
+
+/* Benchmarks with random weights (no_stop): nothing but speech tokens can
+ * be sampled; the schedule's forced fills still happen. */
+static void mask_stop_ids(qwen2_lm_bistream *b)
+{
+    const qwen2_lm_layout *l = &qwen2_lm_cfg(b->m)->layout;
+    for (int k = l->speech_token_size; k < l->n_speech_rows; k++) b->logp[k] = -INFINITY;
 }
 
 /* LM steps until a fill (or a stop id taken as one) while text is coming. */
@@ -133,6 +142,7 @@ static cv_status run_until_fill(qwen2_lm_bistream *b)
             kind = QWEN2_LM_STEP_FILL;
             if (b->o.on_logp) b->o.on_logp(b->o.user, b->steps, b->logp, R);
         } else {
+            if (b->o.no_stop) mask_stop_ids(b);
             b->pick.min_len = INT_MAX; /* eos is held back while text is coming */
             id = llm_pick(&b->pick, b->steps, b->logp, R, b->chosen, b->n_chosen);
             kind = QWEN2_LM_STEP_TEXT;
@@ -197,11 +207,14 @@ static cv_status finish(qwen2_lm_bistream *b)
     if (!take_text(b, cached(b))) return oom();
     qwen2_lm_task(b->m, &t, &row);
     if (!push_fed(b, t, row)) return oom();
-    int max_len = (int)((float)b->n_text * b->o.max_token_text_ratio);
+    int max_len = b->o.no_stop && b->o.stop_after > 0
+                      ? b->o.stop_after
+                      : (int)((float)b->n_text * b->o.max_token_text_ratio);
     while (!b->done && b->n_emitted < max_len) {
         if (cancelled(b)) return cv_error(CV_CANCELLED, "llm decoding cancelled");
         cv_status s = forward(b);
         if (!cv_is_ok(&s)) return s;
+        if (b->o.no_stop) mask_stop_ids(b);
         b->pick.min_len = 0;
         int32_t id = llm_pick(&b->pick, b->steps, b->logp, l->n_speech_rows, b->chosen,
                               b->n_chosen);

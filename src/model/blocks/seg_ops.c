@@ -134,28 +134,34 @@ void seg_group_norm(float *X, int C, int B, int T, int groups, const float *gamm
 
 void seg_layer_norm(const float *X, int C, int N, const float *gamma, const float *beta,
                     float *Y) {
-    float *mean = calloc((size_t)N * 2, sizeof(float));
-    float *rstd = mean + N;
-    for (int c = 0; c < C; c++) {
-        const float *x = X + (size_t)c * N;
-        for (int n = 0; n < N; n++) mean[n] += x[n];
-    }
-    for (int n = 0; n < N; n++) mean[n] /= (float)C;
-    for (int c = 0; c < C; c++) {
-        const float *x = X + (size_t)c * N;
-        for (int n = 0; n < N; n++) {
-            float d = x[n] - mean[n];
-            rstd[n] += d * d;
+    /* a block of columns at a time: its statistics live on the stack and
+     * the block's C rows stay in cache for the three passes; per column the
+     * sums run over the channels in order, as over the whole width */
+    enum { BLK = 256 };
+    float mean[BLK], rstd[BLK];
+    for (int n0 = 0; n0 < N; n0 += BLK) {
+        const int m = N - n0 < BLK ? N - n0 : BLK;
+        for (int n = 0; n < m; n++) mean[n] = rstd[n] = 0.0f;
+        for (int c = 0; c < C; c++) {
+            const float *x = X + (size_t)c * N + n0;
+            for (int n = 0; n < m; n++) mean[n] += x[n];
+        }
+        for (int n = 0; n < m; n++) mean[n] /= (float)C;
+        for (int c = 0; c < C; c++) {
+            const float *x = X + (size_t)c * N + n0;
+            for (int n = 0; n < m; n++) {
+                float d = x[n] - mean[n];
+                rstd[n] += d * d;
+            }
+        }
+        for (int n = 0; n < m; n++) rstd[n] = 1.0f / sqrtf(rstd[n] / (float)C + 1e-5f);
+        for (int c = 0; c < C; c++) {
+            const float *x = X + (size_t)c * N + n0;
+            float *y = Y + (size_t)c * N + n0;
+            float g = gamma[c], bt = beta[c];
+            for (int n = 0; n < m; n++) y[n] = (x[n] - mean[n]) * rstd[n] * g + bt;
         }
     }
-    for (int n = 0; n < N; n++) rstd[n] = 1.0f / sqrtf(rstd[n] / (float)C + 1e-5f);
-    for (int c = 0; c < C; c++) {
-        const float *x = X + (size_t)c * N;
-        float *y = Y + (size_t)c * N;
-        float g = gamma[c], bt = beta[c];
-        for (int n = 0; n < N; n++) y[n] = (x[n] - mean[n]) * rstd[n] * g + bt;
-    }
-    free(mean);
 }
 
 void seg_mul_mask(float *X, int C, int N, const float *mask) {

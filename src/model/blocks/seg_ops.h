@@ -43,7 +43,8 @@ void seg_linear(const float *X, int cin, int N, const float *W, const float *bia
 void seg_group_norm(float *X, int C, int B, int T, int groups, const float *gamma,
                     const float *beta);
 
-/* Y = LayerNorm over the C channels of each column (eps 1e-5, affine). */
+/* Y = LayerNorm over the C channels of each column (eps 1e-5, affine);
+ * Y may equal X. */
 void seg_layer_norm(const float *X, int C, int N, const float *gamma, const float *beta,
                     float *Y);
 

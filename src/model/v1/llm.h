@@ -62,12 +62,6 @@ typedef struct llm_input {
     const float *embedding; /* [spk_embed_dim], or NULL for none */
 } llm_input;
 
-/* The LM reads its prefix (speaker, text, prompt speech) in blocks of at
- * most this many rows: the same result (each row sees the rows before it),
- * attention memory bounded by the block instead of the prefix squared, and
- * a cancellation poll between blocks (llm_decode_options.stop). */
-#define LLM_PREFILL_CHUNK 256
-
 /* Decodes speech tokens. *tokens (malloc'd, may be NULL when none) and
  * *n_tokens receive everything produced, also when cancelled or stopped. */
 cv_status llm_generate(const llm_model *m, const llm_input *in, const llm_decode_options *o,
