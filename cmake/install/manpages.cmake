@@ -7,7 +7,7 @@ set(CV_MAN_DIR ${CMAKE_BINARY_DIR}/man)
 file(MAKE_DIRECTORY ${CV_MAN_DIR})
 
 # The NAME line of each page.
-set(desc_cosyvoice-server "CosyVoice-compatible streaming text-to-speech server (gRPC)")
+set(desc_cosyvoice-server "CosyVoice-compatible streaming text-to-speech server (gRPC, HTTP)")
 set(desc_cosyvoice-client "synthesize speech with a CosyVoice gRPC server into a WAV file")
 set(desc_cosyvoice-synth "run a cosyvoice-c engine on text without the server")
 set(desc_cosyvoice-textfe "show what the text front end makes of a text")

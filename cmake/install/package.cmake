@@ -9,14 +9,16 @@ set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CV_PACKAGE_MAINTAINER "cosyvoice-c developers <dev@cosyvoice-c.invalid>" CACHE STRING
     "Maintainer of the Debian package: Name <address>")
 set(CPACK_PACKAGE_CONTACT "${CV_PACKAGE_MAINTAINER}")
-set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "CosyVoice-compatible streaming text-to-speech server (gRPC)")
+set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "CosyVoice-compatible streaming text-to-speech server (gRPC, HTTP)")
 # The extended description under the summary line (CPack indents it).
 set(CPACK_DEBIAN_PACKAGE_DESCRIPTION "An independent C implementation of the CosyVoice text-to-speech service
 and its gRPC streaming API: existing CosyVoice clients work against
 cosyvoice-server unchanged. It streams 16-bit PCM while it synthesizes,
 with a built-in espeak-ng/flite engine that needs no model files and a
-native neural engine that loads unmodified CosyVoice-300M model
-directories. Also cosyvoice-client, a command-line client that writes or
+native neural engine that loads unmodified CosyVoice-300M, CosyVoice2-0.5B
+and Fun-CosyVoice3-0.5B model directories. An optional HTTP port serves
+the reference FastAPI routes, an OpenAI-compatible speech endpoint and a
+web page. Also cosyvoice-client, a command-line client that writes or
 plays the stream, tools, and a hardened systemd unit.")
 set(CPACK_DEBIAN_PACKAGE_SECTION sound)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)

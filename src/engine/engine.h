@@ -33,6 +33,13 @@ const char *tts_mode_name(tts_mode m);
 /* Parses a mode name; returns -1 if unknown. */
 int tts_mode_parse(const char *name);
 
+/* How engines without CosyVoice2/3's instruct2 (instruct conditioned on a
+ * prompt recording instead of a spk_id) refuse it, as FAILED_PRECONDITION;
+ * %s: the engine's name. */
+#define TTS_INSTRUCT2_UNSUPPORTED                                                           \
+    "instruct with a prompt recording (instruct2) needs a CosyVoice2/3 model directory "   \
+    "(--engine cosyvoice); the %s engine takes instruct with spk_id"
+
 /* Sample rate of prompt_pcm, fixed by the wire contract. */
 #define TTS_PROMPT_RATE 16000
 
@@ -68,7 +75,7 @@ typedef struct tts_request {
     const char *spk_id;        /* sft, instruct */
     const char *prompt_text;   /* zero_shot */
     const char *instruct_text; /* instruct */
-    const int16_t *prompt_pcm; /* zero_shot, cross_lingual: mono, 16 kHz */
+    const int16_t *prompt_pcm; /* zero_shot, cross_lingual, instruct2: mono, 16 kHz */
     size_t prompt_samples;
     float speed;               /* 1.0 = normal */
     bool stream;               /* false: one chunk per text segment */

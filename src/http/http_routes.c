@@ -143,11 +143,15 @@ enum MHD_Result http_start_infer(http_req *r, struct MHD_Connection *conn)
         st = cv_error(CV_INVALID_ARGUMENT, "tts_text is required: the text to speak, as a form "
                                            "field");
     }
-    if (cv_is_ok(&st) && mode == INFER_MODE_INSTRUCT2)
-        st = cv_error(CV_FAILED_PRECONDITION,
-                      "instruct2 (an instruction with a prompt recording) needs a CosyVoice2 "
-                      "model; the loaded engine '%s' serves /inference_sft, /inference_zero_shot, "
-                      "/inference_cross_lingual and /inference_instruct", s->opt.engine);
+    /* instruct2 (the reference's Form(): tts_text, instruct_text,
+     * prompt_wav) is instruct conditioned on the recording instead of a
+     * spk_id; an engine that cannot serve it says so in its check. */
+    if (cv_is_ok(&st) && mode == INFER_MODE_INSTRUCT2 &&
+        (!f->value[FORM_INSTRUCT_TEXT] || !f->value[FORM_INSTRUCT_TEXT][0])) {
+        param = "instruct_text";
+        st = cv_error(CV_INVALID_ARGUMENT, "instruct2 needs instruct_text: the instruction, "
+                                           "as a form field");
+    }
     if (cv_is_ok(&st) && f->value[FORM_SPEED]) {
         char *end;
         errno = 0;
@@ -160,13 +164,15 @@ enum MHD_Result http_start_infer(http_req *r, struct MHD_Connection *conn)
         req.speed = (float)v;
     }
     http_call_spec spec = {.format = AUDIO_FMT_PCM};
-    bool needs_prompt = mode == TTS_MODE_ZERO_SHOT || mode == TTS_MODE_CROSS_LINGUAL;
+    bool needs_prompt = mode == TTS_MODE_ZERO_SHOT || mode == TTS_MODE_CROSS_LINGUAL ||
+                        mode == INFER_MODE_INSTRUCT2;
     if (cv_is_ok(&st) && needs_prompt) {
         param = "prompt_wav";
         if (!f->value[FORM_PROMPT_WAV]) {
             st = cv_error(CV_INVALID_ARGUMENT,
                           "%s needs prompt_wav: a recording of the voice to clone, uploaded as a "
-                          "file (any format and rate libsndfile reads)", tts_mode_name(mode));
+                          "file (any format and rate libsndfile reads)",
+                          mode == INFER_MODE_INSTRUCT2 ? "instruct2" : tts_mode_name(mode));
         } else {
             audio_pcm pcm;
             st = audio_file_load_mono_memory(f->value[FORM_PROMPT_WAV], f->len[FORM_PROMPT_WAV],
@@ -182,7 +188,8 @@ enum MHD_Result http_start_infer(http_req *r, struct MHD_Connection *conn)
     }
     if (cv_is_ok(&st)) {
         req.tts_text = take_field(f, FORM_TTS_TEXT, &spec, 0);
-        req.spk_id = take_field(f, FORM_SPK_ID, &spec, 1);
+        /* the reference's instruct2 has no spk_id: one sent is ignored */
+        req.spk_id = mode == INFER_MODE_INSTRUCT2 ? "" : take_field(f, FORM_SPK_ID, &spec, 1);
         req.prompt_text = take_field(f, FORM_PROMPT_TEXT, &spec, 2);
         req.instruct_text = take_field(f, FORM_INSTRUCT_TEXT, &spec, 3);
         param = NULL;

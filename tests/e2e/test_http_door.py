@@ -134,7 +134,10 @@ BAD_FORMS = [
     ("cross_lingual", {"tts_text": "Hi."}, (("prompt_wav", "x.wav", b"RIFF\0\0\0\0WAVE"),), 400,
      "prompt_wav"),
     ("instruct2", {"tts_text": "Hi.", "instruct_text": "Softly."},
-     (("prompt_wav", "p.wav", open(PROMPT_WAV, "rb").read()),), 400, "CosyVoice2"),
+     (("prompt_wav", "p.wav", open(PROMPT_WAV, "rb").read()),), 400, "CosyVoice2/3"),
+    ("instruct2", {"tts_text": "Hi."}, (("prompt_wav", "p.wav", open(PROMPT_WAV, "rb").read()),),
+     400, "instruct_text"),
+    ("instruct2", {"tts_text": "Hi.", "instruct_text": "Softly."}, (), 400, "prompt_wav"),
 ]
 
 
@@ -212,6 +215,19 @@ def test_unknown_fields_are_ignored_and_voice_objects_work(make_server):
                                     "response_format": "pcm", "future_field": {"x": 1}})
     assert got == 200 and headers["x-sample-rate"] == "24000"
     assert abs(len(body) / 2 - 24000 * 0.23) < 48  # the tone, resampled to OpenAI's pcm rate
+
+
+def test_speed_reaches_the_engine_from_both_routes(make_server):
+    """The tone engine's length is 1/speed of the normal one: the speed field
+    of a form and of /v1/audio/speech is applied, not only range-checked."""
+    s = start(make_server, *TONE)
+    for speed in ("2", "0.5"):
+        got, _, body = infer(s, "sft", {"tts_text": "Hi.", "spk_id": "tone-low", "speed": speed})
+        assert got == 200 and len(body) == 2 * int(22050 * 0.23 / float(speed)), (speed, len(body))
+    for speed in (0.5, 4.0):
+        got, _, body = speech(s, {"input": "Hi.", "voice": "tone-low", "response_format": "pcm",
+                                  "speed": speed})
+        assert got == 200 and abs(len(body) / 2 - 24000 * 0.23 / speed) < 48, (speed, len(body))
 
 
 def test_routes_and_methods(make_server):

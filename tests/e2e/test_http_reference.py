@@ -3,16 +3,20 @@ kept unchanged in tests/data/reference/fastapi/) against the server's HTTP
 port: in all four of its modes it must get the audio, and that audio must be
 exactly what the gRPC door gives for the same request (the tone engine's
 output is exactly predictable)."""
+import io
 import math
 import os
+import re
 import struct
 import subprocess
 
+import numpy as np
 import pytest
+import soundfile as sf
 
 import cosyvoice_pb2
 from conftest import ROOT, collect, stub
-from http_util import PROMPT_WAV, TONE, request, start, wav_pcm
+from http_util import PROMPT_WAV, TONE, error_of, infer, request, start, wav_pcm
 
 CLIENT = os.path.join(ROOT, "tests", "data", "reference", "fastapi", "client.py")
 SHIMS = os.path.join(ROOT, "tests", "e2e", "shims")
@@ -89,3 +93,39 @@ def test_routes_answer_get_and_post_with_the_sample_rate(make_server):
         assert headers["transfer-encoding"] == "chunked"
         assert headers["content-type"] == "audio/pcm"
         assert len(body) == 2 * int(22050 * (0.2 + 0.01 * 3))
+
+
+UPLOADS = [  # (libsndfile container, encoding, rate, channels)
+    ("FLAC", "PCM_16", 44100, 2),
+    ("MP3", "MPEG_LAYER_III", 48000, 1),
+    ("OGG", "OPUS", 48000, 2),
+    ("OGG", "VORBIS", 22050, 1),
+    ("AIFF", "PCM_24", 8000, 1),
+    ("WAV", "FLOAT", 96000, 1),
+]
+
+
+@pytest.mark.parametrize("container,encoding,rate,channels", UPLOADS)
+def test_prompt_upload_of_any_format_and_rate(make_server, container, encoding, rate, channels):
+    """prompt_wav as the reference's load_wav takes it: any format and rate,
+    mixed down and resampled to 16 kHz. A 0.4 s upload is refused with its
+    length in 16 kHz samples (so the decoding and resampling are seen), a
+    2 s one is spoken."""
+    def encoded(seconds):
+        t = np.arange(int(rate * seconds)) / rate
+        x = 0.3 * np.sin(2 * np.pi * 220 * t)
+        buf = io.BytesIO()
+        sf.write(buf, np.repeat(x[:, None], channels, axis=1), rate, format=container,
+                 subtype=encoding)
+        return buf.getvalue()
+
+    s = start(make_server, *TONE)
+    status, _, body = infer(s, "cross_lingual", {"tts_text": "Hi."},
+                            (("prompt_wav", "prompt", encoded(0.4)),))
+    assert status == 400, body
+    n = int(re.search(r"prompt_audio is (\d+) samples", error_of(body)["message"]).group(1))
+    slack = 1600 if container in ("MP3", "OGG") else 2  # codec delay and padding
+    assert abs(n - 6400) <= slack, n
+    status, headers, body = infer(s, "cross_lingual", {"tts_text": "Hi."},
+                                  (("prompt_wav", "prompt", encoded(2.0)),))
+    assert status == 200 and len(body) > 0, body

@@ -114,6 +114,59 @@ def test_installed_programs_work_without_the_source_tree(installed, tmp_path):
     assert wav_frames(str(out)) > 22050 // 2
 
 
+def hiding_the_trees():
+    """A command prefix that runs a program in a mount namespace of its own
+    where the source tree and the build tree are empty tmpfs mounts, or None
+    where this machine allows no such namespace."""
+    hide = [ROOT] + ([BUILD] if not os.path.realpath(BUILD).startswith(os.path.realpath(ROOT) + "/")
+                     else [])
+    script = 'for d in $CV_HIDE; do mount -t tmpfs -o ro none "$d" || exit 97; done; exec "$@"'
+    prefix = ["unshare", "--mount", *(["--map-root-user"] if os.getuid() != 0 else []),
+              "/bin/sh", "-c", script, "sh"]
+    probe = subprocess.run([*prefix, "/bin/ls", "-A", ROOT], capture_output=True, text=True,
+                           env={**CLEAN_ENV, "CV_HIDE": " ".join(hide)})
+    if probe.returncode != 0 or probe.stdout.strip():
+        return None, None
+    return prefix, " ".join(hide)
+
+
+def test_installed_programs_work_with_the_trees_hidden(installed, tmp_path):
+    """As on a machine that never had the source: the source and build trees
+    are hidden (empty mounts), the vocabulary can only be the installed one,
+    and the server, the client and the synth tool still work."""
+    prefix, hide = hiding_the_trees()
+    if prefix is None:
+        pytest.skip("no mount namespace here (unshare --mount refused)")
+    env = {**CLEAN_ENV, "CV_HIDE": hide}
+    model = tmp_path / "model"
+    model.mkdir()
+    for f in ("cosyvoice.yaml", "llm.pt", "flow.pt", "hift.pt", "spk2info.pt"):
+        shutil.copy(os.path.join(MODEL, f), model / f)
+    srv = Server("--engine", "cosyvoice", "--model-dir", str(model), "--engine-opt", "seed=1",
+                 "--engine-opt", "fixed_tokens=60",
+                 command=(*prefix, under(installed, "bin", "cosyvoice-server")), env=env,
+                 cwd=str(tmp_path))
+    try:
+        log = srv.wait_log("tokenizer vocabulary")
+        assert re.search(r"tokenizer vocabulary (\S+)", log).group(1) == \
+            under(installed, "share", "cosyvoice-c", "multilingual.tiktoken")
+        out = tmp_path / "neural.wav"
+        r = subprocess.run([*prefix, under(installed, "bin", "cosyvoice-client"), "--port",
+                            str(srv.port), "--spk_id", "英文女", "--tts_text", "Hello.",
+                            "--tts_wav", str(out)], env=env, cwd=str(tmp_path),
+                           capture_output=True, text=True, timeout=120)
+        assert r.returncode == 0, r.stderr
+        assert wav_frames(str(out)) > 0
+    finally:
+        assert srv.stop() == 0, srv.logs()
+    out = tmp_path / "default.wav"
+    r = subprocess.run([*prefix, under(installed, "bin", "cosyvoice-synth"), "-o", str(out),
+                        "Hello there, this is the default engine."], env=env,
+                       cwd=str(tmp_path), capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert wav_frames(str(out)) > 22050 // 2
+
+
 def render_man(path):
     """The page as man formats it, and groff's warnings (what lintian checks)."""
     r = subprocess.run(["man", "--warnings", "-E", "UTF-8", "-l", "-Tutf8", path],

@@ -82,6 +82,20 @@ def test_invalid_argument(make_server, req, fragment):
     assert chunks
 
 
+@pytest.mark.parametrize("engine", [TONE, ()])
+def test_instruct_with_a_recording_needs_cosyvoice2(make_server, engine):
+    """instruct with prompt_audio (CosyVoice2/3's instruct2) on an engine that
+    has no such mode: FAILED_PRECONDITION saying what serves it, not an
+    'unknown speaker' for the missing spk_id."""
+    srv = make_server(*engine)
+    _, s = stub(srv.target)
+    with pytest.raises(grpc.RpcError) as e:
+        collect(s, cosyvoice_pb2.Request(instruct_request=cosyvoice_pb2.instructRequest(
+            tts_text="Hello.", instruct_text="Softly.", prompt_audio=b"\x10\x20" * 16000)))
+    assert e.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert "CosyVoice2/3" in e.value.details() and "spk_id" in e.value.details()
+
+
 def test_invalid_utf8_and_text_limit(make_server):
     srv = make_server(*TONE, "--max-text", "20")
     ch, s = stub(srv.target)

@@ -4,6 +4,8 @@ inside the unit's syscall filter, W^X and address-family restrictions
 (reproduced with seccomp by unit_sandbox.py, systemd itself cannot run
 here), and it speaks the Type=notify protocol: READY=1 only once it serves,
 STOPPING=1 when the drain starts."""
+import http.client
+import json
 import os
 import re
 import socket
@@ -107,13 +109,24 @@ SANDBOX_ENV = {**os.environ, "ASAN_OPTIONS": "detect_leaks=0"}
 
 
 def test_default_engine_inside_the_sandbox(make_server, prefix):
-    srv = make_server("--metrics-port", str(free_port()), env=SANDBOX_ENV,
-                      command=sandboxed(unit_path(prefix), [SERVER]))
+    http_port = free_port()
+    srv = make_server("--metrics-port", str(free_port()), "--http-port", str(http_port),
+                      env=SANDBOX_ENV, command=sandboxed(unit_path(prefix), [SERVER]))
     _, s = stub(srv.target)
     for spk, text in (("中文女", "你好，世界。"), ("英文男", "Hello there."),
                       ("日语男", "日本語です。"), ("韩语女", "안녕하세요.")):
         chunks, _ = collect(s, sft(text, spk))
         assert sum(len(c) for c in chunks) > 22050, spk
+    # the HTTP door (libmicrohttpd's poll loop, the encoders) under the same filter
+    for fmt, magic in (("mp3", b"\xff"), ("opus", b"OggS"), ("flac", b"fLaC")):
+        conn = http.client.HTTPConnection("127.0.0.1", http_port, timeout=60)
+        conn.request("POST", "/v1/audio/speech", body=json.dumps(
+            {"input": "Hello there.", "voice": "英文女", "response_format": fmt}),
+            headers={"Content-Type": "application/json"})
+        resp = conn.getresponse()
+        body = resp.read()
+        conn.close()
+        assert resp.status == 200 and body.startswith(magic) and len(body) > 1000, (fmt, body[:200])
 
 
 def test_neural_engine_inside_the_sandbox(make_server, prefix, tmp_path):

@@ -108,8 +108,9 @@ static cv_status cve_check(engine *base, const tts_request *r)
     cosyvoice_engine *e = (cosyvoice_engine *)base;
     const bool instruct2_audio = r->mode == TTS_MODE_INSTRUCT && r->prompt_pcm && r->prompt_samples;
     if (instruct2_audio && e->m->family == CV_FAMILY_V1)
-        return cv_error(CV_INVALID_ARGUMENT, "instruct with prompt_audio (instruct2) needs a "
-                        "CosyVoice2/3 model directory; CosyVoice-300M-Instruct takes spk_id");
+        return cv_error(CV_FAILED_PRECONDITION, "instruct with a prompt recording (instruct2) "
+                        "needs a CosyVoice2/3 model directory; CosyVoice-300M-Instruct takes "
+                        "spk_id");
     if (instruct2_audio && (!r->instruct_text || !*r->instruct_text))
         return cv_error(CV_INVALID_ARGUMENT, "instruct needs instruct_text");
     switch (instruct2_audio ? TTS_MODE_CROSS_LINGUAL : r->mode) {

@@ -78,6 +78,8 @@ static cv_status e_check(engine *e, const tts_request *req)
 {
     if ((unsigned)req->mode >= TTS_MODE_COUNT)
         return cv_error(CV_INVALID_ARGUMENT, "unsupported mode");
+    if (req->mode == TTS_MODE_INSTRUCT && req->prompt_samples)
+        return cv_error(CV_FAILED_PRECONDITION, TTS_INSTRUCT2_UNSUPPORTED, "espeak");
     if ((req->mode == TTS_MODE_SFT || req->mode == TTS_MODE_INSTRUCT) &&
         !engine_has_speaker(e, req->spk_id)) {
         char list[256];

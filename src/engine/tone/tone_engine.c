@@ -41,6 +41,8 @@ static const char *tone_name(const engine *e, size_t i) { (void)e; return g_spea
 
 static cv_status tone_check(engine *e, const tts_request *r)
 {
+    if (r->mode == TTS_MODE_INSTRUCT && r->prompt_samples)
+        return cv_error(CV_FAILED_PRECONDITION, TTS_INSTRUCT2_UNSUPPORTED, "tone");
     if ((r->mode == TTS_MODE_SFT || r->mode == TTS_MODE_INSTRUCT) &&
         !engine_has_speaker(e, r->spk_id))
         return cv_error(CV_INVALID_ARGUMENT, "unknown spk_id '%s' (valid: tone-low, tone-high)",
