@@ -14,6 +14,7 @@
 #include "model/v1/llm.h"
 #include "random/llm_random.h"
 #include "model/blocks/llm_sampling.h"
+#include "stop_test_util.h"
 
 typedef struct fixture {
     pt_dict sd;
@@ -344,16 +345,6 @@ static void test_long_prefix_in_blocks(void **state)
     free(full);
     free(r.logp);
     free(tok);
-}
-
-typedef struct poll_count {
-    int calls, stop_at;
-} poll_count;
-
-static bool stop_at(void *u)
-{
-    poll_count *p = u;
-    return ++p->calls >= p->stop_at;
 }
 
 /* The stop poll is asked inside the prefill (a long text's prefill takes

@@ -24,6 +24,7 @@
 #include "model/v2/llm.h"
 #include "model/v3/llm.h"
 #include "random/qwen2_random.h"
+#include "stop_test_util.h"
 
 #define V2_DIR "tests/data/golden/cosyvoice2-tiny"
 #define V3_DIR "tests/data/golden/cosyvoice3-tiny"
@@ -414,16 +415,6 @@ static void test_cancel_and_stop(void **state)
     o.cancel = &cancel;
     assert_int_equal(qwen2_lm_generate(V2, &in, &o, &tok, &n).code, CV_CANCELLED);
     assert_int_equal(n, 0);
-}
-
-typedef struct poll_count {
-    int calls, stop_at;
-} poll_count;
-
-static bool stop_at(void *u)
-{
-    poll_count *p = u;
-    return ++p->calls >= p->stop_at;
 }
 
 /* The stop poll is asked inside the prefill, between blocks of
