@@ -181,10 +181,16 @@ __attribute__((target("avx2,fma"))) static void rows_q8_avx2(const nn_q8 *m, int
     int in = m->cols, cb = in & ~15, r = r0;
     for (; r + 2 <= r1; r += 2) {
         const int8_t *q0 = m->q + (size_t)r * in, *q1 = q0 + in;
+        /* the next pair's rows, as in rows_q8_avx512 */
+        const char *pf = r + 4 <= r1 ? (const char *)(q1 + in) : NULL;
         __m256 f0 = _mm256_setzero_ps(), f1 = f0;
         for (int c0 = 0; c0 < cb; c0 += Q8_BLOCK) {
             __m256i i0 = _mm256_setzero_si256(), i1 = i0;
             for (int c = c0; c < c0 + Q8_BLOCK && c < cb; c += 16) {
+                if (pf && !(c & 63)) {
+                    _mm_prefetch(pf + c, _MM_HINT_T0);
+                    _mm_prefetch(pf + (size_t)in + c, _MM_HINT_T0);
+                }
                 __m256i xv = _mm256_loadu_si256((const __m256i *)(x16 + c));
                 __m256i w0 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(q0 + c)));
                 __m256i w1 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(q1 + c)));
@@ -340,9 +346,19 @@ __attribute__((target("avx2,fma"))) static void round16_avx2(const float *x, int
 /* Below this many weights a product is over before another thread could
  * join in: run it on the caller. */
 #define PARALLEL_MIN_WEIGHTS (1L << 16)
-/* Rows per chunk handed to a thread: a multiple of the kernels' row
- * blocking, small enough to balance, large enough to amortise the claim. */
-#define ROW_GRAIN 32
+/* Rows per chunk handed to a thread: about PIECE_WEIGHTS weights (a
+ * multiple of the kernels' blocks of four rows), small enough to balance,
+ * large enough to amortise the claim and to keep the kernel's prefetch
+ * (which stays inside a piece) ahead of most of it. Depends only on the
+ * shape. */
+#ifndef PIECE_WEIGHTS
+#define PIECE_WEIGHTS (64L << 10)
+#endif
+static int row_grain(int in)
+{
+    long g = (PIECE_WEIGHTS / (in > 0 ? in : 1)) & ~3L;
+    return g < 8 ? 8 : g > 1024 ? 1024 : (int)g;
+}
 
 typedef struct mv_job {
     const nn_matvec_item *items;
@@ -422,7 +438,8 @@ void nn_matvec_multi(nn_pool *p, const nn_matvec_item *items, int n_items, int i
     (void)any_q8;
 #endif
     int rows = j.row0[n_items];
-    nn_pool_for((long)rows * in >= PARALLEL_MIN_WEIGHTS ? p : NULL, rows, ROW_GRAIN, job_rows, &j);
+    nn_pool_for((long)rows * in >= PARALLEL_MIN_WEIGHTS ? p : NULL, rows, row_grain(in), job_rows,
+                &j);
     free(heap16);
 }
 

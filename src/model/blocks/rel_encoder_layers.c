@@ -32,10 +32,10 @@ void rel_pos_sinusoids(const rel_encoder *enc, int r0, int n, float *out)
     }
 }
 
-void rel_embed(const rel_encoder *enc, const float *x, int n, float *h)
+void rel_embed(const rel_encoder *enc, const float *x, int n, float *h, nn_pool *pool)
 {
     int d = enc->cfg.output_size;
-    rel_lin_apply(&enc->embed, x, n, h, NULL);
+    rel_lin_apply(&enc->embed, x, n, h, pool);
     nn_layer_norm(h, h, n, d, enc->embed_norm.g, enc->embed_norm.b, 1e-5f);
     if (enc->cfg.input_layer == REL_ENC_INPUT_LINEAR_LEGACY) nn_relu(h, h, (size_t)n * d);
     nn_scale(h, sqrtf((float)d), (size_t)n * d);
