@@ -1,6 +1,7 @@
 /* The Qwen2 decoder: weights, key/value cache and the layer computation. */
 #include "model/blocks/qwen2.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -294,6 +295,31 @@ static void attention_one(qwen2_state *st, int layer)
     nn_pool_for(j.Tk >= 64 ? st->pool : NULL, H, (H + threads - 1) / threads, one_heads, &j);
 }
 
+typedef struct swiglu_job {
+    float *gate;
+    const float *up;
+} swiglu_job;
+
+static void swiglu_range(void *arg, int b, int e)
+{
+    swiglu_job *j = arg;
+    nn_silu(j->gate + b, j->gate + b, (size_t)(e - b));
+    nn_mul(j->gate + b, j->up + b, (size_t)(e - b));
+}
+
+/* gate = silu(gate) * up, element by element: one expf per element (4864
+ * per layer and token) is worth splitting over the pool when decoding. */
+static void swiglu(float *gate, const float *up, size_t n, nn_pool *pool)
+{
+    if (!pool || n > INT_MAX) {
+        nn_silu(gate, gate, n);
+        nn_mul(gate, up, n);
+        return;
+    }
+    swiglu_job j = {gate, up};
+    nn_pool_for(pool, (int)n, 1024, swiglu_range, &j);
+}
+
 cv_status qwen2_step(const qwen2 *m, qwen2_state *st, const float *x, int n, float *y)
 {
     if (n < 1) return cv_error(CV_INVALID_ARGUMENT, "llm: nothing to feed");
@@ -333,8 +359,7 @@ cv_status qwen2_step(const qwen2 *m, qwen2_state *st, const float *x, int n, flo
             lin_rows(&L->gate, st->a, n, st->gate, pool);
             lin_rows(&L->up, st->a, n, st->up, pool);
         }
-        nn_silu(st->gate, st->gate, (size_t)n * F);
-        nn_mul(st->gate, st->up, (size_t)n * F);
+        swiglu(st->gate, st->up, (size_t)n * F, n == 1 ? pool : NULL);
         lin_rows(&L->down, st->gate, n, st->o, pool);
         nn_add(st->h, st->o, (size_t)n * H);
     }

@@ -139,11 +139,12 @@ cv_status rel_attention_one(const rel_encoder *enc, const rel_layer *L, const fl
     float *scratch = malloc((2 * (size_t)d + 2 * (size_t)H * Tk) * sizeof(float));
     if (!scratch) return cv_error(CV_RESOURCE_EXHAUSTED, "out of memory in attention");
     j.qu = scratch, j.qv = j.qu + d, j.ac = j.qv + d, j.bd = j.ac + (size_t)H * Tk;
-    /* heads are independent, worth splitting once the cache is long; one
-     * range per thread keeps each thread's reads of a row contiguous (the
-     * numbers do not depend on the split) */
+    /* heads are independent, worth splitting once the cache holds a few
+     * rows (each 3 * 4 KB at d = 1024); one range per thread keeps each
+     * thread's reads of a row contiguous (the numbers do not depend on the
+     * split) */
     int threads = nn_pool_size(pool);
-    nn_pool_for(Tk >= 64 ? pool : NULL, H, (H + threads - 1) / threads, one_heads, &j);
+    nn_pool_for(Tk >= 16 ? pool : NULL, H, (H + threads - 1) / threads, one_heads, &j);
     free(scratch);
     return cv_ok();
 }
