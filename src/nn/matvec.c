@@ -91,10 +91,11 @@ float nn_dot(const float *a, const float *b, int n)
 static int8_t *q8_alloc(size_t n)
 {
     if (n < HUGE_PAGE) return malloc(n);
-    size_t sz = (n + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
     void *p = NULL;
-    if (posix_memalign(&p, HUGE_PAGE, sz) != 0) return NULL;
-    madvise(p, sz, MADV_HUGEPAGE);
+    if (posix_memalign(&p, HUGE_PAGE, n) != 0) return NULL;
+    /* only the whole 2 MB pages: a partly used one at the end would be
+     * resident in full (up to 2 MB per matrix, 100 MB over Qwen2's) */
+    madvise(p, n & ~(HUGE_PAGE - 1), MADV_HUGEPAGE);
     return p;
 }
 
