@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nn/conv_bf16.h"
 #include "nn/conv_fft.h"
 #include "nn/matmul.h"
 #include "nn/scratch.h"
@@ -69,6 +70,10 @@ bool nn_conv1d(const nn_conv1d_params *p, const float *x, int T, const float *w,
     if (!conv_params_ok(p)) return false;
     const int Tout = nn_conv1d_out_len(p, T);
     if (Tout <= 0) return Tout == 0;
+    /* under NN_BF16 a registered weight runs on the library's bf16
+     * convolution; float32 below if the library refuses the shape */
+    const uint16_t *wb = nn_conv1d_bf16_weight(p, T, w);
+    if (wb && nn_conv1d_bf16(p, x, T, wb, b, y)) return true;
     const int n_fft = nn_conv1d_fft_size(p, T);
     if (n_fft > 0) return nn_conv1d_fft(p, x, T, w, b, y, n_fft);
     for (int c = 0; c < p->cout; c++) {
