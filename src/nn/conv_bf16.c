@@ -38,7 +38,7 @@ typedef struct conv_key {
     int cin, cout, kernel, stride, dilation;
     int win, pl, pr, n; /* input window, its padding, output frames */
     int ld_in, ld_out;
-    bool bias;
+    bool bias, acc; /* acc: the output reorder adds into y */
 } conv_key;
 
 typedef struct conv_entry {
@@ -104,14 +104,26 @@ static conv_cache *thread_cache(void)
     return c;
 }
 
+/* from -> to; with acc, to += from (a sum post-op) */
 static bool reorder(dnnl_primitive_t *r, const dnnl_memory_desc_t *from,
-                    const dnnl_memory_desc_t *to)
+                    const dnnl_memory_desc_t *to, bool acc)
 {
     dnnl_primitive_desc_t pd = NULL;
-    bool ok = dnnl_reorder_primitive_desc_create(&pd, from, engine, to, engine, NULL) ==
-                  dnnl_success &&
-              dnnl_primitive_create(r, pd) == dnnl_success;
+    dnnl_primitive_attr_t attr = NULL;
+    dnnl_post_ops_t po = NULL;
+    bool ok = true;
+    if (acc)
+        ok = dnnl_primitive_attr_create(&attr) == dnnl_success &&
+             dnnl_post_ops_create(&po) == dnnl_success &&
+             dnnl_post_ops_append_sum(po, 1.0f) == dnnl_success &&
+             dnnl_primitive_attr_set_post_ops(attr, po) == dnnl_success;
+    ok = ok &&
+         dnnl_reorder_primitive_desc_create(&pd, from, engine, to, engine, attr) ==
+             dnnl_success &&
+         dnnl_primitive_create(r, pd) == dnnl_success;
     if (pd) dnnl_primitive_desc_destroy(pd);
+    if (po) dnnl_post_ops_destroy(po);
+    if (attr) dnnl_primitive_attr_destroy(attr);
     return ok;
 }
 
@@ -148,8 +160,8 @@ static bool make_entry(conv_entry *e, const conv_key *k)
         e->cx_bytes = dnnl_memory_desc_get_size(cx);
         e->cy_bytes = dnnl_memory_desc_get_size(cy);
         e->cw_bytes = dnnl_memory_desc_get_size(cw);
-        ok = reorder(&e->src_re, &xu, cx) && reorder(&e->dst_re, cy, &yu) &&
-             reorder(&e->w_re, &wu, cw) &&
+        ok = reorder(&e->src_re, &xu, cx, false) && reorder(&e->dst_re, cy, &yu, k->acc) &&
+             reorder(&e->w_re, &wu, cw, false) &&
              dnnl_memory_create(&e->x, &xu, engine, DNNL_MEMORY_NONE) == dnnl_success &&
              dnnl_memory_create(&e->y, &yu, engine, DNNL_MEMORY_NONE) == dnnl_success &&
              dnnl_memory_create(&e->w, &wu, engine, DNNL_MEMORY_NONE) == dnnl_success &&
@@ -188,7 +200,7 @@ static bool conv_piece(const conv_key *k, const float *x, const uint16_t *wb, co
 {
     conv_cache *c = thread_cache();
     conv_entry *e = c ? find_entry(c, k) : NULL;
-    if (!e) return false;
+    if (!e || !x) return e != NULL; /* x NULL: only make the primitives */
     e->used = ++c->clock;
     /* scratch slots hold floats: sizes in bytes rounded up */
     void *sx = nn_scratch(NN_SCRATCH_CONV_SRC, e->cx_bytes / sizeof(float) + 1);
@@ -219,40 +231,66 @@ typedef struct conv_job {
     const float *x, *b;
     const uint16_t *wb;
     float *y;
-    int T, Tout, piece;
+    int T, Tout;
+    bool acc;
     _Atomic bool failed;
 } conv_job;
 
-/* Output frames [t0, t1): the input window they read, clipped to [0, T),
- * with the rest as padding. */
-static void conv_frames(void *ctx, int t0, int t1)
+/* Output frames [t0, t1) as one piece: the input window they read,
+ * clipped to [0, T), with the rest as padding. false: all padding. */
+static bool piece_key(const conv_job *j, int t0, int t1, conv_key *k, int *s0_out)
 {
-    conv_job *j = ctx;
     const nn_conv1d_params *p = j->p;
     const int S = p->dilation * (p->kernel - 1) + 1;
     const int lo = t0 * p->stride - p->pad_left, hi = (t1 - 1) * p->stride - p->pad_left + S;
     const int s0 = lo > 0 ? lo : 0, s1 = hi < j->T ? hi : j->T;
-    if (s1 <= s0) { /* all padding: the bias alone */
-        for (int c = 0; c < p->cout; c++)
-            for (int t = t0; t < t1; t++) j->y[(size_t)c * j->Tout + t] = j->b ? j->b[c] : 0.0f;
+    if (s1 <= s0) return false;
+    *k = (conv_key){.cin = p->cin, .cout = p->cout, .kernel = p->kernel, .stride = p->stride,
+                    .dilation = p->dilation, .win = s1 - s0, .pl = s0 - lo, .pr = hi - s1,
+                    .n = t1 - t0, .ld_in = j->T, .ld_out = j->Tout, .bias = j->b != NULL,
+                    .acc = j->acc};
+    *s0_out = s0;
+    return true;
+}
+
+static void conv_frames(void *ctx, int t0, int t1)
+{
+    conv_job *j = ctx;
+    conv_key k;
+    int s0;
+    if (!piece_key(j, t0, t1, &k, &s0)) { /* all padding: the bias alone */
+        for (int c = 0; c < j->p->cout; c++) {
+            float v = j->b ? j->b[c] : 0.0f, *yr = j->y + (size_t)c * j->Tout;
+            for (int t = t0; t < t1; t++) yr[t] = j->acc ? yr[t] + v : v;
+        }
         return;
     }
-    conv_key k = {.cin = p->cin, .cout = p->cout, .kernel = p->kernel, .stride = p->stride,
-                  .dilation = p->dilation, .win = s1 - s0, .pl = s0 - lo, .pr = hi - s1,
-                  .n = t1 - t0, .ld_in = j->T, .ld_out = j->Tout, .bias = j->b != NULL};
     if (!conv_piece(&k, j->x + s0, j->wb, j->b, j->y + t0)) j->failed = true;
 }
 
-bool nn_conv1d_bf16(const nn_conv1d_params *p, const float *x, int T, const uint16_t *wb,
-                    const float *b, float *y)
+/* Makes the primitives of every piece shape on this thread. */
+static void probe_frames(void *ctx, int t0, int t1)
+{
+    conv_job *j = ctx;
+    conv_key k;
+    int s0;
+    if (piece_key(j, t0, t1, &k, &s0) && !conv_piece(&k, NULL, NULL, NULL, NULL))
+        j->failed = true;
+}
+
+nn_conv_bf16_result nn_conv1d_bf16(const nn_conv1d_params *p, const float *x, int T,
+                                   const uint16_t *wb, const float *b, float *y, bool acc)
 {
     const int Tout = nn_conv1d_out_len(p, T);
-    if (Tout <= 0 || p->groups != 1) return false;
+    if (Tout <= 0 || p->groups != 1) return NN_CONV_BF16_REFUSED;
     int piece = (Tout + MAX_PIECES - 1) / MAX_PIECES;
     piece = (piece + 15) & ~15;
     if (piece < MIN_PIECE) piece = MIN_PIECE;
-    conv_job j = {.p = p, .x = x, .b = b, .wb = wb, .y = y, .T = T, .Tout = Tout,
-                  .piece = piece};
+    conv_job j = {.p = p, .x = x, .b = b, .wb = wb, .y = y, .T = T, .Tout = Tout, .acc = acc};
+    /* at most three shapes (first, middle, last piece): cache hits after
+     * the first call */
+    nn_parallel_pieces(Tout, piece, probe_frames, &j);
+    if (j.failed) return NN_CONV_BF16_REFUSED;
     nn_parallel_for(Tout, piece, conv_frames, &j);
-    return !j.failed;
+    return j.failed ? NN_CONV_BF16_FAILED : NN_CONV_BF16_DONE;
 }

@@ -23,10 +23,18 @@
  * set-up), else NULL. */
 const uint16_t *nn_conv1d_bf16_weight(const nn_conv1d_params *p, int T, const float *w);
 
-/* Same contract as nn_conv1d (T frames in, nn_conv1d_out_len out); wb is the
- * bf16 weight [cout][cin][kernel]. false when the library refuses the
- * shape or memory runs out (the caller then computes in float32). */
-bool nn_conv1d_bf16(const nn_conv1d_params *p, const float *x, int T, const uint16_t *wb,
-                    const float *b, float *y);
+typedef enum nn_conv_bf16_result {
+    NN_CONV_BF16_DONE,
+    NN_CONV_BF16_REFUSED, /* the library refuses the shape; y untouched */
+    NN_CONV_BF16_FAILED,  /* out of memory midway; y partly written */
+} nn_conv_bf16_result;
+
+/* y = conv(x), or y += conv(x) when acc, with nn_conv1d's contract (T
+ * frames in, nn_conv1d_out_len out); wb is the bf16 weight
+ * [cout][cin][kernel]. Every piece's primitive is made on the calling
+ * thread before anything is written, so REFUSED leaves y as it was (the
+ * caller computes in float32 instead). */
+nn_conv_bf16_result nn_conv1d_bf16(const nn_conv1d_params *p, const float *x, int T,
+                                   const uint16_t *wb, const float *b, float *y, bool acc);
 
 #endif

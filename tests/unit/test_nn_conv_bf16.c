@@ -2,7 +2,8 @@
  * direct sum on the same bf16-rounded operands: odd channel counts,
  * dilations, strides, paddings larger than the kernel span, inputs shorter
  * than the span, no bias, lengths cut into several time pieces with a
- * ragged last one; thread-count independence; nn_conv1d's choice of it. */
+ * ragged last one; thread-count independence; nn_conv1d's choice of it;
+ * nn_conv1d_acc (y += conv) on every path. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +16,7 @@
 #include "nn/bf16.h"
 #include "nn/conv.h"
 #include "nn/conv_bf16.h"
+#include "nn/conv_fft.h"
 #include "nn/matmul.h"
 #include "nn/weights.h"
 
@@ -51,7 +53,7 @@ static void check_shape(nn_conv1d_params p, int T, bool bias)
     assert_true(nn_weights_add(w, nw));
     const uint16_t *wb = nn_weights_bf16(w, nw);
     assert_non_null(wb);
-    bool done = nn_conv1d_bf16(&p, x, T, wb, bias ? b : NULL, y);
+    bool done = nn_conv1d_bf16(&p, x, T, wb, bias ? b : NULL, y, false) == NN_CONV_BF16_DONE;
     if (!done)
         print_error("cin %d cout %d k %d s %d d %d pad %d/%d T %d\n", p.cin, p.cout, p.kernel,
                     p.stride, p.dilation, p.pad_left, p.pad_right, T);
@@ -146,11 +148,51 @@ static void test_threads(void **st)
     free(x), free(w), free(b), free(ref), free(y);
 }
 
+/* nn_conv1d_acc adds the convolution into y on each path: float32 im2col,
+ * float32 FFT, bf16 primitive. */
+static void check_acc(nn_conv1d_params p, int T, bool bf16)
+{
+    const int To = nn_conv1d_out_len(&p, T);
+    const size_t nw = (size_t)p.cout * p.cin * p.kernel, ny = (size_t)p.cout * To;
+    float *x = rand_vec((size_t)p.cin * T), *w = rand_vec(nw), *b = rand_vec(p.cout);
+    float *y0 = rand_vec(ny), *y = malloc(sizeof(float) * ny), *c = malloc(sizeof(float) * ny);
+    if (bf16) assert_true(nn_weights_add(w, nw));
+    assert_true((nn_conv1d_bf16_weight(&p, T, w) != NULL) == bf16);
+    memcpy(y, y0, sizeof(float) * ny);
+    assert_true(nn_conv1d(&p, x, T, w, b, c));
+    assert_true(nn_conv1d_acc(&p, x, T, w, b, y));
+    double worst = 0.0;
+    for (size_t i = 0; i < ny; i++) {
+        double e = fabs((double)y[i] - ((double)y0[i] + c[i])) / (1.0 + fabs(c[i]));
+        if (e > worst || isnan(e)) worst = isnan(e) ? INFINITY : e;
+    }
+    if (bf16) nn_weights_remove(w);
+    free(x), free(w), free(b), free(y0), free(y), free(c);
+    assert_true(worst < 1e-5);
+}
+
+static void test_accumulate(void **st)
+{
+    (void)st;
+    nn_conv1d_params small = {.cin = 7, .cout = 5, .kernel = 3, .stride = 1, .dilation = 2,
+                              .pad_left = 2, .pad_right = 2, .groups = 1};
+    nn_conv1d_params wide = {.cin = 70, .cout = 66, .kernel = 11, .stride = 1,
+                             .dilation = 3, .pad_left = 15, .pad_right = 15, .groups = 1};
+    assert_true(nn_set_precision(NN_FP32));
+    check_acc(small, 50, false);
+    assert_true(nn_conv1d_fft_size(&wide, 1000) > 0); /* the FFT path */
+    check_acc(wide, 1000, false);
+    if (!nn_set_precision(NN_BF16)) skip();
+    check_acc(wide, 1000, true);
+    assert_true(nn_set_precision(NN_FP32));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_against_direct),
         cmocka_unit_test(test_threads),
+        cmocka_unit_test(test_accumulate),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
