@@ -9,17 +9,19 @@
 #include "nn/scratch.h"
 #include "nn/weights.h"
 
-/* Pieces of output frames: at most MAX_PIECES of at least MIN_PIECE frames
- * (a multiple of 16), so a 2-core pool is balanced and a caller whose
- * helper is descheduled can take over; smaller convolutions stay whole. */
-#define MAX_PIECES 8
-#define MIN_PIECE 256
+/* Pieces of PIECE output frames (the last one shorter). A fixed length,
+ * not a fraction of the output, so the interior pieces of a layer have the
+ * same shape whatever the input length: a streaming vocoder, whose length
+ * changes from chunk to chunk, then makes new primitives (about 0.5 ms of
+ * JIT each) only for its first and last pieces. Long enough for the
+ * per-piece weight reorder (cout x cin x kernel) to stay a few percent. */
+#define PIECE 1024
 /* Below this many multiply-adds the primitive's set-up outweighs the gain
  * (the same bound as nn_gemm's bf16 products). */
 #define MIN_MACS (1L << 18)
-/* Primitives per thread: a vocoder call uses about 3 piece shapes (first,
- * middle, last) for each of some 40 convolution shapes. */
-#define CACHE_SLOTS 160
+/* Primitives per thread: a vocoder call uses up to 3 piece shapes (first,
+ * interior, last) for each of its 40-70 convolution shapes. */
+#define CACHE_SLOTS 256
 
 void omp_set_num_threads(int n); /* libgomp's; see backend.c */
 
@@ -283,11 +285,9 @@ nn_conv_bf16_result nn_conv1d_bf16(const nn_conv1d_params *p, const float *x, in
 {
     const int Tout = nn_conv1d_out_len(p, T);
     if (Tout <= 0 || p->groups != 1) return NN_CONV_BF16_REFUSED;
-    int piece = (Tout + MAX_PIECES - 1) / MAX_PIECES;
-    piece = (piece + 15) & ~15;
-    if (piece < MIN_PIECE) piece = MIN_PIECE;
+    const int piece = PIECE;
     conv_job j = {.p = p, .x = x, .b = b, .wb = wb, .y = y, .T = T, .Tout = Tout, .acc = acc};
-    /* at most three shapes (first, middle, last piece): cache hits after
+    /* at most three shapes (first, interior, last piece): cache hits after
      * the first call */
     nn_parallel_pieces(Tout, piece, probe_frames, &j);
     if (j.failed) return NN_CONV_BF16_REFUSED;
