@@ -247,10 +247,11 @@ static bool piece_key(const conv_job *j, int t0, int t1, conv_key *k, int *s0_ou
     const int lo = t0 * p->stride - p->pad_left, hi = (t1 - 1) * p->stride - p->pad_left + S;
     const int s0 = lo > 0 ? lo : 0, s1 = hi < j->T ? hi : j->T;
     if (s1 <= s0) return false;
-    *k = (conv_key){.cin = p->cin, .cout = p->cout, .kernel = p->kernel, .stride = p->stride,
-                    .dilation = p->dilation, .win = s1 - s0, .pl = s0 - lo, .pr = hi - s1,
-                    .n = t1 - t0, .ld_in = j->T, .ld_out = j->Tout, .bias = j->b != NULL,
-                    .acc = j->acc};
+    memset(k, 0, sizeof *k); /* keys are compared with memcmp: padding too */
+    k->cin = p->cin, k->cout = p->cout, k->kernel = p->kernel, k->stride = p->stride;
+    k->dilation = p->dilation, k->win = s1 - s0, k->pl = s0 - lo, k->pr = hi - s1;
+    k->n = t1 - t0, k->ld_in = j->T, k->ld_out = j->Tout;
+    k->bias = j->b != NULL, k->acc = j->acc;
     *s0_out = s0;
     return true;
 }
