@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nn/conv_bf16.h"
 #include "nn/conv_fft.h"
 #include "nn/matmul.h"
 #include "nn/scratch.h"
@@ -63,18 +64,29 @@ static void im2col(const nn_conv1d_params *p, const float *x, int cin, int T, in
     }
 }
 
-bool nn_conv1d(const nn_conv1d_params *p, const float *x, int T, const float *w,
-               const float *b, float *y)
+/* y = conv(x), or y += conv(x) when acc */
+static bool conv1d(const nn_conv1d_params *p, const float *x, int T, const float *w,
+                   const float *b, float *y, bool acc)
 {
     if (!conv_params_ok(p)) return false;
     const int Tout = nn_conv1d_out_len(p, T);
     if (Tout <= 0) return Tout == 0;
+    /* under NN_BF16 a registered weight runs on the library's bf16
+     * convolution; float32 below if the library refuses the shape */
+    const uint16_t *wb = nn_conv1d_bf16_weight(p, T, w);
+    if (wb) {
+        nn_conv_bf16_result r = nn_conv1d_bf16(p, x, T, wb, b, y, acc);
+        if (r != NN_CONV_BF16_REFUSED) return r == NN_CONV_BF16_DONE;
+    }
     const int n_fft = nn_conv1d_fft_size(p, T);
-    if (n_fft > 0) return nn_conv1d_fft(p, x, T, w, b, y, n_fft);
+    if (n_fft > 0) return nn_conv1d_fft_acc(p, x, T, w, b, y, n_fft, acc);
     for (int c = 0; c < p->cout; c++) {
         float *yr = y + (size_t)c * Tout;
         float v = b ? b[c] : 0.0f;
-        for (int t = 0; t < Tout; t++) yr[t] = v;
+        if (acc)
+            for (int t = 0; t < Tout; t++) yr[t] += v;
+        else
+            for (int t = 0; t < Tout; t++) yr[t] = v;
     }
     const int G = p->groups, cin_g = p->cin / G, cout_g = p->cout / G;
     const int rows = cin_g * p->kernel;
@@ -103,6 +115,18 @@ bool nn_conv1d(const nn_conv1d_params *p, const float *x, int T, const float *w,
         }
     }
     return true;
+}
+
+bool nn_conv1d(const nn_conv1d_params *p, const float *x, int T, const float *w,
+               const float *b, float *y)
+{
+    return conv1d(p, x, T, w, b, y, false);
+}
+
+bool nn_conv1d_acc(const nn_conv1d_params *p, const float *x, int T, const float *w,
+                   const float *b, float *y)
+{
+    return conv1d(p, x, T, w, b, y, true);
 }
 
 int nn_conv_transpose1d_out_len(const nn_conv_transpose1d_params *p, int T)

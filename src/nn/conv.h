@@ -23,6 +23,11 @@ int nn_conv1d_out_len(const nn_conv1d_params *p, int T);
 bool nn_conv1d(const nn_conv1d_params *p, const float *x, int T, const float *w,
                const float *b, float *y);
 
+/* y += conv(x): the residual sum fused into the convolution's output pass
+ * (one pass over y fewer than nn_conv1d then nn_add). */
+bool nn_conv1d_acc(const nn_conv1d_params *p, const float *x, int T, const float *w,
+                   const float *b, float *y);
+
 typedef struct nn_conv_transpose1d_params {
     int cin, cout, kernel;
     int stride, dilation;

@@ -79,6 +79,7 @@ typedef struct fft_job {
     int T, Tout, N, B, bins, bstride;
     int b0, nbc; /* current chunk of blocks */
     fftwf_plan fwd, inv;
+    bool acc; /* y += instead of y = */
     float *X; /* [bins][2][Cin][nbc] */
     float *Y; /* [bins][2][Cout][nbc] */
     float *W; /* [bins][2 Cout][2 Cin] */
@@ -172,7 +173,10 @@ static void inverse_channels(void *ctx, int c0, int c1)
         for (int bb = 0; bb < nbc; bb++) { /* the first B samples of a block are valid */
             int t0 = (j->b0 + bb) * B, n = j->Tout - t0 < B ? j->Tout - t0 : B;
             const float *fr = frames + (size_t)bb * N;
-            for (int t = 0; t < n; t++) yr[t0 + t] = fr[t] * inv_n + bias;
+            if (j->acc)
+                for (int t = 0; t < n; t++) yr[t0 + t] += fr[t] * inv_n + bias;
+            else
+                for (int t = 0; t < n; t++) yr[t0 + t] = fr[t] * inv_n + bias;
         }
     }
     fftwf_free(frames);
@@ -181,6 +185,12 @@ static void inverse_channels(void *ctx, int c0, int c1)
 
 bool nn_conv1d_fft(const nn_conv1d_params *p, const float *x, int T, const float *w,
                    const float *b, float *y, int N)
+{
+    return nn_conv1d_fft_acc(p, x, T, w, b, y, N, false);
+}
+
+bool nn_conv1d_fft_acc(const nn_conv1d_params *p, const float *x, int T, const float *w,
+                       const float *b, float *y, int N, bool acc)
 {
     const int Cin = p->cin, Cout = p->cout, K = p->kernel, S = span(p);
     const int Tout = nn_conv1d_out_len(p, T);
@@ -210,7 +220,7 @@ bool nn_conv1d_fft(const nn_conv1d_params *p, const float *x, int T, const float
     fftwf_complex *spec = fftwf_malloc(sizeof(fftwf_complex) * (size_t)bstride * nbc_max);
     bool ok = E && W && Xf && Yf && xp && frames && spec;
     fft_job job = {.p = p, .x = x, .b = b, .y = y, .T = T, .Tout = Tout, .N = N, .B = B,
-                   .bins = bins, .bstride = bstride, .X = Xf, .Y = Yf, .W = W};
+                   .bins = bins, .bstride = bstride, .acc = acc, .X = Xf, .Y = Yf, .W = W};
     /* Filter spectra W = conj(FFT(h)) (correlation, not convolution), h the
      * kernel with its taps at multiples of the dilation:
      * Re W[f] = sum_j w_j cos(2 pi f j d / N), Im W[f] = sum_j w_j sin(..).

@@ -24,5 +24,8 @@ int nn_conv1d_fft_size(const nn_conv1d_params *p, int T);
  * than the kernel span). */
 bool nn_conv1d_fft(const nn_conv1d_params *p, const float *x, int T, const float *w,
                    const float *b, float *y, int n_fft);
+/* The same adding into y (y += conv(x)) when acc. */
+bool nn_conv1d_fft_acc(const nn_conv1d_params *p, const float *x, int T, const float *w,
+                       const float *b, float *y, int n_fft, bool acc);
 
 #endif

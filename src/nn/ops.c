@@ -137,18 +137,9 @@ static void snake_channels(void *ctx, int c0, int c1)
     const float *x = j->x, *alpha = j->alpha;
     float *y = j->y;
     const int T = j->T;
-    enum { CHUNK = 512 }; /* sines computed a vector at a time */
-    float s[CHUNK];
-    for (int c = c0; c < c1; c++) {
+    for (int c = c0; c < c1; c++) { /* one vector pass per row (nn/vmath.h) */
         const float a = alpha[c], inv = 1.0f / (a + 1e-9f);
-        const float *xr = x + (size_t)c * T;
-        float *yr = y + (size_t)c * T;
-        for (int t0 = 0; t0 < T; t0 += CHUNK) {
-            int n = T - t0 < CHUNK ? T - t0 : CHUNK;
-            for (int t = 0; t < n; t++) s[t] = xr[t0 + t] * a;
-            nn_vsin(s, s, (size_t)n);
-            for (int t = 0; t < n; t++) yr[t0 + t] = xr[t0 + t] + inv * (s[t] * s[t]);
-        }
+        nn_vsnake(x + (size_t)c * T, y + (size_t)c * T, (size_t)T, a, inv);
     }
 }
 

@@ -16,6 +16,9 @@ enum nn_scratch_slot {
     NN_SCRATCH_FFT_Y,     /* conv1d_fft output spectra */
     NN_SCRATCH_ATTENTION, /* attention scores */
     NN_SCRATCH_BF16,      /* nn_gemm's activations rounded to bf16 */
+    NN_SCRATCH_CONV_SRC,  /* conv1d_bf16: input in the primitive's layout */
+    NN_SCRATCH_CONV_DST,  /* conv1d_bf16: output in the primitive's layout */
+    NN_SCRATCH_CONV_W,    /* conv1d_bf16: weights in the primitive's layout */
     NN_SCRATCH_SLOTS
 };
 

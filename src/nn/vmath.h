@@ -10,4 +10,9 @@
 /* y[i] = sinf(x[i]); y may equal x. */
 void nn_vsin(const float *x, float *y, size_t n);
 
+/* Snake in one pass over the row: y[i] = x[i] + inv * sin(a x[i])^2, the
+ * sine as in nn_vsin; y may equal x. Each element is computed alone, so
+ * the result does not depend on where a row is cut. */
+void nn_vsnake(const float *x, float *y, size_t n, float a, float inv);
+
 #endif

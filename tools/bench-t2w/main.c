@@ -205,7 +205,7 @@ static cv_status run_call(bench *b, int n, bool stream, t2w_stream_stats *stats,
 
 int main(int argc, char **argv)
 {
-    int threads = 2, reps = 2;
+    int threads = 2, reps = 2, flow = 1;
     double seconds = 4.0, stream_seconds = 20.0;
     bench b = {.family = 2};
     const char *src = getenv("CV_SOURCE_DIR") ? getenv("CV_SOURCE_DIR") : ".";
@@ -216,6 +216,7 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--seconds")) seconds = atof(v);
         else if (!strcmp(a, "--stream-seconds")) stream_seconds = atof(v);
         else if (!strcmp(a, "--reps")) reps = atoi(v);
+        else if (!strcmp(a, "--flow")) flow = atoi(v); /* 0: the vocoder alone */
         else if (!strcmp(a, "--precision")) {
             if (!nn_set_precision(strcmp(v, "bf16") ? NN_FP32 : NN_BF16)) {
                 fprintf(stderr, "bench-t2w: this CPU has no bf16 dot products\n");
@@ -226,7 +227,8 @@ int main(int argc, char **argv)
     }
     if (!b.family || threads < 1 || reps < 1 || seconds <= 0 || stream_seconds < 0) {
         fprintf(stderr, "usage: %s [--family v2|v3] [--threads N] [--seconds S] "
-                        "[--stream-seconds S (0: skip)] [--reps N] [--precision fp32|bf16]\n",
+                        "[--stream-seconds S (0: skip)] [--reps N] [--precision fp32|bf16]\n"
+                        "  [--flow 0 (vocoder only)]\n",
                 argv[0]);
         return 2;
     }
@@ -241,17 +243,17 @@ int main(int argc, char **argv)
            nn_precision_name(nn_get_precision()));
     nn_backend_print(stdout, threads);
     const int n = (int)(seconds * TOKEN_RATE + 0.5), frames = 2 * n;
-    double fw, fc, vw, vc;
-    if (cv_is_ok(&st)) st = time_flow(&b, n, reps, &fw, &fc);
+    double fw = 0, fc = 0, vw, vc;
+    if (cv_is_ok(&st) && flow) st = time_flow(&b, n, reps, &fw, &fc);
     if (cv_is_ok(&st)) st = time_vocoder(&b, frames, reps, &vw, &vc);
     double audio = (double)frames / MEL_RATE;
-    if (cv_is_ok(&st)) {
+    if (cv_is_ok(&st) && flow)
         printf("flow, not streaming     : %d tokens (%.1f s): %.3f s, RTF %.3f (CPU %.3f s)\n", n,
                audio, fw, fw / audio, fc);
+    if (cv_is_ok(&st))
         printf("vocoder                 : %.1f s of audio: %.3f s, RTF %.3f (CPU %.3f s)\n",
                audio, vw, vw / audio, vc);
-    }
-    if (cv_is_ok(&st) && stream_seconds > 0) {
+    if (cv_is_ok(&st) && stream_seconds > 0 && flow) {
         const int ns = (int)(stream_seconds * TOKEN_RATE + 0.5);
         t2w_stream_stats ss = {0}, nss = {0};
         double w_stream, w_plain;

@@ -12,17 +12,16 @@ static bool conv(const hift_conv *c, const float *x, int T, float *y)
     return nn_conv1d(&c->p, x, T, c->w, c->b, y);
 }
 
-/* x <- resblock(x) on [C][T]; t1, t2 are [C][T] scratch. */
+/* x <- resblock(x) on [C][T]; t1, t2 are [C][T] scratch. The residual
+ * sum is the second convolution's output pass (nn_conv1d_acc). */
 static bool resblock_forward(const hift_resblock *r, float *x, int T, float *t1, float *t2)
 {
     const int C = r->channels;
-    const size_t n = (size_t)C * T;
     for (int i = 0; i < r->n; i++) {
         nn_snake(x, t1, C, T, r->a1[i]);
         if (!conv(&r->c1[i], t1, T, t2)) return false;
         nn_snake(t2, t2, C, T, r->a2[i]);
-        if (!conv(&r->c2[i], t2, T, t1)) return false;
-        nn_add(x, t1, n);
+        if (!nn_conv1d_acc(&r->c2[i].p, t2, T, r->c2[i].w, r->c2[i].b, x)) return false;
     }
     return true;
 }
