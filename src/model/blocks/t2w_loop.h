@@ -9,7 +9,10 @@
  * many tokens exist (token_queue_wait: the LM thread signals it, nobody
  * polls), runs the chunk, hands its audio to emit, and asks again; once the
  * LM has finished, one final chunk takes the rest. Without streaming it
- * waits for all tokens and runs the final chunk alone.
+ * waits for all tokens and runs the final chunk alone. While a chunk is
+ * computed (not while its audio is emitted) the queue is marked computing,
+ * so an LM that yields (lm_yield, token_queue.h) leaves the cores to it
+ * (during a segment's first chunk entirely, then once one hop ahead).
  *
  * A schedule holds the state of one call (hop, offset, caches): unlike the
  * reference, nothing of a call's schedule outlives it or is shared between
