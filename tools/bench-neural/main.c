@@ -213,7 +213,10 @@ int main(int argc, char **argv)
     printf("lm_yield             %s (%s, %d online CPUs): LM parked %d time(s), %.2f s\n",
            set.lm_yield ? "on" : "off", set.lm_yield_mode, set.online_cpus, s.lm_parks,
            s.lm_parked);
-    printf("process CPU          %.2f s during the call(s)\n", call_cpu);
+    /* what the cores had to do before the first chunk: with other load on
+     * them the wall clock grows, this does not */
+    printf("process CPU          %.2f s during the call(s), %.2f s of it until the first "
+           "chunk\n", call_cpu, s.cpu_first_chunk > 0 ? s.cpu_first_chunk - cpu0 : 0.0);
     if (!stream)
         printf("CPU seconds          LM %.2f, flow %.2f, vocoder %.2f (best case with %d free "
                "cores, CPU / cores: LM %.2f tokens/s, flow RTF %.3f, vocoder RTF %.3f)\n",

@@ -294,6 +294,7 @@ cv_status cv_call_run(const cv_model *m, const cv_settings *set, const tts_reque
             stats->t_first_token = ss.t_first_token;
             stats->t_first_ready = ss.t_first_ready;
             stats->t_first_chunk = ss.t_first_chunk;
+            stats->cpu_first_chunk = ss.cpu_first_chunk;
             stats->first_flow = ss.first.flow;
             stats->first_vocoder = ss.first.vocoder;
             int need = cv_segment_first_need(m, &prompt);

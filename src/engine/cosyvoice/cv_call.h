@@ -45,6 +45,7 @@ typedef struct cv_call_stats {
     double t_start, t_frontend_done, t_lm_start, t_first_token, t_first_ready, t_first_chunk,
         t_end;
     double first_flow, first_vocoder; /* the first chunk's stages */
+    double cpu_first_chunk;           /* t2w_process_cpu() at t_first_chunk */
     double lm_seconds;                /* LM thread busy time (parked time included) */
     int lm_parks;                     /* lm_yield: times the LM made way for a chunk */
     double lm_parked;                 /* and the seconds it spent parked */

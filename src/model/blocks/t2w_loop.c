@@ -38,6 +38,7 @@ static cv_status chunk(const t2w_schedule *s, token_queue *q, int n, int prev, b
         if (stats->chunks == 0) {
             stats->first = t;
             stats->t_first_chunk = cv_now();
+            stats->cpu_first_chunk = t2w_process_cpu();
         }
         stats->chunks++;
         stats->total.flow += t.flow;

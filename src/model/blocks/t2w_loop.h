@@ -74,6 +74,7 @@ typedef struct t2w_stream_stats {
     double t_first_token;  /* cv_now() times; 0 when it did not happen */
     double t_first_ready;  /* enough tokens for the first chunk (or LM done) */
     double t_first_chunk;  /* first chunk handed to emit */
+    double cpu_first_chunk; /* t2w_process_cpu() then */
     t2w_timing first;      /* flow / vocoder seconds of the first chunk */
     t2w_timing total;
 } t2w_stream_stats;
