@@ -172,7 +172,7 @@ int server_run(server_ctx *s)
         /* A line scripts can wait for. */
         printf("cosyvoice-server ready on port %d\n", s->opt.port);
         fflush(stdout);
-        service_notify_ready(s->opt.port, s->opt.engine);
+        service_notify_ready(s->opt.port, s->opt.http_port, s->opt.engine);
     }
     /* The loop runs until gRPC has shut down *and* every Inference call is
      * freed: calls cancelled at the end of the grace period (a client that

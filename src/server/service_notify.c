@@ -12,10 +12,14 @@ static void notify(const char *what, int rc)
         LOG_WARN("cannot notify the service manager (%s): %s", what, strerror(-rc));
 }
 
-void service_notify_ready(int port, const char *engine)
+void service_notify_ready(int port, int http_port, const char *engine)
 {
-    notify("READY", sd_notifyf(0, "READY=1\nSTATUS=serving on port %d, engine %s", port,
-                               engine));
+    if (http_port)
+        notify("READY", sd_notifyf(0, "READY=1\nSTATUS=serving gRPC on port %d, HTTP on port %d, "
+                                      "engine %s", port, http_port, engine));
+    else
+        notify("READY", sd_notifyf(0, "READY=1\nSTATUS=serving on port %d, engine %s", port,
+                                   engine));
 }
 
 void service_notify_stopping(int calls_in_flight)

@@ -8,7 +8,8 @@
 #ifndef CV_SERVER_SERVICE_NOTIFY_H
 #define CV_SERVER_SERVICE_NOTIFY_H
 
-void service_notify_ready(int port, const char *engine);
+/* http_port 0: no HTTP door. */
+void service_notify_ready(int port, int http_port, const char *engine);
 void service_notify_stopping(int calls_in_flight);
 
 #endif

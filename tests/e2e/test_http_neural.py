@@ -4,12 +4,14 @@ give exactly the audio of the equivalent gRPC call, X-Sample-Rate is the
 model's rate (24 kHz for v3), /inference_instruct2 (the reference FastAPI
 server's instruction + prompt recording route) is served by a CosyVoice3
 model, and a CosyVoice-300M model refuses it with 400 mode_unsupported."""
+import json
 import os
+import subprocess
 
 import pytest
 
 from conftest import ROOT, stub
-from http_util import error_of, infer, speech, start
+from http_util import PROMPT_WAV, error_of, infer, speech, start
 from test_neural_engine_v2v3 import (V3_PROMPT, V3_TEXT, add_voice, call, engine, model_dir,
                                      prompt16k, zero_shot)  # noqa: F401 (fixture)
 import cosyvoice_pb2 as R
@@ -49,6 +51,26 @@ def test_v3_instruct2_is_the_grpc_instruct_with_a_recording(v3_server, method):
     status, _, saved = infer(srv, "instruct", {"tts_text": V3_TEXT, "instruct_text": INSTRUCT,
                                                "spk_id": "mine"}, timeout=120)
     assert status == 200 and saved == body
+    srv.wait_log("mode=instruct")
+
+
+def test_web_page_instruct2_on_v3(v3_server, tmp_path):
+    """The web page's instruct2 mode in chromium (tests/js/page_test.mjs):
+    the recording and the instruction reach /inference_instruct2 (without
+    either the route answers 400) and the 24 kHz answer plays."""
+    srv, _, _ = v3_server
+    js = os.path.join(ROOT, "tests", "js")
+    assert os.path.isdir(os.path.join(js, "node_modules", "playwright-core")), \
+        "tests/js/node_modules is missing: run scripts/install-deps.sh"
+    p = subprocess.run(["node", os.path.join(js, "page_test.mjs"), srv.base,
+                        str(tmp_path / "shot.png"), PROMPT_WAV, "0", "instruct2"],
+                       capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stdout + p.stderr
+    r = json.loads(p.stdout.strip().splitlines()[-1])
+    assert r["page_errors"] == []
+    i2 = r["instruct2"]
+    assert i2["state"] == "done" and i2["decoded_s"] > 0.1, i2
+    assert "/inference_instruct2" in r["curl"] and "prompt_wav=@" in r["curl"]
     srv.wait_log("mode=instruct")
 
 

@@ -3,7 +3,8 @@ playwright-core (tests/js/page_test.mjs): a sentence is synthesized and
 played while it streams (the page reports the time to first audio, the
 seconds decoded and the seconds its Web Audio clock played), empty text
 shows the server's message, both cloning modes work from an uploaded and a
-recorded prompt, and chromium's own decoders read every encoded format of
+recorded prompt, instruct2 on an engine without it shows the server's
+reason, and chromium's own decoders read every encoded format of
 /v1/audio/speech. The screenshot is kept in BUILD/artifacts/web-page.png."""
 import json
 import os
@@ -39,6 +40,9 @@ def test_web_page_in_chromium(make_server):
     for mode in ("zero_shot", "cross_lingual"):
         assert r[mode]["state"] == "done" and r[mode]["decoded_s"] > 1.0, r[mode]
     assert r["recorded"].startswith("recorded ")
+    # the default engine cannot clone with an instruction: the page shows why
+    i2 = r["instruct2"]
+    assert i2["state"] == "error" and "instruct2" in i2["error_text"], i2
     for fmt, secs in r["decoded"].items():
         assert isinstance(secs, float) and secs > 1.0, (fmt, secs)
     s.wait_log("mode=cross_lingual")

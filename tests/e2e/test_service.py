@@ -189,6 +189,16 @@ def test_notify_ready_then_stopping(make_server, tmp_path):
     assert srv.proc.wait(timeout=30) == 0
 
 
+def test_notify_status_names_the_http_port(make_server, tmp_path):
+    ns = NotifySocket(str(tmp_path / "notify"))
+    http_port = free_port()
+    make_server("--engine", "tone", "--http-port", str(http_port),
+                env={**os.environ, "NOTIFY_SOCKET": ns.path})
+    ready = ns.next()
+    assert ready.get("READY") == "1", ready
+    assert f"HTTP on port {http_port}" in ready["STATUS"], ready
+
+
 def test_no_notify_socket_no_message(make_server):
     """Outside systemd nothing is sent and nothing is logged about it."""
     env = {k: v for k, v in os.environ.items() if k != "NOTIFY_SOCKET"}

@@ -4,14 +4,16 @@
 // an uploaded and from a recorded prompt (chromium's fake microphone), and
 // decode every format of /v1/audio/speech with the browser's own decoders.
 // Prints one JSON line of what it measured; keeps a screenshot.
-//   node page_test.mjs BASE_URL SCREENSHOT PROMPT_WAV [RUNS]
+//   node page_test.mjs BASE_URL SCREENSHOT PROMPT_WAV [RUNS] [ONLY_MODE]
 // RUNS > 0 (benchmarks) only repeats the first synthesis RUNS times.
+// ONLY_MODE (e.g. instruct2, against a CosyVoice2/3 server) runs just that
+// mode with the uploaded prompt and an instruction.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 
-const [base, screenshot, promptWav, runsArg] = process.argv.slice(2);
+const [base, screenshot, promptWav, runsArg, onlyMode] = process.argv.slice(2);
 const runs = Number(runsArg || 0);
 const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'cv-chromium-'));
 const context = await chromium.launchPersistentContext(profile, {
@@ -23,12 +25,20 @@ const context = await chromium.launchPersistentContext(profile, {
   viewport: { width: 900, height: 1000 },
 });
 const result = {};
+// Prints the result and ends the run early (benchmark and single-mode runs).
+async function finishEarly() {
+  console.log(JSON.stringify(result));
+  await context.close();
+  fs.rmSync(profile, { recursive: true, force: true });
+  process.exit(0);
+}
 try {
   const page = context.pages()[0] || await context.newPage();
   const consoleErrors = [];
   page.on('pageerror', (e) => consoleErrors.push(String(e)));
   await page.goto(`${base}/`);
-  await page.waitForFunction(() => document.querySelector('#voice').value === '英文女');
+  if (!onlyMode)
+    await page.waitForFunction(() => document.querySelector('#voice').value === '英文女');
 
   async function speakAndWait() {
     await page.click('#speak');
@@ -40,12 +50,24 @@ try {
         document.querySelector('#error').textContent }));
   }
 
+  async function instruct2() {
+    await page.selectOption('#mode', 'instruct2');
+    await page.setInputFiles('#prompt', promptWav);
+    await page.fill('#instruct', 'Speak slowly.');
+    return speakAndWait();
+  }
+
   await page.fill('#text', 'Good morning. This sentence is played while it is still being made.');
+  if (onlyMode === 'instruct2') {
+    result.instruct2 = await instruct2();
+    result.curl = await page.textContent('#curl');
+    result.page_errors = consoleErrors;
+    await finishEarly();
+  }
   if (runs > 0) {
     result.runs = [];
     for (let i = 0; i < runs; i++) result.runs.push(await speakAndWait());
-    console.log(JSON.stringify(result));
-    process.exit(0);
+    await finishEarly();
   }
   result.sft = await speakAndWait();
   await page.screenshot({ path: screenshot, fullPage: true });
@@ -66,6 +88,10 @@ try {
   await page.click('#record');
   result.recorded = await page.textContent('#recorded');
   result.cross_lingual = await speakAndWait();
+
+  // instruct2 reaches the server's route; the default engine answers that it
+  // cannot serve it, which the page must show as a readable message.
+  result.instruct2 = await instruct2();
 
   // The OpenAI-compatible formats through chromium's own decoders.
   result.decoded = await page.evaluate(async () => {

@@ -61,10 +61,16 @@ function fields() {
   const mode = currentMode();
   const f = { tts_text: $('text').value };
   if (mode === 'sft' || mode === 'instruct') f.spk_id = $('voice').value;
-  if (mode === 'instruct') f.instruct_text = $('instruct').value;
+  if (mode === 'instruct' || mode === 'instruct2') f.instruct_text = $('instruct').value;
   if (mode === 'zero_shot') f.prompt_text = $('prompt-text').value;
   if (Number($('speed').value) !== 1) f.speed = $('speed').value;
   return f;
+}
+
+// Modes whose request carries a prompt recording (instruct2: the reference
+// FastAPI server's instruction + recording route, served by CosyVoice2/3).
+function needsPrompt(mode) {
+  return ['zero_shot', 'cross_lingual', 'instruct2'].includes(mode);
 }
 
 function promptFile() {
@@ -76,7 +82,7 @@ function updateCurl() {
   const quote = (s) => `'${String(s).replace(/'/g, `'\\''`)}'`;
   let cmd = `curl -N ${quote(`${location.origin}/inference_${mode}`)}`;
   for (const [k, v] of Object.entries(fields())) cmd += ` \\\n  -F ${quote(`${k}=${v}`)}`;
-  if (mode === 'zero_shot' || mode === 'cross_lingual') cmd += ' \\\n  -F prompt_wav=@prompt.wav';
+  if (needsPrompt(mode)) cmd += ' \\\n  -F prompt_wav=@prompt.wav';
   cmd += ' \\\n  -o speech.pcm   # raw 16-bit mono PCM at the X-Sample-Rate header\'s rate';
   $('curl').textContent = cmd;
 }
@@ -125,7 +131,7 @@ async function speak(ev) {
   const mode = currentMode();
   const body = new FormData();
   for (const [k, v] of Object.entries(fields())) body.append(k, v);
-  if (mode === 'zero_shot' || mode === 'cross_lingual') {
+  if (needsPrompt(mode)) {
     const file = promptFile();
     if (file) body.append('prompt_wav', file, file.name || 'recording.wav');
   }
