@@ -7,7 +7,9 @@
 # of load on the cores hits both alike. Per run: first chunk by stage,
 # overall RTF, the LM's parked seconds, process CPU seconds and the load
 # average before the run (the cores are shared: compare CPU seconds too).
-# Usage: bench/lm_yield.sh [build-dir] [v1|v2|v3|all] [rounds]
+# Usage: [TOKENS=N] bench/lm_yield.sh [build-dir] [v1|v2|v3|all] [rounds]
+# (TOKENS: speech tokens forced, default 100; v1's first chunk needs 120, so
+# give it more, e.g. 400, or it is a single chunk made after the LM is done)
 # Directories: MODELS (default: build-dir) /random-300m, /random-v2,
 # /random-v3, made by cosyvoice-make-random-model when missing (1.2, 2.5
 # and 3.3 GB); MODELS=/other/build reuses another checkout's, read-only.
@@ -16,6 +18,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${1:-$here/build}
 FAMS=${2:-v2}
 ROUNDS=${3:-2}
+TOKENS=${TOKENS:-100}
 MODELS=${MODELS:-$BUILD}
 BIN="$BUILD/cosyvoice-bench-neural"
 MAKE="$BUILD/cosyvoice-make-random-model"
@@ -37,7 +40,7 @@ for fam in v1 v2 v3; do
             for y in on off; do
                 echo "=== $fam $prec lm_yield=$y round $r; load average $(cut -d' ' -f1-3 /proc/loadavg)"
                 # shellcheck disable=SC2086
-                nice "$BIN" --model-dir "$dir" --threads 2 --tokens 100 --lm-yield "$y" $flags \
+                nice "$BIN" --model-dir "$dir" --threads 2 --tokens "$TOKENS" --lm-yield "$y" $flags \
                     2>/dev/null | grep -E "^(first chunk|LM |overall|lm_yield|process CPU)"
             done
             r=$((r + 1))
