@@ -1,10 +1,13 @@
 #include "nn/matvec.h"
 
 #include "nn/backend.h"
+#include "nn/dot_avx2.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -26,14 +29,6 @@ static void rows_f32_scalar(const float *W, int r0, int r1, int in, const float 
 }
 
 #if HAVE_X86
-__attribute__((target("avx2,fma"))) static float hsum256(__m256 v)
-{
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
-    return _mm_cvtss_f32(s);
-}
-
 /* Four rows at a time so each load of x serves four weight streams. */
 __attribute__((target("avx2,fma"))) static void rows_f32_avx2(const float *W, int r0, int r1,
                                                                int in, const float *x, float *y)
@@ -49,7 +44,7 @@ __attribute__((target("avx2,fma"))) static void rows_f32_avx2(const float *W, in
             a2 = _mm256_fmadd_ps(_mm256_loadu_ps(w2 + c), xv, a2);
             a3 = _mm256_fmadd_ps(_mm256_loadu_ps(w3 + c), xv, a3);
         }
-        float s0 = hsum256(a0), s1 = hsum256(a1), s2 = hsum256(a2), s3 = hsum256(a3);
+        float s0 = nn_hsum256(a0), s1 = nn_hsum256(a1), s2 = nn_hsum256(a2), s3 = nn_hsum256(a3);
         for (int c = c8; c < in; c++) {
             s0 += w0[c] * x[c], s1 += w1[c] * x[c], s2 += w2[c] * x[c], s3 += w3[c] * x[c];
         }
@@ -62,41 +57,21 @@ __attribute__((target("avx2,fma"))) static void rows_f32_avx2(const float *W, in
         __m256 a0 = _mm256_setzero_ps();
         for (int c = 0; c < c8; c += 8)
             a0 = _mm256_fmadd_ps(_mm256_loadu_ps(w0 + c), _mm256_loadu_ps(x + c), a0);
-        float s0 = hsum256(a0);
+        float s0 = nn_hsum256(a0);
         for (int c = c8; c < in; c++) s0 += w0[c] * x[c];
         y[r] = s0;
     }
 }
 #endif
 
-static bool use_avx2(void)
-{
-#if HAVE_X86
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-#else
-    return false;
-#endif
-}
+static bool use_avx2(void) { return nn_cpu_avx2(); }
 
 /* ---- dot product ---------------------------------------------------------- */
-
-#if HAVE_X86
-__attribute__((target("avx2,fma"))) static float dot_avx2(const float *a, const float *b, int n)
-{
-    __m256 acc = _mm256_setzero_ps();
-    int i = 0;
-    for (; i + 8 <= n; i += 8)
-        acc = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), acc);
-    float s = hsum256(acc);
-    for (; i < n; i++) s += a[i] * b[i];
-    return s;
-}
-#endif
 
 float nn_dot(const float *a, const float *b, int n)
 {
 #if HAVE_X86
-    if (use_avx2()) return dot_avx2(a, b, n);
+    if (use_avx2()) return nn_dot_avx2(a, b, n);
 #endif
     float s = 0;
     for (int i = 0; i < n; i++) s += a[i] * b[i];
@@ -108,10 +83,26 @@ float nn_dot(const float *a, const float *b, int n)
 /* Columns per int32 partial sum in the AVX2 kernel (see rows_q8_avx2). */
 #define Q8_BLOCK 256
 
+/* Large weight arrays on 2 MB pages where the kernel offers them
+ * (transparent huge pages in "madvise" mode, as on Debian): decoding reads
+ * every weight once per token, and on 4 KB pages that is a TLB miss every
+ * 4 KB, expensive under virtualisation (a two-level page walk). */
+#define HUGE_PAGE (2UL << 20)
+static int8_t *q8_alloc(size_t n)
+{
+    if (n < HUGE_PAGE) return malloc(n);
+    void *p = NULL;
+    if (posix_memalign(&p, HUGE_PAGE, n) != 0) return NULL;
+    /* only the whole 2 MB pages: a partly used one at the end would be
+     * resident in full (up to 2 MB per matrix, 100 MB over Qwen2's) */
+    madvise(p, n & ~(HUGE_PAGE - 1), MADV_HUGEPAGE);
+    return p;
+}
+
 bool nn_q8_quantize(const float *W, int rows, int cols, nn_q8 *m)
 {
     memset(m, 0, sizeof *m);
-    m->q = malloc((size_t)rows * cols);
+    m->q = q8_alloc((size_t)rows * cols);
     m->scale = malloc((size_t)rows * sizeof(float));
     if (!m->q || !m->scale) {
         nn_q8_free(m);
@@ -179,7 +170,7 @@ __attribute__((target("avx2,fma"))) static float row_q8_avx2(const int8_t *q0, i
         }
         f0 = _mm256_add_ps(f0, _mm256_cvtepi32_ps(i0));
     }
-    float s0 = hsum256(f0) * xs;
+    float s0 = nn_hsum256(f0) * xs;
     for (int c = cb; c < in; c++) s0 += (float)q0[c] * x[c];
     return s0;
 }
@@ -191,10 +182,16 @@ __attribute__((target("avx2,fma"))) static void rows_q8_avx2(const nn_q8 *m, int
     int in = m->cols, cb = in & ~15, r = r0;
     for (; r + 2 <= r1; r += 2) {
         const int8_t *q0 = m->q + (size_t)r * in, *q1 = q0 + in;
+        /* the next pair's rows, as in rows_q8_avx512 */
+        const char *pf = r + 4 <= r1 ? (const char *)(q1 + in) : NULL;
         __m256 f0 = _mm256_setzero_ps(), f1 = f0;
         for (int c0 = 0; c0 < cb; c0 += Q8_BLOCK) {
             __m256i i0 = _mm256_setzero_si256(), i1 = i0;
             for (int c = c0; c < c0 + Q8_BLOCK && c < cb; c += 16) {
+                if (pf && !(c & 63)) {
+                    _mm_prefetch(pf + c, _MM_HINT_T0);
+                    _mm_prefetch(pf + (size_t)in + c, _MM_HINT_T0);
+                }
                 __m256i xv = _mm256_loadu_si256((const __m256i *)(x16 + c));
                 __m256i w0 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(q0 + c)));
                 __m256i w1 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(q1 + c)));
@@ -204,7 +201,7 @@ __attribute__((target("avx2,fma"))) static void rows_q8_avx2(const nn_q8 *m, int
             f0 = _mm256_add_ps(f0, _mm256_cvtepi32_ps(i0));
             f1 = _mm256_add_ps(f1, _mm256_cvtepi32_ps(i1));
         }
-        float s0 = hsum256(f0) * xs, s1 = hsum256(f1) * xs;
+        float s0 = nn_hsum256(f0) * xs, s1 = nn_hsum256(f1) * xs;
         for (int c = cb; c < in; c++) s0 += (float)q0[c] * x[c], s1 += (float)q1[c] * x[c];
         y[r] = s0 * m->scale[r];
         y[r + 1] = s1 * m->scale[r + 1];
@@ -215,8 +212,9 @@ __attribute__((target("avx2,fma"))) static void rows_q8_avx2(const nn_q8 *m, int
 
 #if HAVE_X86
 /* AVX-512: 32 weights per vpmovsxbw and one vpdpwssd (multiply, add pairs
- * and accumulate in one instruction), two rows per load of x; the same
- * integer sums per Q8_BLOCK as the AVX2 kernel, flushed to 16 float lanes. */
+ * and accumulate in one instruction); the same integer sums per Q8_BLOCK as
+ * the AVX2 kernel, flushed to 16 float lanes. One row at a time, for the
+ * rows left over by rows_q8_avx512's blocks of four. */
 __attribute__((target("avx512f,avx512bw,avx512vnni"))) static float
 row_q8_avx512(const int8_t *q0, int in, const int16_t *x16, float xs, const float *x)
 {
@@ -236,32 +234,111 @@ row_q8_avx512(const int8_t *q0, int in, const int16_t *x16, float xs, const floa
     return s0;
 }
 
+/* acc += the products of 32 weights of row k at column c with xv */
+#define Q8_DP(acc, k, c, xv)                                                                 \
+    acc = _mm512_dpwssd_epi32(                                                               \
+        acc, _mm512_cvtepi8_epi16(_mm256_loadu_si256((const __m256i *)(q##k + (c)))), xv)
+
+/* Four rows per pass, two integer accumulators per row (even and odd
+ * 32-column steps): a vpdpwssd must wait for the previous one on the same
+ * accumulator (about 5 cycles), so one accumulator per row, two rows per
+ * pass, left the core idle most of the time even with the weights in
+ * cache. The two partial sums are added as integers before the flush to
+ * float, so each row's result is exactly what row_q8_avx512 computes.
+ * While a pass works on its four rows, the next pass's rows are
+ * prefetched (one line per row per 64 columns): the weights are read
+ * once per token from memory, and the hardware prefetchers alone left
+ * half the bandwidth unused. Only rows of this piece are prefetched, so
+ * no memory traffic is spent on rows another thread will read. */
 __attribute__((target("avx512f,avx512bw,avx512vnni"))) static void
 rows_q8_avx512(const nn_q8 *m, int r0, int r1, const int16_t *x16, float xs, const float *x,
                float *y)
 {
     int in = m->cols, cb = in & ~31, r = r0;
-    for (; r + 2 <= r1; r += 2) {
-        const int8_t *q0 = m->q + (size_t)r * in, *q1 = q0 + in;
-        __m512 f0 = _mm512_setzero_ps(), f1 = f0;
+    for (; r + 4 <= r1; r += 4) {
+        const int8_t *q0 = m->q + (size_t)r * in, *q1 = q0 + in, *q2 = q1 + in, *q3 = q2 + in;
+        const char *pf = r + 8 <= r1 ? (const char *)(q3 + in) : NULL;
+        __m512 f0 = _mm512_setzero_ps(), f1 = f0, f2 = f0, f3 = f0;
         for (int c0 = 0; c0 < cb; c0 += Q8_BLOCK) {
-            __m512i i0 = _mm512_setzero_si512(), i1 = i0;
-            for (int c = c0; c < c0 + Q8_BLOCK && c < cb; c += 32) {
-                __m512i xv = _mm512_loadu_si512((const void *)(x16 + c));
-                __m512i w0 = _mm512_cvtepi8_epi16(_mm256_loadu_si256((const __m256i *)(q0 + c)));
-                __m512i w1 = _mm512_cvtepi8_epi16(_mm256_loadu_si256((const __m256i *)(q1 + c)));
-                i0 = _mm512_dpwssd_epi32(i0, w0, xv);
-                i1 = _mm512_dpwssd_epi32(i1, w1, xv);
+            int ce = c0 + Q8_BLOCK < cb ? c0 + Q8_BLOCK : cb, c = c0;
+            __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0;
+            __m512i b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+            for (; c + 64 <= ce; c += 64) {
+                if (pf) {
+                    _mm_prefetch(pf + c, _MM_HINT_T0);
+                    _mm_prefetch(pf + (size_t)in + c, _MM_HINT_T0);
+                    _mm_prefetch(pf + 2 * (size_t)in + c, _MM_HINT_T0);
+                    _mm_prefetch(pf + 3 * (size_t)in + c, _MM_HINT_T0);
+                }
+                __m512i x0 = _mm512_loadu_si512((const void *)(x16 + c));
+                __m512i x1 = _mm512_loadu_si512((const void *)(x16 + c + 32));
+                Q8_DP(a0, 0, c, x0), Q8_DP(a1, 1, c, x0), Q8_DP(a2, 2, c, x0), Q8_DP(a3, 3, c, x0);
+                Q8_DP(b0, 0, c + 32, x1), Q8_DP(b1, 1, c + 32, x1);
+                Q8_DP(b2, 2, c + 32, x1), Q8_DP(b3, 3, c + 32, x1);
             }
-            f0 = _mm512_add_ps(f0, _mm512_cvtepi32_ps(i0));
-            f1 = _mm512_add_ps(f1, _mm512_cvtepi32_ps(i1));
+            if (c < ce) { /* a block of 32 columns short of a multiple of 64 */
+                __m512i x0 = _mm512_loadu_si512((const void *)(x16 + c));
+                Q8_DP(a0, 0, c, x0), Q8_DP(a1, 1, c, x0), Q8_DP(a2, 2, c, x0), Q8_DP(a3, 3, c, x0);
+            }
+            f0 = _mm512_add_ps(f0, _mm512_cvtepi32_ps(_mm512_add_epi32(a0, b0)));
+            f1 = _mm512_add_ps(f1, _mm512_cvtepi32_ps(_mm512_add_epi32(a1, b1)));
+            f2 = _mm512_add_ps(f2, _mm512_cvtepi32_ps(_mm512_add_epi32(a2, b2)));
+            f3 = _mm512_add_ps(f3, _mm512_cvtepi32_ps(_mm512_add_epi32(a3, b3)));
         }
-        float s0 = _mm512_reduce_add_ps(f0) * xs, s1 = _mm512_reduce_add_ps(f1) * xs;
-        for (int c = cb; c < in; c++) s0 += (float)q0[c] * x[c], s1 += (float)q1[c] * x[c];
-        y[r] = s0 * m->scale[r];
-        y[r + 1] = s1 * m->scale[r + 1];
+        float s[4] = {_mm512_reduce_add_ps(f0) * xs, _mm512_reduce_add_ps(f1) * xs,
+                      _mm512_reduce_add_ps(f2) * xs, _mm512_reduce_add_ps(f3) * xs};
+        for (int k = 0; k < 4; k++) {
+            const int8_t *qk = q0 + (size_t)k * in;
+            for (int c = cb; c < in; c++) s[k] += (float)qk[c] * x[c];
+            y[r + k] = s[k] * m->scale[r + k];
+        }
     }
-    if (r < r1) y[r] = row_q8_avx512(m->q + (size_t)r * in, in, x16, xs, x) * m->scale[r];
+    for (; r < r1; r++) y[r] = row_q8_avx512(m->q + (size_t)r * in, in, x16, xs, x) * m->scale[r];
+}
+#undef Q8_DP
+#endif
+
+/* ---- x rounded to 16 bits -------------------------------------------------- */
+
+#if HAVE_X86
+/* max |x[c]|, or 0 if an entry is an inf or a NaN. */
+__attribute__((target("avx2,fma"))) static float absmax_avx2(const float *x, int n)
+{
+    const __m256 sign = _mm256_set1_ps(-0.0f), big = _mm256_set1_ps(FLT_MAX);
+    __m256 mx = _mm256_setzero_ps(), bad = mx;
+    int c = 0;
+    for (; c + 8 <= n; c += 8) {
+        __m256 v = _mm256_andnot_ps(sign, _mm256_loadu_ps(x + c));
+        mx = _mm256_max_ps(mx, v);
+        bad = _mm256_or_ps(bad, _mm256_cmp_ps(v, big, _CMP_NLE_UQ)); /* > FLT_MAX or NaN */
+    }
+    float lanes[8], m = 0;
+    _mm256_storeu_ps(lanes, mx);
+    for (int i = 0; i < 8; i++) m = lanes[i] > m ? lanes[i] : m;
+    bool finite = _mm256_movemask_ps(bad) == 0;
+    for (; c < n; c++) {
+        float v = fabsf(x[c]);
+        finite &= v <= FLT_MAX;
+        m = v > m ? v : m;
+    }
+    return finite ? m : 0;
+}
+
+/* x16[c] = lrintf(x[c] * inv): vcvtps2dq rounds to nearest even as lrintf
+ * does (the default rounding mode), and |x[c] * inv| <= 32767 packs to 16
+ * bits without saturating. */
+__attribute__((target("avx2,fma"))) static void round16_avx2(const float *x, int n, float inv,
+                                                              int16_t *x16)
+{
+    const __m256 s = _mm256_set1_ps(inv);
+    int c = 0;
+    for (; c + 16 <= n; c += 16) {
+        __m256i lo = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(x + c), s));
+        __m256i hi = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(x + c + 8), s));
+        __m256i p = _mm256_permute4x64_epi64(_mm256_packs_epi32(lo, hi), 0xd8);
+        _mm256_storeu_si256((__m256i *)(x16 + c), p);
+    }
+    for (; c < n; c++) x16[c] = (int16_t)lrintf(x[c] * inv);
 }
 #endif
 
@@ -270,9 +347,19 @@ rows_q8_avx512(const nn_q8 *m, int r0, int r1, const int16_t *x16, float xs, con
 /* Below this many weights a product is over before another thread could
  * join in: run it on the caller. */
 #define PARALLEL_MIN_WEIGHTS (1L << 16)
-/* Rows per chunk handed to a thread: a multiple of the kernels' row
- * blocking, small enough to balance, large enough to amortise the claim. */
-#define ROW_GRAIN 32
+/* Rows per chunk handed to a thread: about PIECE_WEIGHTS weights (a
+ * multiple of the kernels' blocks of four rows), small enough to balance,
+ * large enough to amortise the claim and to keep the kernel's prefetch
+ * (which stays inside a piece) ahead of most of it. Depends only on the
+ * shape. */
+#ifndef PIECE_WEIGHTS
+#define PIECE_WEIGHTS (64L << 10)
+#endif
+static int row_grain(int in)
+{
+    long g = (PIECE_WEIGHTS / (in > 0 ? in : 1)) & ~3L;
+    return g < 8 ? 8 : g > 1024 ? 1024 : (int)g;
+}
 
 typedef struct mv_job {
     const nn_matvec_item *items;
@@ -334,21 +421,26 @@ void nn_matvec_multi(nn_pool *p, const nn_matvec_item *items, int n_items, int i
         j.row0[i + 1] = j.row0[i] + items[i].out;
         any_q8 |= items[i].q8 != NULL;
     }
-    int16_t stack16[4096], *heap16 = NULL;
+    int16_t *heap16 = NULL;
+#if HAVE_X86
+    int16_t stack16[4096];
     if (any_q8 && use_avx2() && in >= Q8_BLOCK) {
         int16_t *x16 = in <= 4096 ? stack16 : (heap16 = malloc((size_t)in * sizeof(int16_t)));
-        float mx = 0;
-        for (int c = 0; c < in; c++) mx = fmaxf(mx, fabsf(x[c]));
-        if (x16 && mx > 0 && isfinite(mx)) {
-            float inv = 32767.0f / mx;
-            for (int c = 0; c < in; c++) x16[c] = (int16_t)lrintf(x[c] * inv);
+        float mx = x16 ? absmax_avx2(x, in) : 0;
+        /* all zero, or an inf / NaN: the float32 loop, which propagates them */
+        if (mx > 0) {
+            round16_avx2(x, in, 32767.0f / mx, x16);
             j.x16 = x16;
             j.xs = mx / 32767.0f;
             j.avx512 = nn_backend_avx512_vnni();
         }
     }
+#else
+    (void)any_q8;
+#endif
     int rows = j.row0[n_items];
-    nn_pool_for((long)rows * in >= PARALLEL_MIN_WEIGHTS ? p : NULL, rows, ROW_GRAIN, job_rows, &j);
+    nn_pool_for((long)rows * in >= PARALLEL_MIN_WEIGHTS ? p : NULL, rows, row_grain(in), job_rows,
+                &j);
     free(heap16);
 }
 

@@ -11,7 +11,9 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "nn/head_dots.h"
 #include "nn/matvec.h"
+#include "nn/ops.h"
 #include "nn/pool.h"
 
 static void fill(float *v, size_t n, unsigned seed)
@@ -175,6 +177,108 @@ static void test_matvec_multi(void **state)
     for (int i = 0; i < 3; i++) free(W[i]), free(b[i]), free(y[i]), free(ref[i]);
 }
 
+/* A row's value does not depend on the rows around it: the kernels work on
+ * blocks of rows and do the rows left over one by one, and a piece handed
+ * to a thread may start anywhere, so every row must come out of either
+ * path bit for bit the same. */
+static void check_q8_rows_alone(int out, int in)
+{
+    float *W = malloc(sizeof(float) * out * in), *x = malloc(sizeof(float) * in);
+    float *y = malloc(sizeof(float) * out);
+    fill(W, (size_t)out * in, 31), fill(x, in, 32);
+    nn_q8 q;
+    assert_true(nn_q8_quantize(W, out, in, &q));
+    nn_pool *p = nn_pool_new(2);
+    nn_q8_matvec(p, &q, NULL, x, y);
+    for (int r = 0; r < out; r++) {
+        nn_q8 one = {.q = q.q + (size_t)r * in, .scale = q.scale + r, .rows = 1, .cols = in};
+        float y1;
+        nn_q8_matvec(NULL, &one, NULL, x, &y1);
+        if (y1 != y[r]) fail_msg("q8 %dx%d row %d: %.9g alone, %.9g in a block", out, in, r, y1, y[r]);
+    }
+    /* the same rows as the second of two stacked products, so that the
+     * pieces start at other rows of the matrix */
+    float *y0 = malloc(sizeof(float) * 5), *y2 = malloc(sizeof(float) * out);
+    nn_matvec_item it[2] = {{.W = W, .out = 5, .y = y0}, {.q8 = &q, .out = out, .y = y2}};
+    nn_matvec_multi(p, it, 2, in, x);
+    for (int r = 0; r < out; r++) assert_true(y2[r] == y[r]);
+    nn_pool_free(p);
+    nn_q8_free(&q);
+    free(W), free(x), free(y), free(y0), free(y2);
+}
+
+static void test_q8_rows_independent_of_blocking(void **state)
+{
+    (void)state;
+    check_q8_rows_alone(70, 1024);
+    check_q8_rows_alone(39, 896);  /* a 128-column last block */
+    check_q8_rows_alone(23, 1000); /* a 32-column step past the 64s, and a tail */
+    check_q8_rows_alone(45, 4096);
+}
+
+/* An inf or NaN in x reaches every output (no 16-bit rounding of it into
+ * a finite number). */
+static void test_q8_nonfinite_input(void **state)
+{
+    (void)state;
+    enum { OUT = 40, IN = 512 };
+    float *W = malloc(sizeof(float) * OUT * IN), x[IN], y[OUT];
+    fill(W, (size_t)OUT * IN, 41), fill(x, IN, 42);
+    nn_q8 q;
+    assert_true(nn_q8_quantize(W, OUT, IN, &q));
+    x[300] = NAN;
+    nn_q8_matvec(NULL, &q, NULL, x, y);
+    for (int r = 0; r < OUT; r++) assert_true(isnan(y[r]));
+    x[300] = INFINITY;
+    nn_q8_matvec(NULL, &q, NULL, x, y);
+    for (int r = 0; r < OUT; r++) assert_true(!isfinite(y[r]) || q.q[(size_t)r * IN + 300] == 0);
+    nn_q8_free(&q);
+    free(W);
+}
+
+/* The row-by-row attention products equal the head-by-head loops of
+ * nn_dot and nn_axpy bit for bit, for any range of heads, grouped heads
+ * and rows stored in descending order. */
+static void check_head_dots(int H, int group, int dk, int n, bool descending)
+{
+    int kvh = H / group, d = kvh * dk;
+    float *q = malloc(sizeof(float) * H * dk), *rows = malloc(sizeof(float) * n * d);
+    float *out = malloc(sizeof(float) * H * n), *ctx = malloc(sizeof(float) * H * dk);
+    float *ref = malloc(sizeof(float) * dk);
+    fill(q, (size_t)H * dk, 51), fill(rows, (size_t)n * d, 52);
+    const float *base = descending ? rows + (size_t)(n - 1) * d : rows;
+    ptrdiff_t stride = descending ? -(ptrdiff_t)d : d;
+    /* two ranges, as two threads would take them */
+    int mid = H / 2;
+    nn_head_dots(q, dk, 0, mid, group, dk, base, stride, n, out, n);
+    nn_head_dots(q, dk, mid, H, group, dk, base, stride, n, out, n);
+    for (int h = 0; h < H; h++)
+        for (int t = 0; t < n; t++) {
+            float r = nn_dot(q + (size_t)h * dk, base + t * stride + (size_t)(h / group) * dk, dk);
+            if (r != out[(size_t)h * n + t]) fail_msg("dot head %d row %d: %.9g vs %.9g", h, t, out[(size_t)h * n + t], r);
+        }
+    nn_head_weighted_sum(out, n, 0, mid, group, dk, base, stride, n, ctx, dk);
+    nn_head_weighted_sum(out, n, mid, H, group, dk, base, stride, n, ctx, dk);
+    for (int h = 0; h < H; h++) {
+        memset(ref, 0, sizeof(float) * dk);
+        for (int t = 0; t < n; t++)
+            nn_axpy(ref, out[(size_t)h * n + t], base + t * stride + (size_t)(h / group) * dk,
+                    (size_t)dk);
+        for (int c = 0; c < dk; c++)
+            if (ref[c] != ctx[(size_t)h * dk + c]) fail_msg("sum head %d col %d", h, c);
+    }
+    free(q), free(rows), free(out), free(ctx), free(ref);
+}
+
+static void test_head_dots(void **state)
+{
+    (void)state;
+    check_head_dots(16, 1, 64, 70, false); /* CosyVoice-300M's keys */
+    check_head_dots(16, 1, 64, 70, true);  /* its relative positions, descending */
+    check_head_dots(14, 7, 64, 33, false); /* Qwen2: 2 key heads for 14 query heads */
+    check_head_dots(3, 1, 13, 5, true);    /* lengths that are not multiples of 8 */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -183,6 +287,9 @@ int main(void)
         cmocka_unit_test(test_matvec_q8),
         cmocka_unit_test(test_q8_zero_row_and_dot),
         cmocka_unit_test(test_matvec_multi),
+        cmocka_unit_test(test_q8_rows_independent_of_blocking),
+        cmocka_unit_test(test_q8_nonfinite_input),
+        cmocka_unit_test(test_head_dots),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

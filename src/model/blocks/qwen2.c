@@ -1,12 +1,14 @@
 /* The Qwen2 decoder: weights, key/value cache and the layer computation. */
 #include "model/blocks/qwen2.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "model/io/pt_bind.h"
+#include "nn/head_dots.h"
 #include "nn/matmul.h"
 #include "nn/matvec.h"
 #include "nn/ops.h"
@@ -266,7 +268,8 @@ typedef struct one_job {
     int layer, Tk;
 } one_job;
 
-/* Heads [h0, h1) of a one-position attention over the whole cache. */
+/* Heads [h0, h1) of a one-position attention over the whole cache, read
+ * row by row (nn_head_dots): the same numbers as nn_dot / nn_axpy per head. */
 static void one_heads(void *arg, int h0, int h1)
 {
     const one_job *j = arg;
@@ -274,23 +277,47 @@ static void one_heads(void *arg, int h0, int h1)
     const qwen2_config *c = &st->m->cfg;
     int D = c->head_dim, kvd = c->kv_heads * D, rep = c->heads / c->kv_heads, Tk = j->Tk;
     float scale = 1.0f / sqrtf((float)D);
+    nn_head_dots(st->q, D, h0, h1, rep, D, st->k[j->layer], kvd, Tk, st->scores, st->cap);
     for (int h = h0; h < h1; h++) {
-        int g = h / rep;
         float *sc = st->scores + (size_t)h * st->cap;
-        const float *q = st->q + h * D, *K = st->k[j->layer] + g * D, *V = st->v[j->layer] + g * D;
-        for (int t = 0; t < Tk; t++) sc[t] = nn_dot(q, K + (size_t)t * kvd, D) * scale;
+        for (int t = 0; t < Tk; t++) sc[t] *= scale;
         nn_softmax_rows(sc, 1, Tk);
-        float *o = st->ctx + h * D;
-        memset(o, 0, (size_t)D * sizeof(float));
-        for (int t = 0; t < Tk; t++) nn_axpy(o, sc[t], V + (size_t)t * kvd, (size_t)D);
     }
+    nn_head_weighted_sum(st->scores, st->cap, h0, h1, rep, D, st->v[j->layer], kvd, Tk, st->ctx,
+                         D);
 }
 
 static void attention_one(qwen2_state *st, int layer)
 {
     one_job j = {.st = st, .layer = layer, .Tk = st->len + 1};
     /* heads are independent; worth splitting once the cache is long */
-    nn_pool_for(j.Tk >= 64 ? st->pool : NULL, st->m->cfg.heads, 1, one_heads, &j);
+    int H = st->m->cfg.heads, threads = nn_pool_size(st->pool);
+    nn_pool_for(j.Tk >= 64 ? st->pool : NULL, H, (H + threads - 1) / threads, one_heads, &j);
+}
+
+typedef struct swiglu_job {
+    float *gate;
+    const float *up;
+} swiglu_job;
+
+static void swiglu_range(void *arg, int b, int e)
+{
+    swiglu_job *j = arg;
+    nn_silu(j->gate + b, j->gate + b, (size_t)(e - b));
+    nn_mul(j->gate + b, j->up + b, (size_t)(e - b));
+}
+
+/* gate = silu(gate) * up, element by element: one expf per element (4864
+ * per layer and token) is worth splitting over the pool when decoding. */
+static void swiglu(float *gate, const float *up, size_t n, nn_pool *pool)
+{
+    if (!pool || n > INT_MAX) {
+        nn_silu(gate, gate, n);
+        nn_mul(gate, up, n);
+        return;
+    }
+    swiglu_job j = {gate, up};
+    nn_pool_for(pool, (int)n, 1024, swiglu_range, &j);
 }
 
 cv_status qwen2_step(const qwen2 *m, qwen2_state *st, const float *x, int n, float *y)
@@ -332,8 +359,7 @@ cv_status qwen2_step(const qwen2 *m, qwen2_state *st, const float *x, int n, flo
             lin_rows(&L->gate, st->a, n, st->gate, pool);
             lin_rows(&L->up, st->a, n, st->up, pool);
         }
-        nn_silu(st->gate, st->gate, (size_t)n * F);
-        nn_mul(st->gate, st->up, (size_t)n * F);
+        swiglu(st->gate, st->up, (size_t)n * F, n == 1 ? pool : NULL);
         lin_rows(&L->down, st->gate, n, st->o, pool);
         nn_add(st->h, st->o, (size_t)n * H);
     }

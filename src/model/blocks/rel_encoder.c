@@ -69,13 +69,13 @@ cv_status rel_encoder_forward_stop(const rel_encoder *enc, const float *x, int T
                                    float *y, const cv_stop *stop)
 {
     if (T < 1) return cv_error(CV_INVALID_ARGUMENT, "encoder input is empty");
-    rel_embed(enc, x, T, y);
+    rel_embed(enc, x, T, y, NULL);
     return layers(enc, y, T, chunk, stop);
 }
 
 void rel_encoder_embed(const rel_encoder *enc, const float *x, int T, float *h)
 {
-    rel_embed(enc, x, T, h);
+    rel_embed(enc, x, T, h, NULL);
 }
 
 cv_status rel_encoder_layers(const rel_encoder *enc, float *y, int T, int chunk)
@@ -218,7 +218,7 @@ cv_status rel_encoder_step(const rel_encoder *enc, rel_encoder_state *st, const 
     cv_status s = ensure_capacity(st, Tk);
     if (cv_is_ok(&s)) s = ensure_pos_rows(enc, st, Tk);
     if (!cv_is_ok(&s)) return s;
-    rel_embed(enc, x, n, y);
+    rel_embed(enc, x, n, y, st->pool);
     for (int l = 0; l < c->num_blocks && cv_is_ok(&s); l++) {
         const rel_layer *L = &enc->layers[l];
         float *k_new = st->key[l] + (size_t)pos0 * d;

@@ -57,8 +57,8 @@ void rel_lin_apply(const rel_lin *l, const float *x, int n, float *y, nn_pool *p
 void rel_pos_sinusoids(const rel_encoder *enc, int r0, int n, float *out);
 
 /* Embedding layer: Linear, LayerNorm(1e-5), optional ReLU, times sqrt(d).
- * x [n][input_size] -> h [n][d]. */
-void rel_embed(const rel_encoder *enc, const float *x, int n, float *h);
+ * x [n][input_size] -> h [n][d]; one row's product split over pool. */
+void rel_embed(const rel_encoder *enc, const float *x, int n, float *h, nn_pool *pool);
 
 /* Relative-position self-attention of one layer for n queries at absolute
  * positions pos0..pos0+n-1 against keys/values 0..Tk-1 (rows of width d).

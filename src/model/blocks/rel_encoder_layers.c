@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "model/blocks/rel_encoder_internal.h"
+#include "nn/head_dots.h"
 #include "nn/matmul.h"
 #include "nn/ops.h"
 
@@ -31,10 +32,10 @@ void rel_pos_sinusoids(const rel_encoder *enc, int r0, int n, float *out)
     }
 }
 
-void rel_embed(const rel_encoder *enc, const float *x, int n, float *h)
+void rel_embed(const rel_encoder *enc, const float *x, int n, float *h, nn_pool *pool)
 {
     int d = enc->cfg.output_size;
-    rel_lin_apply(&enc->embed, x, n, h, NULL);
+    rel_lin_apply(&enc->embed, x, n, h, pool);
     nn_layer_norm(h, h, n, d, enc->embed_norm.g, enc->embed_norm.b, 1e-5f);
     if (enc->cfg.input_layer == REL_ENC_INPUT_LINEAR_LEGACY) nn_relu(h, h, (size_t)n * d);
     nn_scale(h, sqrtf((float)d), (size_t)n * d);
@@ -99,47 +100,52 @@ typedef struct one_job {
     const rel_layer *L;
     const float *q, *k, *v, *P;
     int pos, Tk;
-    float *scratch; /* [heads][Tk + 2 * d_k] */
+    float *qu, *qv; /* [d]: q + bias_u, q + bias_v */
+    float *ac, *bd; /* [heads][Tk]: content and position scores */
     float *ctx;
 } one_job;
 
-/* Heads [h0, h1) of a single-query attention. */
+/* Heads [h0, h1) of a single-query attention, the cache read row by row
+ * (nn_head_dots); the same numbers as a loop of nn_dot / nn_axpy per head. */
 static void one_heads(void *arg, int h0, int h1)
 {
     const one_job *j = arg;
     int d = j->enc->cfg.output_size, dk = d / j->enc->cfg.attention_heads, Tk = j->Tk;
     float sq = sqrtf((float)dk);
-    for (int h = h0; h < h1; h++) {
-        float *sc = j->scratch + (size_t)h * (Tk + 2 * dk), *qu = sc + Tk, *qv = qu + dk;
-        const float *qh = j->q + (size_t)h * dk;
-        for (int c = 0; c < dk; c++) {
-            qu[c] = qh[c] + j->L->bias_u[(size_t)h * dk + c];
-            qv[c] = qh[c] + j->L->bias_v[(size_t)h * dk + c];
-        }
-        for (int t = 0; t < Tk; t++) {
-            const float *kt = j->k + (size_t)t * d + (size_t)h * dk;
-            const float *pr = j->P + (size_t)(j->pos - t) * d + (size_t)h * dk;
-            sc[t] = (nn_dot(qu, kt, dk) + nn_dot(qv, pr, dk)) / sq;
-        }
-        nn_softmax_rows(sc, 1, Tk);
-        float *o = j->ctx + (size_t)h * dk;
-        memset(o, 0, (size_t)dk * sizeof(float));
-        for (int t = 0; t < Tk; t++) nn_axpy(o, sc[t], j->v + (size_t)t * d + (size_t)h * dk, (size_t)dk);
+    for (int c = h0 * dk; c < h1 * dk; c++) {
+        j->qu[c] = j->q[c] + j->L->bias_u[c];
+        j->qv[c] = j->q[c] + j->L->bias_v[c];
     }
+    /* (q+u).k_t and (q+v).P(pos - t): P's rows in descending order */
+    nn_head_dots(j->qu, dk, h0, h1, 1, dk, j->k, d, Tk, j->ac, Tk);
+    nn_head_dots(j->qv, dk, h0, h1, 1, dk, j->P + (size_t)j->pos * d, -(ptrdiff_t)d, Tk, j->bd,
+                 Tk);
+    for (int h = h0; h < h1; h++) {
+        float *sc = j->ac + (size_t)h * Tk;
+        const float *bd = j->bd + (size_t)h * Tk;
+        for (int t = 0; t < Tk; t++) sc[t] = (sc[t] + bd[t]) / sq;
+        nn_softmax_rows(sc, 1, Tk);
+    }
+    nn_head_weighted_sum(j->ac, Tk, h0, h1, 1, dk, j->v, d, Tk, j->ctx, dk);
 }
 
 cv_status rel_attention_one(const rel_encoder *enc, const rel_layer *L, const float *q,
                             int pos, const float *k, const float *v, int Tk, const float *P,
                             float *ctx, nn_pool *pool)
 {
-    int H = enc->cfg.attention_heads, dk = enc->cfg.output_size / H;
+    int H = enc->cfg.attention_heads, d = enc->cfg.output_size;
     one_job j = {.enc = enc, .L = L, .q = q, .k = k, .v = v, .P = P, .pos = pos, .Tk = Tk,
                  .ctx = ctx};
-    j.scratch = malloc((size_t)H * (Tk + 2 * dk) * sizeof(float));
-    if (!j.scratch) return cv_error(CV_RESOURCE_EXHAUSTED, "out of memory in attention");
-    /* heads are independent; worth splitting once the cache is long */
-    nn_pool_for(Tk >= 64 ? pool : NULL, H, 1, one_heads, &j);
-    free(j.scratch);
+    float *scratch = malloc((2 * (size_t)d + 2 * (size_t)H * Tk) * sizeof(float));
+    if (!scratch) return cv_error(CV_RESOURCE_EXHAUSTED, "out of memory in attention");
+    j.qu = scratch, j.qv = j.qu + d, j.ac = j.qv + d, j.bd = j.ac + (size_t)H * Tk;
+    /* heads are independent, worth splitting once the cache holds a few
+     * rows (each 3 * 4 KB at d = 1024); one range per thread keeps each
+     * thread's reads of a row contiguous (the numbers do not depend on the
+     * split) */
+    int threads = nn_pool_size(pool);
+    nn_pool_for(Tk >= 16 ? pool : NULL, H, (H + threads - 1) / threads, one_heads, &j);
+    free(scratch);
     return cv_ok();
 }
 
