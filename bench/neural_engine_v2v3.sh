@@ -16,6 +16,8 @@
 # tokens/s, total RTF 23.9 for 4 s of audio (none measured for CosyVoice3).
 # Ratios are reference / ours (> 1: faster than the reference). Targets
 # (issue 19): first chunk <= 1.5 s with a saved voice, streaming RTF <= 1.2.
+# The engine's lm_yield is auto here (on with 2 LM + 2 flow threads on 2 cores);
+# bench/lm_yield.sh compares on and off (cosyvoice-bench-neural --lm-yield).
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${1:-$here/build}

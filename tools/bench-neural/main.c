@@ -1,6 +1,6 @@
 /* cosyvoice-bench-neural --model-dir DIR [--threads N] [--tokens N]
  *                        [--text TEXT] [--no-stream] [--first-hop N] [--int8]
- *                        [--calls N] [--cancel-after SECONDS]
+ *                        [--calls N] [--cancel-after SECONDS] [--lm-yield auto|on|off]
  *
  * Times the cosyvoice engine's call path (text front end -> LM thread ->
  * streaming token-to-audio) on one request, without the server: model load
@@ -9,7 +9,8 @@
  * peak during the call). With random weights the LM would rarely stop, so
  * --tokens forces that many speech tokens (eos ignored). --cancel-after
  * cancels the call that many seconds after it starts (as a client that
- * goes away would) and reports how long the engine took to give up. */
+ * goes away would) and reports how long the engine took to give up.
+ * --lm-yield is the engine's lm_yield option (default auto). */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,6 +92,7 @@ int main(int argc, char **argv)
     int threads = 2, tokens = 100, first_hop = 0, int8 = 0, bf16 = 0, calls = 1;
     double cancel_after = 0;
     bool stream = true;
+    const char *lm_yield = NULL;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--model-dir") && i + 1 < argc) dir = argv[++i];
         else if (!strcmp(argv[i], "--threads") && i + 1 < argc) threads = atoi(argv[++i]);
@@ -102,10 +104,11 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--bf16")) bf16 = 1;
         else if (!strcmp(argv[i], "--calls") && i + 1 < argc) calls = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--cancel-after") && i + 1 < argc) cancel_after = atof(argv[++i]);
+        else if (!strcmp(argv[i], "--lm-yield") && i + 1 < argc) lm_yield = argv[++i];
         else {
             fprintf(stderr, "usage: cosyvoice-bench-neural --model-dir DIR [--threads N] "
                             "[--tokens N] [--text TEXT] [--no-stream] [--first-hop N] [--int8] [--bf16] [--calls N] "
-                            "[--cancel-after SECONDS]\n");
+                            "[--cancel-after SECONDS] [--lm-yield auto|on|off]\n");
             return 2;
         }
     }
@@ -113,8 +116,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "cosyvoice-bench-neural: --model-dir is required\n");
         return 2;
     }
-    char opt_tokens[32], opt_hop[32];
-    const char *params[5];
+    char opt_tokens[32], opt_hop[32], opt_yield[64];
+    const char *params[6];
     size_t np = 0;
     snprintf(opt_tokens, sizeof opt_tokens, "fixed_tokens=%d", tokens);
     params[np++] = opt_tokens;
@@ -125,6 +128,10 @@ int main(int argc, char **argv)
     }
     if (int8) params[np++] = "lm_int8=1";
     if (bf16) params[np++] = "precision=bf16";
+    if (lm_yield) {
+        snprintf(opt_yield, sizeof opt_yield, "lm_yield=%.50s", lm_yield);
+        params[np++] = opt_yield;
+    }
     cv_settings set;
     cv_status st = cv_settings_parse(params, np, threads, &set);
     if (!cv_is_ok(&st)) {
@@ -160,11 +167,13 @@ int main(int argc, char **argv)
     job jobs[16];
     pthread_t th[16];
     reset_peak();
+    double cpu0 = t2w_process_cpu();
     for (int i = 0; i < calls; i++) {
         jobs[i] = (job){.m = m, .set = &set, .req = req, .cond = cond, .cancel_after = cancel_after};
         pthread_create(&th[i], NULL, run_job, &jobs[i]);
     }
     for (int i = 0; i < calls; i++) pthread_join(th[i], NULL);
+    double call_cpu = t2w_process_cpu() - cpu0;
     long hwm = status_kb("VmHWM:");
     cv_call_stats s = jobs[0].stats;
     for (int i = 1; i < calls && cv_is_ok(&jobs[0].st); i++)
@@ -195,11 +204,19 @@ int main(int argc, char **argv)
            s.t_first_token - s.t_lm_start, s.t_first_ready - s.t_lm_start, s.first_flow,
            s.first_vocoder);
     printf("chunks               %d, audio %.2f s\n", s.chunks, audio);
-    printf("LM                   %.2f tokens/s (%d tokens in %.2f s)\n",
-           s.lm_seconds > 0 ? s.tokens / s.lm_seconds : 0.0, s.tokens, s.lm_seconds);
+    double lm_run = s.lm_seconds - s.lm_parked; /* parked: not decoding */
+    printf("LM                   %.2f tokens/s (%d tokens in %.2f s, %.2f s of it parked)\n",
+           lm_run > 0 ? s.tokens / lm_run : 0.0, s.tokens, s.lm_seconds, s.lm_parked);
     printf("flow RTF             %.3f\n", s.flow_seconds / audio);
     printf("vocoder RTF          %.3f\n", s.vocoder_seconds / audio);
     printf("overall RTF          %.3f (%.2f s for %.2f s of audio)\n", total / audio, total, audio);
+    printf("lm_yield             %s (%s, %d online CPUs): LM parked %d time(s), %.2f s\n",
+           set.lm_yield ? "on" : "off", set.lm_yield_mode, set.online_cpus, s.lm_parks,
+           s.lm_parked);
+    /* what the cores had to do before the first chunk: with other load on
+     * them the wall clock grows, this does not */
+    printf("process CPU          %.2f s during the call(s), %.2f s of it until the first "
+           "chunk\n", call_cpu, s.cpu_first_chunk > 0 ? s.cpu_first_chunk - cpu0 : 0.0);
     if (!stream)
         printf("CPU seconds          LM %.2f, flow %.2f, vocoder %.2f (best case with %d free "
                "cores, CPU / cores: LM %.2f tokens/s, flow RTF %.3f, vocoder RTF %.3f)\n",

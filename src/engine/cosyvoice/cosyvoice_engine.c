@@ -79,6 +79,9 @@ static cv_status cve_open(const engine_options *opt, engine **out)
                  causal_t2w_first_hop(&e->m->ct2w, 0),
                  causal_t2w_next_hop(&e->m->ct2w, e->m->ct2w.token_hop_len),
                  e->m->ct2w.token_max_hop_len);
+    LOG_INFO("cosyvoice engine: lm_yield %s (%s: LM %d + flow %d threads, %d online CPUs)",
+             e->set.lm_yield ? "on" : "off", e->set.lm_yield_mode, e->set.n_threads,
+             e->set.n_threads, e->set.online_cpus);
     *out = &e->base;
     return cv_ok();
 }
@@ -211,11 +214,11 @@ static cv_status cve_synthesize(engine *base, const tts_request *r, tts_sink *si
     if (cv_is_ok(&st)) {
         double audio = (double)stats.samples / e->m->sample_rate;
         LOG_INFO("[%s] %s done: %d %s, %d chunk(s), %d speech tokens, %.2f s audio in "
-                 "%.2f s (RTF %.2f)",
+                 "%.2f s (RTF %.2f); LM parked %d time(s), %.2f s",
                  r->request_id, tts_mode_name(r->mode), stats.segments,
                  r->source ? "streamed text" : "segment(s)", stats.chunks,
                  stats.tokens, audio, stats.t_end - t0,
-                 audio > 0 ? (stats.t_end - t0) / audio : 0.0);
+                 audio > 0 ? (stats.t_end - t0) / audio : 0.0, stats.lm_parks, stats.lm_parked);
     }
     return st;
 }

@@ -44,6 +44,13 @@ static bool on_token(void *user, int32_t token)
         atomic_store(&j->cancel, true);
         return false;
     }
+    /* lm_yield: make way while a chunk is computed (token_queue.h); a
+     * cancellation meanwhile releases us (token_queue_close) */
+    if (j->set->lm_yield && token_queue_yield(&j->queues[j->cur]) &&
+        (atomic_load(&j->cancel) || j->sink->cancelled(j->sink))) {
+        j->sink_cancelled = true;
+        return false;
+    }
     return true;
 }
 
@@ -252,7 +259,10 @@ cv_status cv_call_run(const cv_model *m, const cv_settings *set, const tts_reque
     job.queues = calloc((size_t)count, sizeof *job.queues);
     int n_init = 0;
     if (!job.queues) st = cv_error(CV_RESOURCE_EXHAUSTED, "out of memory");
-    for (; cv_is_ok(&st) && n_init < count; n_init++) st = token_queue_init(&job.queues[n_init]);
+    for (; cv_is_ok(&st) && n_init < count; n_init++) {
+        st = token_queue_init(&job.queues[n_init]);
+        if (cv_is_ok(&st)) token_queue_set_yield(&job.queues[n_init], set->lm_yield);
+    }
     if (!cv_is_ok(&st)) {
         for (int i = 0; i < n_init; i++) token_queue_destroy(&job.queues[i]);
         free(job.queues);
@@ -284,6 +294,7 @@ cv_status cv_call_run(const cv_model *m, const cv_settings *set, const tts_reque
             stats->t_first_token = ss.t_first_token;
             stats->t_first_ready = ss.t_first_ready;
             stats->t_first_chunk = ss.t_first_chunk;
+            stats->cpu_first_chunk = ss.cpu_first_chunk;
             stats->first_flow = ss.first.flow;
             stats->first_vocoder = ss.first.vocoder;
             int need = cv_segment_first_need(m, &prompt);
@@ -302,7 +313,14 @@ cv_status cv_call_run(const cv_model *m, const cv_settings *set, const tts_reque
         /* the LM thread may be waiting for text: it must not wait on */
         if (bistream && req->source->stop) req->source->stop(req->source, st);
     }
+    /* a parked LM (lm_yield) must see the end at once: the token-to-audio
+     * loop that would release it is over */
+    for (int i = 0; i < count; i++) token_queue_close(&job.queues[i]);
     pthread_join(th, NULL);
+    for (int i = 0; i < count; i++) {
+        stats->lm_parks += job.queues[i].parks;
+        stats->lm_parked += job.queues[i].parked;
+    }
     stats->lm_seconds = job.busy;
     stats->lm_cpu = job.busy_cpu;
     stats->samples = ec.samples;

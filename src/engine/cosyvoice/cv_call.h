@@ -6,7 +6,10 @@
  * token-to-audio loop sleeps on the queue until enough tokens for the next
  * chunk exist, so each chunk is written to the sink the moment it is made.
  * The LM of the next segment runs while the current one's last chunk is
- * being vocoded. Cancellation (sink) stops the LM before its next token. */
+ * being vocoded. Cancellation (sink) stops the LM before its next token.
+ * With lm_yield (cv_settings) the LM parks while a chunk is computed once
+ * it has delivered that chunk's tokens (token_queue.h); the end of the
+ * call, cancelled or not, releases it. */
 #ifndef CV_ENGINE_COSYVOICE_CALL_H
 #define CV_ENGINE_COSYVOICE_CALL_H
 
@@ -42,7 +45,10 @@ typedef struct cv_call_stats {
     double t_start, t_frontend_done, t_lm_start, t_first_token, t_first_ready, t_first_chunk,
         t_end;
     double first_flow, first_vocoder; /* the first chunk's stages */
-    double lm_seconds;                /* LM thread busy time */
+    double cpu_first_chunk;           /* t2w_process_cpu() at t_first_chunk */
+    double lm_seconds;                /* LM thread busy time (parked time included) */
+    int lm_parks;                     /* lm_yield: times the LM made way for a chunk */
+    double lm_parked;                 /* and the seconds it spent parked */
     double flow_seconds, vocoder_seconds;
     /* process CPU seconds over the same intervals (stages overlap when
      * streaming; without streaming they run one after the other) */

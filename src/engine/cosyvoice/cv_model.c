@@ -28,7 +28,8 @@ static bool parse_num(const char *v, double lo, double hi, double *out)
 cv_status cv_settings_parse(const char *const *params, size_t n, int n_threads,
                             cv_settings *out)
 {
-    *out = (cv_settings){.n_threads = n_threads > 0 ? n_threads : 1, .stream_scale = 1.0f};
+    *out = (cv_settings){.n_threads = n_threads > 0 ? n_threads : 1, .stream_scale = 1.0f,
+                         .lm_yield_mode = "auto"};
     for (size_t i = 0; i < n; i++) {
         const char *kv = params[i], *eq = strchr(kv, '=');
         if (!eq) return cv_error(CV_INVALID_ARGUMENT, "engine option '%s' is not KEY=VALUE", kv);
@@ -64,13 +65,24 @@ cv_status cv_settings_parse(const char *const *params, size_t n, int n_threads,
             if (strcmp(v, "bf16") && strcmp(v, "fp32"))
                 return cv_error(CV_INVALID_ARGUMENT, "precision must be bf16 or fp32");
             out->bf16 = !strcmp(v, "bf16");
+        } else if (kl == 8 && !strncmp(kv, "lm_yield", kl)) {
+            if (strcmp(v, "auto") && strcmp(v, "on") && strcmp(v, "off"))
+                return cv_error(CV_INVALID_ARGUMENT, "lm_yield must be auto, on or off");
+            out->lm_yield_mode = !strcmp(v, "auto") ? "auto" : !strcmp(v, "on") ? "on" : "off";
         } else {
             return cv_error(CV_INVALID_ARGUMENT,
                             "unknown cosyvoice engine option '%.*s' (known: first_hop, "
-                            "stream_scale, seed, fixed_tokens, lm_int8, sampling, precision)",
+                            "stream_scale, seed, fixed_tokens, lm_int8, sampling, precision, "
+                            "lm_yield)",
                             (int)kl, kv);
         }
     }
+    /* auto: the LM thread and the flow each run n_threads threads; only
+     * when both cannot have their own cores does the LM make way */
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    out->online_cpus = cpus > 0 ? (int)cpus : 1;
+    if (!strcmp(out->lm_yield_mode, "auto")) out->lm_yield = 2 * out->n_threads > out->online_cpus;
+    else out->lm_yield = !strcmp(out->lm_yield_mode, "on");
     return cv_ok();
 }
 

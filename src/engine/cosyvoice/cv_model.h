@@ -41,6 +41,13 @@ typedef struct cv_settings {
     const char *speakers_file; /* --speakers, or NULL */
     bool bf16;          /* precision=bf16: flow, vocoder and LM products with weights in
                            bfloat16 (CPUs with AVX512_BF16 or AMX); fp32 (default) otherwise */
+    /* lm_yield=auto|on|off: the LM thread parks while the call's token-to-audio
+       computes a chunk whose tokens it has delivered (token_queue.h). auto: on
+       when the LM's threads plus the flow's (n_threads each) exceed the online
+       CPUs. lm_yield is the resolved choice, lm_yield_mode what was asked. */
+    bool lm_yield;
+    const char *lm_yield_mode; /* "auto", "on" or "off" */
+    int online_cpus;           /* sysconf at parse time (what auto compared with) */
 } cv_settings;
 
 /* Parses "key=value" settings; unknown keys are CV_INVALID_ARGUMENT. */

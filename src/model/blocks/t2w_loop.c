@@ -15,9 +15,10 @@ double t2w_process_cpu(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-/* Runs one chunk on tokens [0, n) and emits it. */
-static cv_status chunk(const t2w_schedule *s, token_queue *q, int n, bool final, float speed,
-                       t2w_emit_fn emit, void *user, t2w_stream_stats *stats)
+/* Runs one chunk on tokens [0, n) and emits it; prev: the tokens of the
+ * chunk before (0 for the first). */
+static cv_status chunk(const t2w_schedule *s, token_queue *q, int n, int prev, bool final,
+                       float speed, t2w_emit_fn emit, void *user, t2w_stream_stats *stats)
 {
     int32_t *tok = malloc((size_t)(n > 0 ? n : 1) * sizeof *tok);
     if (!tok) return cv_error(CV_RESOURCE_EXHAUSTED, "out of memory");
@@ -25,12 +26,19 @@ static cv_status chunk(const t2w_schedule *s, token_queue *q, int n, bool final,
     float *pcm = NULL;
     int n_pcm = 0;
     t2w_timing t = {0};
+    /* the LM yields to this (token_queue.h), not to the emit below, which
+     * may block on the client. It may go on to the next chunk's tokens (one
+     * more hop like the last, an estimate: only where the LM parks depends
+     * on it, never the audio), except during the first chunk. */
+    token_queue_compute_begin(q, stats->chunks == 0 ? n : n + (n - prev));
     cv_status st = s->chunk(s->self, tok, n, final, speed, &pcm, &n_pcm, &t);
+    token_queue_compute_end(q);
     free(tok);
     if (cv_is_ok(&st)) {
         if (stats->chunks == 0) {
             stats->first = t;
             stats->t_first_chunk = cv_now();
+            stats->cpu_first_chunk = t2w_process_cpu();
         }
         stats->chunks++;
         stats->total.flow += t.flow;
@@ -67,7 +75,7 @@ cv_status t2w_loop_run(const t2w_schedule *s, token_queue *q, bool stream, float
     memset(stats, 0, sizeof *stats);
     if (stream && speed != 1.0f)
         return cv_error(CV_INVALID_ARGUMENT, "speed change only works without streaming");
-    int n = 0;
+    int n = 0, prev = 0;
     bool done = false;
     cv_status st = cv_ok();
     if (stream) {
@@ -81,8 +89,9 @@ cv_status t2w_loop_run(const t2w_schedule *s, token_queue *q, bool stream, float
             }
             if (stats->t_first_ready == 0 && (done || n >= need)) stats->t_first_ready = cv_now();
             if (n >= need) {
-                st = chunk(s, q, need, false, 1.0f, emit, user, stats);
+                st = chunk(s, q, need, prev, false, 1.0f, emit, user, stats);
                 if (!cv_is_ok(&st)) return st;
+                prev = need;
                 continue;
             }
             if (done) break;
@@ -95,6 +104,6 @@ cv_status t2w_loop_run(const t2w_schedule *s, token_queue *q, bool stream, float
         if (!cv_is_ok(&st)) return st;
     }
     stats->tokens = n;
-    if (n > s->consumed(s->self)) st = chunk(s, q, n, true, speed, emit, user, stats);
+    if (n > s->consumed(s->self)) st = chunk(s, q, n, prev, true, speed, emit, user, stats);
     return st;
 }

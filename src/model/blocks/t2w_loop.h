@@ -9,7 +9,10 @@
  * many tokens exist (token_queue_wait: the LM thread signals it, nobody
  * polls), runs the chunk, hands its audio to emit, and asks again; once the
  * LM has finished, one final chunk takes the rest. Without streaming it
- * waits for all tokens and runs the final chunk alone.
+ * waits for all tokens and runs the final chunk alone. While a chunk is
+ * computed (not while its audio is emitted) the queue is marked computing,
+ * so an LM that yields (lm_yield, token_queue.h) leaves the cores to it
+ * (during a segment's first chunk entirely, then once one hop ahead).
  *
  * A schedule holds the state of one call (hop, offset, caches): unlike the
  * reference, nothing of a call's schedule outlives it or is shared between
@@ -71,6 +74,7 @@ typedef struct t2w_stream_stats {
     double t_first_token;  /* cv_now() times; 0 when it did not happen */
     double t_first_ready;  /* enough tokens for the first chunk (or LM done) */
     double t_first_chunk;  /* first chunk handed to emit */
+    double cpu_first_chunk; /* t2w_process_cpu() then */
     t2w_timing first;      /* flow / vocoder seconds of the first chunk */
     t2w_timing total;
 } t2w_stream_stats;
