@@ -136,7 +136,7 @@ def test_v2_streamed_text_cancel_with_lm_yielding(make_server, tmp_path, prompt1
 def test_auto_follows_threads_and_cpus(make_server):
     cpus = os.sysconf("SC_NPROCESSORS_ONLN")
     for threads in sorted({1, cpus}):
-        srv = make_server(*engine(V1, "seed=1"), "--threads", str(threads))
+        srv = make_server(*engine(V1, "seed=1", "lm_yield=auto"), "--threads", str(threads))
         want = "on" if 2 * threads > cpus else "off"
         srv.wait_log(f"lm_yield {want} (auto: LM {threads} + flow {threads} threads, "
                      f"{cpus} online CPUs)")

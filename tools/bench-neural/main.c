@@ -10,7 +10,7 @@
  * --tokens forces that many speech tokens (eos ignored). --cancel-after
  * cancels the call that many seconds after it starts (as a client that
  * goes away would) and reports how long the engine took to give up.
- * --lm-yield is the engine's lm_yield option (default auto). */
+ * --lm-yield is the engine's lm_yield option (default off). */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>

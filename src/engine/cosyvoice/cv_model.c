@@ -29,7 +29,7 @@ cv_status cv_settings_parse(const char *const *params, size_t n, int n_threads,
                             cv_settings *out)
 {
     *out = (cv_settings){.n_threads = n_threads > 0 ? n_threads : 1, .stream_scale = 1.0f,
-                         .lm_yield_mode = "auto"};
+                         .lm_yield_mode = "off"};
     for (size_t i = 0; i < n; i++) {
         const char *kv = params[i], *eq = strchr(kv, '=');
         if (!eq) return cv_error(CV_INVALID_ARGUMENT, "engine option '%s' is not KEY=VALUE", kv);
