@@ -1,4 +1,5 @@
 #include "nn/backend.h"
+#include "nn/dnnl_engine.h"
 
 #include <cpuid.h>
 #include <oneapi/dnnl/dnnl.h>
@@ -105,13 +106,22 @@ static void free_cache(void *p)
 static void make_engine(void)
 {
     if (dnnl_engine_create(&engine, dnnl_cpu, 0) != dnnl_success) engine = NULL;
-    pthread_key_create(&cache_key, free_cache);
 }
+
+dnnl_engine_t nn_dnnl_engine(void)
+{
+    pthread_once(&engine_once, make_engine);
+    return engine;
+}
+
+static pthread_once_t cache_key_once = PTHREAD_ONCE_INIT;
+
+static void make_cache_key(void) { pthread_key_create(&cache_key, free_cache); }
 
 static mm_cache *thread_cache(void)
 {
-    pthread_once(&engine_once, make_engine);
-    if (!engine) return NULL;
+    if (!nn_dnnl_engine()) return NULL;
+    pthread_once(&cache_key_once, make_cache_key);
     mm_cache *c = pthread_getspecific(cache_key);
     if (c) return c;
     c = calloc(1, sizeof *c);

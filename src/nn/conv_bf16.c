@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nn/dnnl_engine.h"
 #include "nn/parallel.h"
 #include "nn/scratch.h"
 #include "nn/weights.h"
@@ -59,8 +60,7 @@ typedef struct conv_cache {
     unsigned long clock;
 } conv_cache;
 
-static dnnl_engine_t engine;
-static pthread_once_t engine_once = PTHREAD_ONCE_INIT;
+static pthread_once_t cache_key_once = PTHREAD_ONCE_INIT;
 static pthread_key_t cache_key;
 
 static void drop_entry(conv_entry *e)
@@ -83,16 +83,13 @@ static void free_cache(void *p)
     free(c);
 }
 
-static void make_engine(void)
-{
-    if (dnnl_engine_create(&engine, dnnl_cpu, 0) != dnnl_success) engine = NULL;
-    pthread_key_create(&cache_key, free_cache);
-}
+static void make_cache_key(void) { pthread_key_create(&cache_key, free_cache); }
 
 static conv_cache *thread_cache(void)
 {
-    pthread_once(&engine_once, make_engine);
+    dnnl_engine_t engine = nn_dnnl_engine();
     if (!engine) return NULL;
+    pthread_once(&cache_key_once, make_cache_key);
     conv_cache *c = pthread_getspecific(cache_key);
     if (c) return c;
     c = calloc(1, sizeof *c);
@@ -113,6 +110,7 @@ static bool reorder(dnnl_primitive_t *r, const dnnl_memory_desc_t *from,
     dnnl_primitive_desc_t pd = NULL;
     dnnl_primitive_attr_t attr = NULL;
     dnnl_post_ops_t po = NULL;
+    dnnl_engine_t engine = nn_dnnl_engine();
     bool ok = true;
     if (acc)
         ok = dnnl_primitive_attr_create(&attr) == dnnl_success &&
@@ -131,6 +129,7 @@ static bool reorder(dnnl_primitive_t *r, const dnnl_memory_desc_t *from,
 
 static bool make_entry(conv_entry *e, const conv_key *k)
 {
+    dnnl_engine_t engine = nn_dnnl_engine();
     dnnl_memory_desc_t xu, yu, wu, bu, xa, ya, wa;
     dnnl_dims_t xd = {1, k->cin, k->win}, xs = {(dnnl_dim_t)k->cin * k->ld_in, k->ld_in, 1};
     dnnl_dims_t yd = {1, k->cout, k->n}, ys = {(dnnl_dim_t)k->cout * k->ld_out, k->ld_out, 1};
